@@ -1,0 +1,69 @@
+"""The backend protocol: what the runtime hands a backend and what it gets back.
+
+A backend is one module (or package) exposing ``NAME``, ``VERSION``, ``KINDS`` and the functions
+``load(model) -> handle``, ``unload(handle)`` and ``run(task, handle) -> Result``. The runtime
+imports a backend only when a task needs it, so nothing here may import heavy libraries.
+
+Exceptions::
+
+    BackendError            a task cannot be rendered; ``str(exc)`` is shown to the user as is
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Artifact", "BackendError", "ProgressFn", "Result", "TaskRun"]
+
+ProgressFn = Callable[[int, int], None]
+"""Progress callback: ``(done, total)`` in the task's own steps (frames, denoising steps)."""
+
+
+class BackendError(Exception):
+    """A task failed for a reason the user can act on; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A finished task's outputs as a dependent task sees them."""
+
+    outputs: Mapping[str, Path]
+    """Output name -> file (read-only; never modify it)."""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    """JSON-able metadata the producing backend returned (e.g. ``duration``)."""
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """One task to render, with its parameters settled and its inputs materialised."""
+
+    id: str
+    """Task id, e.g. ``keyframe:cove/peek``; for messages and progress only."""
+    kind: str
+    """Task kind: keyframe, motion, speech, shot, transition, film, subtitles, storyboard."""
+    params: Mapping[str, Any]
+    """JSON-like parameters from the plan (see backends/README.md for each kind)."""
+    inputs: Mapping[str, Artifact]
+    """Role -> artifact of an input task (roles per kind in backends/README.md)."""
+    files: Mapping[str, Path]
+    """Role -> user file (reference image, music), already checked to exist."""
+    workdir: Path
+    """An empty directory; write every output file here."""
+    threads: int = 1
+    """Threads the backend may use for numerics/encoding (fixed by settings, not the machine)."""
+    progress: ProgressFn | None = None
+
+    def report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+@dataclass(frozen=True)
+class Result:
+    outputs: dict[str, Path]
+    """Output name -> file inside ``TaskRun.workdir``."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """JSON-able metadata recorded with the outputs (e.g. ``{"duration": 1.93}``)."""

@@ -1,0 +1,244 @@
+"""Plan: ``film.Film`` -> ``Plan``, a DAG of render tasks with content-addressed keys.
+
+Each task's key is a SHA-256 over the canonical bytes of its kind, backend name and version, model
+identity, parameters, the keys of its inputs (a Merkle DAG) and the digests of the user files it
+reads. Task ids (``<kind>:<scene>/<shot>[/<n>]``) name tasks for people; they never enter a key.
+Parameters follow the per-kind contract in backends/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NewType
+
+from .canonical import digest
+from .files import FileRef
+from .film import Film, LineR, ModelRef, ShotR
+from .schedule import Schedule, schedule
+
+__all__ = ["KEY_VERSION", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId", "TaskSpec", "UnknownBackend", "plan"]
+
+TaskId = NewType("TaskId", str)
+KEY_VERSION = 1
+"""Bump to invalidate every cache key (a change in what keys mean)."""
+SAMPLE_RATE = 48_000
+TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "film", "subtitles", "storyboard")
+_TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "film": "ffmpeg", "subtitles": "ffmpeg",
+                  "storyboard": "procedural"}
+
+
+class UnknownBackend(Exception):
+    """A task needs a backend the catalog does not know (``args[0]`` is its name)."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    id: TaskId
+    kind: str
+    backend: str
+    model: ModelRef | None
+    params: dict[str, Any]
+    inputs: dict[str, TaskId]
+    """Role -> input task id (roles per kind in backends/README.md)."""
+    files: dict[str, FileRef]
+    """Role -> user file."""
+    key: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    film: Film
+    tasks: dict[TaskId, TaskSpec]
+    """In document order (shot by shot, then film-wide tasks)."""
+    status: dict[TaskId, str] = field(default_factory=dict)
+    """``stale`` or ``cached``."""
+    schedule: Schedule = field(default_factory=lambda: Schedule((), 0, 0))
+
+    def stale(self) -> list[TaskId]:
+        return [t for t in self.tasks if self.status.get(t) != "cached"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tasks": [
+                {"id": t.id, "kind": t.kind, "backend": t.backend, "model": t.model.name if t.model else None,
+                 "key": t.key, "inputs": list(t.inputs.values()), "status": self.status.get(t.id, "stale")}
+                for t in self.tasks.values()
+            ],
+            "schedule": list(self.schedule.order),
+            "model_loads": self.schedule.loads,
+            "model_loads_lower_bound": self.schedule.lower_bound,
+        }
+
+
+def plan(film: Film, backends: Mapping[str, str], is_cached: Callable[[str], bool] | None = None) -> Plan:
+    """Build the task DAG. ``backends`` maps backend name -> version; ``is_cached(key)`` asks the store."""
+    builder = _Builder(film, backends)
+    tasks = builder.build()
+    status = {t.id: ("cached" if is_cached is not None and is_cached(t.key) else "stale") for t in tasks.values()}
+    stale = [t for t in tasks.values() if status[t.id] == "stale"]
+    order = schedule(
+        [(t.id, t.model.identity if t.model else None, t.model.vram_gb if t.model else 0.0,
+          [i for i in t.inputs.values() if status[i] == "stale"]) for t in stale],
+        film.vram_gb)
+    return Plan(film, tasks, status, order)
+
+
+def shot_task(kind: str, shot: ShotR) -> TaskId:
+    return TaskId(f"{kind}:{shot.scene}/{shot.id}")
+
+
+class _Builder:
+    def __init__(self, film: Film, backends: Mapping[str, str]) -> None:
+        self.film = film
+        self.backends = backends
+        self.tasks: dict[TaskId, TaskSpec] = {}
+
+    def add(self, id: TaskId, kind: str, model: ModelRef | None, params: dict[str, Any],
+            inputs: dict[str, TaskId] | None = None, files: dict[str, FileRef] | None = None) -> TaskId:
+        inputs = inputs or {}
+        files = files or {}
+        backend = model.backend if model is not None else _TOOL_BACKENDS[kind]
+        version = self.backends.get(backend)
+        if version is None:
+            raise UnknownBackend(backend)
+        key = digest({
+            "key_version": KEY_VERSION, "kind": kind, "backend": backend, "backend_version": version,
+            "model": model.key_config() if model is not None else None, "params": params,
+            "inputs": {role: self.tasks[t].key for role, t in inputs.items()},
+            "files": {role: f.digest for role, f in files.items()},
+        })
+        self.tasks[id] = TaskSpec(id, kind, backend, model, params, inputs, files, key)
+        return id
+
+    def build(self) -> dict[TaskId, TaskSpec]:
+        film = self.film
+        shots = film.shots
+        for index, shot in enumerate(shots):
+            prev = shots[index - 1] if index else None
+            cut_in = prev.transition.duration if prev is not None and prev.transition is not None else 0.0
+            cut_out = shot.transition.duration if shot.transition is not None else 0.0
+            keyframe = self.keyframe(shot)
+            lines = [self.speech(shot, line) for line in shot.lines]
+            motion = self.motion(shot, keyframe, lines, cut_in, cut_out)
+            self.shot(shot, motion, lines, cut_in, cut_out)
+        for index, shot in enumerate(shots):
+            if shot.transition is not None:
+                nxt = shots[index + 1] if index + 1 < len(shots) else None
+                self.transition(shot, nxt)
+        timeline = self.timeline()
+        subtitles = None
+        if film.output.subtitles != "none":
+            subtitles = self.add(TaskId("subtitles"), "subtitles", None, {"timeline": timeline},
+                                 {t["shot"]: t["shot"] for t in timeline})
+        self.film_task(timeline, subtitles)
+        if film.output.storyboard:
+            self.storyboard()
+        return self.tasks
+
+    def keyframe(self, shot: ShotR) -> TaskId:
+        f = self.film
+        files: dict[str, FileRef] = {}
+        bound = [*([shot.location] if shot.location else []), *shot.characters, *shot.props]
+        for element in bound:
+            for n, ref in enumerate(element.references, 1):
+                files[f"ref:{element.name}/{n}"] = ref
+        params = {
+            "width": f.width, "height": f.height, "seed": shot.seed, "prompt": shot.prompt, "negative": shot.negative,
+            "action": shot.action, "shot_type": shot.type, "palette": list(shot.palette),
+            "caption": f.output.caption,
+            "location": shot.location.params() if shot.location else None,
+            "characters": [c.params() for c in shot.characters], "props": [p.params() for p in shot.props],
+        }
+        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, files=files)
+
+    def speech(self, shot: ShotR, line: LineR) -> TaskId:
+        v = line.voice
+        params = {"text": line.text, "language": v.language, "variant": v.variant, "pitch": v.pitch, "rate": v.rate,
+                  "volume": v.volume, "range": v.range, "speaker": v.speaker, "emotion": line.emotion,
+                  "emotions": v.emotions}
+        return self.add(TaskId(f"speech:{shot.scene}/{shot.id}/{line.number}"), "speech", v.model, params)
+
+    def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
+        f = self.film
+        inputs = {"keyframe": keyframe}
+        if shot.duration is None:  # auto: the length comes from the speech
+            inputs.update({f"line{n}": t for n, t in enumerate(lines, 1)})
+        files: dict[str, FileRef] = {}
+        pattern = None
+        if shot.pattern is not None:
+            track = next(a for a in f.audio if a.id == shot.pattern.track)
+            files[f"audio:{track.id}"] = track.file
+            pattern = {"track": f"audio:{track.id}", "style": shot.pattern.style, "offset": shot.pattern.offset}
+        params = {
+            "width": f.width, "height": f.height, "fps": f.fps, "seed": shot.seed, "shot_type": shot.type,
+            "camera": {"move": shot.camera_move, "amount": shot.camera_amount}, "crf": f.output.crf,
+            "pattern": pattern, **self.length(shot, cut_in, cut_out),
+        }
+        return self.add(shot_task("motion", shot), "motion", shot.video_model, params, inputs, files)
+
+    def length(self, shot: ShotR, cut_in: float, cut_out: float) -> dict[str, Any]:
+        """Unsettled length parameters; ``compiler.settle`` fills frames and times at run time."""
+        return {"duration": shot.duration if shot.duration is not None else "auto",
+                "lines": [{"input": f"line{ln.number}"} for ln in shot.lines] if shot.duration is None else [],
+                "cut_in": cut_in, "cut_out": cut_out}
+
+    def shot(self, shot: ShotR, motion: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
+        f = self.film
+        params = {
+            "width": f.width, "height": f.height, "fps": f.fps, "sample_rate": SAMPLE_RATE, "crf": f.output.crf,
+            "subtitles": f.output.subtitles, **self.length(shot, cut_in, cut_out),
+            "lines": [{"input": f"line{ln.number}", "character": ln.character, "text": ln.text} for ln in shot.lines],
+        }
+        inputs = {"motion": motion, **{f"line{n}": t for n, t in enumerate(lines, 1)}}
+        return self.add(shot_task("shot", shot), "shot", None, params, inputs)
+
+    def transition(self, shot: ShotR, nxt: ShotR | None) -> TaskId:
+        f = self.film
+        assert shot.transition is not None
+        params = {"type": shot.transition.type, "duration": shot.transition.duration, "fps": f.fps,
+                  "width": f.width, "height": f.height, "crf": f.output.crf}
+        inputs = {"from": shot_task("shot", shot)}
+        if nxt is not None:
+            inputs["to"] = shot_task("shot", nxt)
+        return self.add(shot_task("transition", shot), "transition", None, params, inputs)
+
+    def timeline(self) -> list[dict[str, Any]]:
+        out = []
+        shots = self.film.shots
+        for index, shot in enumerate(shots):
+            prev = shots[index - 1] if index else None
+            out.append({
+                "shot": shot_task("shot", shot),
+                "transition": shot_task("transition", shot) if shot.transition is not None else None,
+                "cut_in": prev.transition.duration if prev is not None and prev.transition is not None else 0.0,
+                "cut_out": shot.transition.duration if shot.transition is not None else 0.0,
+            })
+        return out
+
+    def film_task(self, timeline: list[dict[str, Any]], subtitles: TaskId | None) -> TaskId:
+        f = self.film
+        inputs: dict[str, TaskId] = {}
+        for entry in timeline:
+            inputs[entry["shot"]] = entry["shot"]
+            if entry["transition"]:
+                inputs[entry["transition"]] = entry["transition"]
+        if subtitles is not None:
+            inputs["subtitles"] = subtitles
+        files = {f"audio:{a.id}": a.file for a in f.audio}
+        audio = [{"file": f"audio:{a.id}", "kind": a.kind, "start": a.start,
+                  "at": f"shot:{a.at}" if a.at else None, "volume": a.volume, "duck": a.duck, "loop": a.loop,
+                  "fade_in": a.fade_in, "fade_out": a.fade_out} for a in f.audio]
+        params = {"fps": f.fps, "width": f.width, "height": f.height, "sample_rate": SAMPLE_RATE,
+                  "loudness": f.output.loudness, "subtitles": f.output.subtitles, "language": f.language,
+                  "title": f.title, "timeline": timeline, "audio": audio}
+        return self.add(TaskId("film"), "film", None, params, inputs, files)
+
+    def storyboard(self) -> TaskId:
+        f = self.film
+        shots = [{"input": shot_task("keyframe", s), "id": f"{s.scene}/{s.id}", "type": s.type,
+                  "duration": s.estimate if s.duration is None else s.duration, "auto": s.duration is None,
+                  "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines]}
+                 for s in f.shots]
+        inputs = {s["input"]: s["input"] for s in shots}
+        return self.add(TaskId("storyboard"), "storyboard", None, {"title": f.title, "shots": shots}, inputs)

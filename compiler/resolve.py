@@ -1,0 +1,394 @@
+"""Resolve: ``spec.Project`` -> ``film.Film``.
+
+Binds every name (``@Trigger`` words, dialogue characters, voices, styles, models, locations,
+audio tracks), renders style prompts in the sandbox with element descriptions injected, derives
+seeds from the project seed and stable shot ids, estimates ``auto`` durations, and checks the
+files the project refers to. Unknown names get the closest known one as a hint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from studio_lang import ast
+from studio_lang.diagnostics import Diagnostic, Span, sort_key
+
+from . import spec
+from .files import FileRef, ProjectFiles
+from .film import BUILTIN_MODELS, KNOWN_EMOTIONS, AudioR, ElementR, Film, LineR, ModelRef, ShotR, VoiceR
+from .templates import PromptTemplate, TemplateProblem, compile_template
+from .timing import estimate_speech, layout
+from .validate import closest
+
+__all__ = ["TRIGGER", "resolve", "shot_seed"]
+
+TRIGGER = re.compile(r"@[A-Za-z][A-Za-z0-9_]*")
+_DEFAULT_VOICE = spec.Voice()
+
+
+def shot_seed(project_seed: int, scene: str, shot: str) -> int:
+    """Seed of a shot: from the project seed and the shot's stable id, never its position."""
+    h = hashlib.sha256(f"studio-seed\0{project_seed}\0{scene}/{shot}".encode()).digest()
+    return int.from_bytes(h[:8], "big") & (2**63 - 1)
+
+
+def resolve(source: ast.Project, project: spec.Project, files: ProjectFiles,
+            poisoned: frozenset[str] = frozenset()) -> tuple[Film | None, list[Diagnostic]]:
+    """Bind and render. ``poisoned`` names definitions that failed validation: no errors about them."""
+    r = _Resolver(source, project, files, poisoned)
+    film = r.run()
+    diagnostics = sorted(r.diagnostics, key=sort_key)
+    return (None if any(d.is_error for d in diagnostics) else film), diagnostics
+
+
+def _hint(word: str, known: Iterable[str], what: str) -> str:
+    pool = sorted(known)
+    guess = closest(word, pool)
+    if guess:
+        return f"did you mean '{guess}'?"
+    if not pool:
+        return f"no {what} is defined"
+    shown = ", ".join(pool[:8]) + (", ..." if len(pool) > 8 else "")
+    return f"known {what}: {shown}"
+
+
+class _Resolver:
+    def __init__(self, source: ast.Project, project: spec.Project, files: ProjectFiles,
+                 poisoned: frozenset[str]) -> None:
+        self.poisoned = poisoned
+        self.source = source
+        self.root = source.root
+        self.p = project
+        self.files = files
+        self.diagnostics: list[Diagnostic] = []
+        self.models: dict[str, ModelRef] = {}
+        self.templates: dict[str, PromptTemplate | None] = {}
+        self.template_errors: set[tuple[str, str]] = set()
+        self.elements: dict[str, ElementR] = {}
+        self.voices: dict[str, VoiceR | None] = {}
+        self.voiceless: set[str] = set()
+        self._default_voice: VoiceR | None = None
+        self.triggers = {(e.trigger or f"@{name}"): name for name, e in project.elements.items()}
+
+    # --- helpers -------------------------------------------------------------------------
+    def span(self, *path: str | int, key: bool = False) -> Span:
+        assert self.root is not None
+        return ast.locate(self.root, path, key=key)
+
+    def error(self, code: str, message: str, span: Span, hint: str | None = None, name: str | None = None) -> None:
+        if name is not None and name in self.poisoned:
+            return  # its definition already has an error; a second one here would be noise
+        self.diagnostics.append(Diagnostic.error(code, message, span, hint))
+
+    def warn(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic.warning(code, message, span, hint))
+
+    def sub_span(self, span: Span, needle: str, nth: int = 0) -> Span:
+        """The span of the ``nth`` occurrence of ``needle`` inside ``span`` in the source text."""
+        src = self.source.source
+        for line_no in range(span.line, min(span.end_line, src.line_count) + 1):
+            text = src.line(line_no)
+            start = span.column - 1 if line_no == span.line else 0
+            end = span.end_column - 1 if line_no == span.end_line else len(text)
+            pos = text.find(needle, start, end)
+            while pos != -1:
+                if nth == 0:
+                    return Span(span.file, line_no, pos + 1, line_no, pos + 1 + len(needle))
+                nth -= 1
+                pos = text.find(needle, pos + len(needle), end)
+        return span
+
+    # --- definitions -----------------------------------------------------------------------
+    def run(self) -> Film:
+        p = self.p
+        for name, cfg in p.models.items():
+            if name in BUILTIN_MODELS:
+                self.error("E208", f"'{name}' is the name of a built-in model", self.span("models", name, key=True),
+                           "choose another name")
+                continue
+            self.models[name] = ModelRef(name, cfg.backend, frozenset({cfg.kind}), cfg.weights, cfg.revision,
+                                         cfg.dtype, cfg.vram_gb, cfg.batch_size, dict(cfg.params))
+        for kind in ("image", "video", "speech"):
+            self.model(getattr(p.project.models, kind), kind, ("project", "models", kind))
+        if p.project.style is not None:
+            self.style(p.project.style, ("project", "style"))
+        for name, element in p.elements.items():
+            self.elements[name] = self.element(name, element)
+            if element.voice is not None:
+                self.voice(element.voice, ("elements", name, "voice"))
+            if element.kind != "character" and element.voice is not None:
+                self.warn("W303", f"{element.kind} '{name}' has a voice but only characters speak",
+                          self.span("elements", name, "voice"))
+        audio = tuple(a for a in (self.audio(i, t) for i, t in enumerate(p.audio)) if a is not None)
+        shots = []
+        for i, scene in enumerate(p.scenes):
+            for j, shot in enumerate(scene.shots):
+                shots.append(self.shot(i, scene, j, shot))
+        self.check_anchors(shots)
+        return Film(
+            title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
+            seed=p.project.seed, vram_gb=p.project.vram_gb, language=p.project.language, shots=tuple(shots),
+            audio=audio, output=p.output)
+
+    def model(self, name: str, kind: str, path: tuple[str | int, ...]) -> ModelRef:
+        ref = self.models.get(name) or BUILTIN_MODELS.get(name)
+        if ref is None:
+            self.error("E301", f"unknown model '{name}'", self.span(*path),
+                       _hint(name, [*self.models, *BUILTIN_MODELS], "models"), name=name)
+            return BUILTIN_MODELS["espeak" if kind == "speech" else "procedural"]
+        if kind not in ref.kinds:
+            self.error("E308", f"model '{name}' makes {'/'.join(sorted(ref.kinds))}, not {kind}", self.span(*path),
+                       f"use a model of kind {kind}", name=name)
+        return ref
+
+    def style(self, name: str, path: tuple[str | int, ...]) -> spec.Style | None:
+        style = self.p.styles.get(name)
+        if style is None:
+            self.error("E301", f"unknown style '{name}'", self.span(*path), _hint(name, self.p.styles, "styles"),
+                       name=name)
+            return None
+        if name not in self.templates:
+            try:
+                self.templates[name] = compile_template(style.prompt)
+            except TemplateProblem as exc:
+                self.templates[name] = None
+                self.template_error(name, exc)
+        return style
+
+    def template_error(self, style: str, exc: TemplateProblem) -> None:
+        if (style, str(exc)) in self.template_errors:
+            return
+        self.template_errors.add((style, str(exc)))
+        span = self.span("styles", style, "prompt")
+        if exc.line and exc.line > 1 and span.end_line > span.line:  # block scalar: point at the template line
+            line = min(span.line + exc.line, span.end_line)
+            span = Span(span.file, line, 1, line, len(self.source.source.line(line)) + 1)
+        hint = ("prompt variables: action, shot, scene, location, characters, project"
+                if exc.code == "E303" else "templates may only format the shot's text")
+        self.error(exc.code, f"style '{style}': {exc}", span, hint)
+
+    def element(self, name: str, element: spec.Element) -> ElementR:
+        refs: list[FileRef] = []
+        for k, written in enumerate(element.references):
+            found = self.files.check(written, "image", self.span("elements", name, "references", k))
+            if isinstance(found, Diagnostic):
+                self.diagnostics.append(found)
+            else:
+                refs.append(found)
+        return ElementR(name, element.kind, element.description, element.color, tuple(refs))
+
+    def voice(self, name: str, path: tuple[str | int, ...]) -> VoiceR | None:
+        if name in self.voices:
+            return self.voices[name]
+        v = self.p.voices.get(name)
+        if v is None:
+            self.error("E301", f"unknown voice '{name}'", self.span(*path), _hint(name, self.p.voices, "voices"),
+                       name=name)
+            return None
+        resolved = self.make_voice(name, v, ("voices", name, "engine"))
+        self.voices[name] = resolved
+        return resolved
+
+    def default_voice(self) -> VoiceR:
+        """The voice of characters without one: the default speech model in the project's language."""
+        if self._default_voice is None:
+            v = _DEFAULT_VOICE.model_copy(update={"language": self.p.project.language,
+                                                  "engine": self.p.project.models.speech})
+            self._default_voice = self.make_voice("default", v, ("project", "models", "speech"))
+        return self._default_voice
+
+    def make_voice(self, name: str, v: spec.Voice, engine_path: tuple[str | int, ...]) -> VoiceR:
+        model = self.model(v.engine, "speech", engine_path)
+        emotions = {k: e.model_dump() for k, e in v.emotions.items()}
+        return VoiceR(name, model, v.language, v.variant, v.pitch, v.rate, v.volume, v.range, v.speaker, emotions)
+
+    def audio(self, i: int, track: spec.AudioTrack) -> AudioR | None:
+        found = self.files.check(track.file, "audio", self.span("audio", i, "file"))
+        if isinstance(found, Diagnostic):
+            self.diagnostics.append(found)
+            return None
+        return AudioR(track.id, found, track.kind, track.start, track.at, track.volume, track.duck_under_dialogue,
+                      track.loop, track.fade_in, track.fade_out)
+
+    # --- shots -----------------------------------------------------------------------------
+    def shot(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot) -> ShotR:
+        path: tuple[str | int, ...] = ("scenes", i, "shots", j)
+        p = self.p
+        image_model = self.inherited_model("image", i, scene, j, shot)
+        video_model = self.inherited_model("video", i, scene, j, shot)
+        style_name, style_path = self.inherited(("style",), i, scene, j, shot)
+        style = self.style(style_name, style_path) if style_name else None
+        location = self.location(i, scene, j, shot)
+        characters, props, mentioned = self.bind_action(path, shot.action)
+        location = location or mentioned
+        lines = tuple(self.line(path, k, line) for k, line in enumerate(shot.dialogue))
+        for line in lines:
+            element = self.elements.get(line.character)
+            if element is not None and element not in characters:
+                characters = (*characters, element)
+        explicit = shot.duration if isinstance(shot.duration, float) else None
+        estimate = layout([ln.estimate for ln in lines], explicit)
+        if estimate.overflow > 0.05 and explicit is not None:
+            self.warn("W302", f"the dialogue needs about {explicit + estimate.overflow:.1f} s but shot '{shot.id}' "
+                      f"lasts {explicit:g} s", self.span(*path, "duration"),
+                      "use 'duration: auto' or a longer duration; speech past the end is cut")
+        if shot.transition is not None and shot.transition.type != "cut" and explicit is not None \
+                and shot.transition.duration > explicit:
+            self.error("E204", f"transition of {shot.transition.duration:g} s is longer than the shot ({explicit:g} s)",
+                       self.span(*path, "transition", "duration"))
+        action = self.expand(shot.action, inject=False)
+        prompt, negative = self.prompt(style_name, style, scene, shot, action_prompt=self.expand(shot.action, True),
+                                       location=location, characters=characters, estimate=estimate.duration)
+        if shot.pattern is not None and shot.pattern.track not in {t.id for t in p.audio}:
+            self.error("E301", f"unknown audio track '{shot.pattern.track}'", self.span(*path, "pattern", "track"),
+                       _hint(shot.pattern.track, [t.id for t in p.audio], "audio tracks"))
+        seed = shot.seed if shot.seed is not None else shot_seed(p.project.seed, scene.id, shot.id)
+        transition = shot.transition if shot.transition is not None and shot.transition.type != "cut" else None
+        return ShotR(
+            scene=scene.id, id=shot.id, heading=scene.heading, type=shot.type, duration=explicit,
+            estimate=estimate.duration, action=action, prompt=prompt, negative=negative,
+            palette=tuple(style.palette) if style else (), location=location, characters=characters,
+            props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
+            lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern)
+
+    def inherited(self, field: tuple[str, ...], i: int, scene: spec.Scene, j: int, shot: spec.Shot
+                  ) -> tuple[Any, tuple[str | int, ...]]:
+        """The first value set on the shot, the scene or the project, and where it was set."""
+        def get(obj: Any) -> Any:
+            for part in field:
+                obj = getattr(obj, part, None) if obj is not None else None
+            return obj
+
+        for obj, path in ((shot, ("scenes", i, "shots", j)), (scene, ("scenes", i)), (self.p.project, ("project",))):
+            value = get(obj)
+            if value is not None:
+                return value, (*path, *field)
+        return None, ()
+
+    def inherited_model(self, kind: str, i: int, scene: spec.Scene, j: int, shot: spec.Shot) -> ModelRef:
+        name, path = self.inherited(("models", kind), i, scene, j, shot)
+        return self.model(name, kind, path)
+
+    def location(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot) -> ElementR | None:
+        name, path = self.inherited(("location",), i, scene, j, shot)
+        if name is None:
+            return None
+        element = self.elements.get(name)
+        if element is None:
+            locations = [n for n, e in self.p.elements.items() if e.kind == "location"]
+            self.error("E301", f"unknown location '{name}'", self.span(*path), _hint(name, locations, "locations"),
+                       name=name)
+            return None
+        if element.kind != "location":
+            self.error("E308", f"'{name}' is a {element.kind}, not a location", self.span(*path), name=name)
+        return element
+
+    def bind_action(self, path: tuple[str | int, ...], action: str
+                    ) -> tuple[tuple[ElementR, ...], tuple[ElementR, ...], ElementR | None]:
+        """Characters and props in order of first mention, and the first location mentioned."""
+        characters: list[ElementR] = []
+        props: list[ElementR] = []
+        location: ElementR | None = None
+        seen_count: dict[str, int] = {}
+        for match in TRIGGER.finditer(action):
+            word = match.group()
+            nth = seen_count.get(word, 0)
+            seen_count[word] = nth + 1
+            name = self.triggers.get(word)
+            if name is None:
+                span = self.sub_span(self.span(*path, "action"), word, nth)
+                self.error("E302", f"unknown element '{word}'", span, _hint(word, self.triggers, "triggers"),
+                           name=word[1:])
+                continue
+            element = self.elements[name]
+            if element.kind == "location":
+                location = location or element
+                continue
+            bucket = characters if element.kind == "character" else props
+            if element not in bucket:
+                bucket.append(element)
+        return tuple(characters), tuple(props), location
+
+    def expand(self, action: str, inject: bool) -> str:
+        """``@Luca`` -> ``Luca``, or with ``inject`` ``Luca (description)`` at the first mention."""
+        done: set[str] = set()
+
+        def sub(match: re.Match[str]) -> str:
+            name = self.triggers.get(match.group())
+            if name is None:
+                return match.group()
+            if inject and name not in done:
+                done.add(name)
+                return f"{name} ({self.p.elements[name].description})"
+            return name
+
+        return TRIGGER.sub(sub, action)
+
+    def prompt(self, style_name: str | None, style: spec.Style | None, scene: spec.Scene, shot: spec.Shot, *,
+               action_prompt: str, location: ElementR | None, characters: tuple[ElementR, ...],
+               estimate: float) -> tuple[str, str]:
+        if style is None or style_name is None:
+            text = action_prompt
+            if location is not None and location.name not in text:
+                text = f"{text}, in {location.name} ({location.description})" if text else location.description
+            return text, ""
+        template = self.templates.get(style_name)
+        if template is None:
+            return action_prompt, style.negative
+        variables: Mapping[str, Any] = {
+            "action": action_prompt,
+            "shot": {"id": shot.id, "type": shot.type, "duration": shot.duration if shot.duration != "auto" else estimate,
+                     "camera": {"move": shot.camera.move, "amount": shot.camera.amount}},
+            "scene": {"id": scene.id, "heading": scene.heading or ""},
+            "location": {"name": location.name, "description": location.description} if location else None,
+            "characters": [{"name": c.name, "description": c.description} for c in characters],
+            "project": {"title": self.p.project.title},
+            "style": {"name": style_name},
+        }
+        try:
+            return template.render(variables), style.negative
+        except TemplateProblem as exc:
+            self.template_error(style_name, exc)
+            return action_prompt, style.negative
+
+    def line(self, shot_path: tuple[str | int, ...], k: int, line: spec.DialogueLine) -> LineR:
+        path = (*shot_path, "dialogue", k)
+        element = self.p.elements.get(line.character)
+        if element is None or element.kind != "character":
+            chars = [n for n, e in self.p.elements.items() if e.kind == "character"]
+            if element is None:
+                self.error("E301", f"unknown character '{line.character}' in dialogue", self.span(*path, "character"),
+                           _hint(line.character, chars, "characters"), name=line.character)
+            else:
+                self.error("E308", f"'{line.character}' is a {element.kind}, not a character",
+                           self.span(*path, "character"), name=line.character)
+        if not line.line.strip():
+            self.error("E309", "empty dialogue line", self.span(*path, "line"),
+                       "write what the character says, or remove the line")
+        voice_name = line.voice or (element.voice if element is not None else None)
+        voice: VoiceR | None = None
+        if voice_name is not None:
+            voice = self.voice(voice_name, (*path, "voice") if line.voice else ("elements", line.character, "voice"))
+        elif element is not None and element.kind == "character":
+            if line.character not in self.voiceless:
+                self.voiceless.add(line.character)
+                self.warn("W310", f"character '{line.character}' has no voice; using the default voice",
+                          self.span("elements", line.character, key=True), "add 'voice:' to the character")
+            voice = self.default_voice()
+        if voice is None:
+            voice = self.default_voice()
+        emotion = line.emotion.strip().lower().replace(" ", "_") if line.emotion else None
+        if emotion and emotion not in KNOWN_EMOTIONS and emotion not in voice.emotions:
+            self.warn("W301", f"unknown emotion '{line.emotion}'; it will sound neutral", self.span(*path, "emotion"),
+                      _hint(emotion, sorted(KNOWN_EMOTIONS | set(voice.emotions)), "emotions"))
+        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, voice.rate))
+
+    def check_anchors(self, shots: list[ShotR]) -> None:
+        ids = {s.shot_id for s in shots}
+        for i, track in enumerate(self.p.audio):
+            if track.at is not None and track.at not in ids:
+                self.error("E301", f"unknown shot '{track.at}' in audio anchor", self.span("audio", i, "at"),
+                           _hint(track.at, ids, "shots"))

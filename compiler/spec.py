@@ -1,0 +1,319 @@
+"""Format v1 of the project file: the one definition of what a project file may say.
+
+These pydantic models are strict (no silent coercion: ``fps: "24"`` is an error) and closed
+(an unknown key is an error). ``studio schema`` prints the JSON Schema generated from them, which
+editors use for completion and validation; every field has a description.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "AudioTrack", "Camera", "CameraMove", "DialogueLine", "Element", "EmotionAdjust", "FORMAT_VERSION",
+    "KINDS", "Lora", "ModelConfig", "ModelKind", "ModelOverrides", "Output", "Pattern", "Project",
+    "ProjectSettings", "Scene", "Shot", "ShotType", "Style", "Transition", "Voice",
+]
+
+FORMAT_VERSION = 1
+
+ShotType = Literal[
+    "establishing", "wide", "medium", "close_up", "extreme_close_up", "over_the_shoulder", "pov", "insert"
+]
+CameraMove = Literal[
+    "static", "pan_left", "pan_right", "tilt_up", "tilt_down", "dolly_in", "dolly_out", "zoom_in", "zoom_out",
+    "shake",
+]
+ModelKind = Literal["image", "video", "speech", "llm"]
+KINDS: tuple[str, ...] = ("image", "video", "speech", "llm")
+
+MAX_SHOT_SECONDS = 600.0
+"""Longest shot accepted; longer is almost certainly a typo (1e9 seconds, say)."""
+
+Id = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["cove", "establishing", "shot-2"]),
+]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", examples=["Luca", "sketch"])]
+Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#e9c46a"])]
+Dimension = Annotated[int, Field(ge=16, le=8192)]
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+
+
+def _auto_or_seconds(value: Any) -> float | str:
+    if value == "auto" and isinstance(value, str):
+        return "auto"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("E202", "duration must be a number of seconds or 'auto'")
+    seconds = float(value)
+    if not 0 < seconds <= MAX_SHOT_SECONDS:
+        raise PydanticCustomError(
+            "E204", "duration {value} s is out of range (more than 0, at most {max} s)",
+            {"value": f"{seconds:g}", "max": int(MAX_SHOT_SECONDS)})
+    return seconds
+
+
+Duration = Annotated[
+    float | str,
+    BeforeValidator(_auto_or_seconds),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SHOT_SECONDS},
+            {"const": "auto"},
+        ],
+        "examples": [3, 2.5, "auto"],
+    }),
+]
+
+
+def _int_as_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ModelOverrides(_Strict):
+    """Model names per task kind; a missing kind inherits from the enclosing level."""
+
+    image: Name | None = Field(None, description="Model for keyframe images (a name from `models`, or `procedural`).")
+    video: Name | None = Field(None, description="Model for shot motion (a name from `models`, or `procedural`).")
+    speech: Name | None = Field(None, description="Model for speech (a name from `models`, or `espeak`).")
+
+
+class DefaultModels(_Strict):
+    """The project's default model per task kind."""
+
+    image: Name = Field("procedural", description="Default model for keyframe images.")
+    video: Name = Field("procedural", description="Default model for shot motion.")
+    speech: Name = Field("espeak", description="Default model for speech.")
+
+
+class ProjectSettings(_Strict):
+    """Film-wide settings."""
+
+    title: str = Field(min_length=1, max_length=200, description="Title of the film.", examples=["Luca Sees the Sea"])
+    description: str | None = Field(None, description="A logline or synopsis; free text.")
+    fps: int = Field(24, ge=1, le=120, description="Frames per second of every clip and of the film.")
+    resolution: list[Dimension] = Field(
+        [1280, 720], min_length=2, max_length=2,
+        description="Width and height in pixels, both even (H.264 needs even sizes).", examples=[[1280, 720]])
+    seed: Seed = Field(0, description="Project seed; each shot's seed derives from it and the shot's id.")
+    style: Name | None = Field(None, description="Default style (a name from `styles`).")
+    models: DefaultModels = Field(default_factory=DefaultModels, description="Default model per task kind, by name.")
+    vram_gb: float | None = Field(
+        None, gt=0, le=4096,
+        description="Memory budget (GB) for models resident at once; unset means unlimited.", examples=[24])
+    language: str = Field("en", pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*$",
+                          description="Main language of the dialogue (subtitle metadata, default voice language).")
+
+    @field_validator("resolution")
+    @classmethod
+    def _even(cls, value: list[int]) -> list[int]:
+        if any(v % 2 for v in value):
+            raise PydanticCustomError("E204", "resolution {w}x{h} must have even width and height",
+                                      {"w": value[0], "h": value[1]})
+        return value
+
+
+class ModelConfig(_Strict):
+    """A named model configuration."""
+
+    backend: Literal["procedural", "espeak", "diffusers", "transformers"] = Field(
+        description="Backend that runs the model.")
+    kind: ModelKind = Field(description="Task kind the model serves.")
+    weights: str | None = Field(
+        None, min_length=1,
+        description="Weights: a Hugging Face repo id, or a local directory or file (relative to the project).",
+        examples=["stabilityai/sd-turbo", "models/tiny-sd"])
+    revision: str | None = Field(None, min_length=1, description="Revision (branch, tag or commit) of a repo id.")
+    dtype: Literal["float32", "float16", "bfloat16"] | None = Field(
+        None, description="Numeric type of the weights (changes outputs, so it is part of the cache key).")
+    vram_gb: float = Field(0, ge=0, le=4096, description="Estimated memory the loaded model takes, in GB.")
+    batch_size: int = Field(1, ge=1, le=64, description="Ready tasks of this model rendered together in one call.")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Default parameters for every task of this model (backend specific).",
+        examples=[{"look": "sketch"}, {"steps": 4, "guidance": 0.0}])
+    description: str | None = Field(None, description="Free text.")
+
+
+class Style(_Strict):
+    """A visual style: a prompt template and colours."""
+
+    prompt: str = Field(
+        "{{ action }}", max_length=10_000,
+        description=(
+            "Jinja template of the image prompt (sandboxed). Variables: action (with element descriptions), "
+            "shot (id, type, duration, camera), scene (id, heading), location, characters, project (title)."),
+        examples=["{{ action }}, {{ shot.type | replace('_', ' ') }} shot, watercolor"])
+    negative: str = Field("", max_length=10_000, description="Negative prompt: what the picture must not show.")
+    palette: list[Color] = Field(default_factory=list, max_length=32,
+                                 description="Colours of the style, used by procedural rendering.")
+    description: str | None = Field(None, description="Free text.")
+
+
+class EmotionAdjust(_Strict):
+    """How an emotion changes a voice, as deltas to its settings."""
+
+    pitch: int = Field(0, ge=-100, le=100, description="Pitch change.")
+    rate: int = Field(0, ge=-300, le=300, description="Speaking-rate change, words per minute.")
+    range: int = Field(0, ge=-100, le=100, description="Pitch-range change (intonation).")
+    volume: int = Field(0, ge=-200, le=200, description="Volume change.")
+
+
+class Voice(_Strict):
+    """A voice a character speaks with."""
+
+    engine: Name = Field("espeak", description="Speech model: `espeak` or a name from `models` of kind speech.")
+    language: str = Field("en", pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*$",
+                          description="Language (and accent) code.", examples=["en-us", "it"])
+    variant: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,32}$",
+                                description="Engine voice variant (eSpeak: m1-m7, f1-f5, klatt, ...).")
+    pitch: int = Field(50, ge=0, le=100, description="Base pitch, 0-100.")
+    rate: int = Field(175, ge=80, le=450, description="Speaking rate in words per minute.")
+    volume: int = Field(100, ge=0, le=200, description="Volume, 0-200 (100 is normal).")
+    range: int = Field(50, ge=0, le=100, description="Pitch range (intonation), 0-100.")
+    speaker: Annotated[str | None, BeforeValidator(_int_as_text)] = Field(
+        None, max_length=200, description="Speaker id or name for multi-speaker models.")
+    emotions: dict[str, EmotionAdjust] = Field(
+        default_factory=dict, description="Emotion name -> adjustments; overrides the engine's built-in table.")
+    description: str | None = Field(None, description="Free text.")
+
+
+class Lora(_Strict):
+    """A LoRA adapter applied while this element or style is in a shot."""
+
+    weights: str = Field(min_length=1, description="LoRA weights: a repo id or a local file.")
+    scale: float = Field(1.0, ge=0, le=2, description="Strength of the adapter.")
+
+
+class Element(_Strict):
+    """A character, location or prop that shots refer to with its trigger word."""
+
+    kind: Literal["character", "location", "prop"] = Field(description="What the element is.")
+    trigger: str | None = Field(
+        None, pattern=r"^@[A-Za-z][A-Za-z0-9_]*$",
+        description="Word that refers to the element in action text; defaults to '@' + the element's name.",
+        examples=["@Luca"])
+    description: str = Field(min_length=1, max_length=2000,
+                             description="What it looks like; injected into every prompt that mentions it.")
+    references: list[str] = Field(default_factory=list, max_length=16,
+                                  description="Reference images (paths relative to the project).",
+                                  examples=[["refs/luca.png"]])
+    color: Color | None = Field(None, description="Signature colour (procedural rendering).")
+    voice: Name | None = Field(None, description="Voice of a character (a name from `voices`).")
+    lora: Lora | None = Field(None, description="LoRA adapter for this element.")
+
+
+class Camera(_Strict):
+    """A camera move over the shot."""
+
+    move: CameraMove = Field("static", description="The move.")
+    amount: float | None = Field(None, ge=0, le=1,
+                                 description="Strength of the move, 0-1 (fraction of the frame); unset = default.")
+
+
+class Transition(_Strict):
+    """How this shot ends into the next one (on the last shot: into black)."""
+
+    type: Literal["cut", "dissolve", "fade", "wipe"] = Field("cut", description="Kind of transition.")
+    duration: float = Field(0.5, ge=0, le=5, description="Seconds the two shots overlap (ignored for a cut).")
+
+
+class DialogueLine(_Strict):
+    """One spoken line."""
+
+    character: Name = Field(description="Who speaks: a character element's name.")
+    line: str = Field(max_length=5000, description="What they say.")
+    emotion: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z _-]{0,31}$",
+                                description="How they say it (a parenthetical), e.g. playful, sad, whisper.")
+    voice: Name | None = Field(None, description="Voice override for this line (a name from `voices`).")
+
+
+class Pattern(_Strict):
+    """Audio-reactive visuals driven by a music track (for music sections)."""
+
+    track: Id = Field(description="Id of the audio track that drives the pattern.")
+    style: Literal["cppn", "fractal", "noise"] = Field("cppn", description="Pattern generator.")
+    offset: float = Field(0, ge=0, le=86_400, description="Seconds into the track where the shot's pattern starts.")
+
+
+class Shot(_Strict):
+    """One shot: a keyframe, a camera move, dialogue."""
+
+    id: Id = Field(description="Stable id, unique in its scene; keys, seeds and file names derive from it.")
+    type: ShotType = Field("medium", description="Shot size / framing.")
+    duration: Duration = Field("auto", description="Seconds, or 'auto': as long as the dialogue plus a pad.")
+    action: str = Field("", max_length=5000, description="What we see; '@Trigger' words bind elements.")
+    camera: Camera = Field(default_factory=Camera, description="Camera move.")
+    dialogue: list[DialogueLine] = Field(default_factory=list, max_length=200, description="Spoken lines, in order.")
+    transition: Transition | None = Field(None, description="Transition into the next shot; default: cut.")
+    location: Name | None = Field(None, description="Location element; overrides the scene's.")
+    style: Name | None = Field(None, description="Style; overrides the scene's and the project's.")
+    models: ModelOverrides | None = Field(None, description="Models for this shot; override the scene's.")
+    seed: Seed | None = Field(None, description="Seed for this shot; default derives from the project seed and id.")
+    pattern: Pattern | None = Field(None, description="Render audio-reactive visuals instead of the keyframe motion.")
+    notes: str | None = Field(None, description="Free text for the crew; ignored by rendering.")
+
+
+class Scene(_Strict):
+    """A scene: a heading and its shots."""
+
+    id: Id = Field(description="Stable id, unique in the film.")
+    heading: str | None = Field(None, max_length=500, description="Scene heading.",
+                                examples=["EXT. HIDDEN COVE - DAY"])
+    description: str | None = Field(None, description="Free text.")
+    location: Name | None = Field(None, description="Location element of the scene's shots.")
+    style: Name | None = Field(None, description="Style of the scene's shots; overrides the project's.")
+    models: ModelOverrides | None = Field(None, description="Models for the scene's shots; override the project's.")
+    shots: list[Shot] = Field(min_length=1, max_length=10_000, description="The shots, in order.")
+
+
+class AudioTrack(_Strict):
+    """A music or sound-effect track under the film."""
+
+    id: Id = Field(description="Stable id.")
+    file: str = Field(min_length=1, description="Audio file (WAV, FLAC, OGG), relative to the project.",
+                      examples=["audio/theme.wav"])
+    kind: Literal["music", "effect"] = Field("music", description="Music or effect.")
+    start: float = Field(0, ge=0, le=86_400, description="Start in seconds (from the film start, or from `at`).")
+    at: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$",
+                           description="Anchor 'scene/shot': `start` counts from that shot's start.",
+                           examples=["cove/dare"])
+    volume: float = Field(1.0, ge=0, le=4, description="Gain (1 = as recorded).")
+    duck_under_dialogue: bool = Field(False, description="Lower this track while someone speaks.")
+    loop: bool = Field(False, description="Repeat the track until the film ends.")
+    fade_in: float = Field(0, ge=0, le=60, description="Fade-in seconds.")
+    fade_out: float = Field(0, ge=0, le=60, description="Fade-out seconds.")
+
+
+class Output(_Strict):
+    """What the build delivers."""
+
+    subtitles: Literal["none", "soft", "burn"] = Field(
+        "soft", description="Subtitles: none, soft (a track in the MP4 plus subtitles.srt) or burned into the picture.")
+    loudness: float = Field(-16, ge=-40, le=-5, description="Integrated loudness target, LUFS (EBU R128).")
+    crf: int = Field(20, ge=0, le=51, description="H.264 quality (lower is better and larger).")
+    caption: bool = Field(False, description="Draw each shot's action on its keyframe (storyboard look).")
+    storyboard: bool = Field(True, description="Render storyboard.png, a contact sheet of the keyframes.")
+
+
+class Project(_Strict):
+    """A studio project file (format v1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="studio project")
+
+    studio: Literal[1] = Field(description="Format version of this file.")
+    project: ProjectSettings = Field(description="Film-wide settings.")
+    models: dict[Name, ModelConfig] = Field(
+        default_factory=dict, description="Named model configurations; `procedural` and `espeak` are built in.")
+    styles: dict[Name, Style] = Field(default_factory=dict, description="Named styles.")
+    voices: dict[Name, Voice] = Field(default_factory=dict, description="Named voices.")
+    elements: dict[Name, Element] = Field(default_factory=dict, description="Characters, locations and props.")
+    scenes: list[Scene] = Field(min_length=1, max_length=10_000, description="The scenes, in order.")
+    audio: list[AudioTrack] = Field(default_factory=list, description="Music and effect tracks.")
+    output: Output = Field(default_factory=Output, description="Delivery settings.")

@@ -1,0 +1,81 @@
+"""The ``studio`` command line (a stable contract: see DESIGN.md §7 and README.md).
+
+Exit codes: 0 success (warnings allowed), 1 errors in the project or the build, 2 usage errors.
+Nothing in here imports an ML library; backends are imported by the executor when a task runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from studio_lang.diagnostics import render_json, render_text
+
+__all__ = ["main"]
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="project file, or a directory holding exactly one")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--allow-path", type=Path, action="append", default=[], metavar="DIR",
+                   help="also allow referenced files under DIR (project files may not reach outside their directory)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio", description="Build system for AI-made animated films.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_common(sub.add_parser("check", help="report every problem in a project file"))
+    _add_common(sub.add_parser("plan", help="show the render tasks, their cache status and the schedule"))
+    sub.add_parser("schema", help="print the JSON Schema of project files")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            from .commands import schema_text
+
+            sys.stdout.write(schema_text())
+            return 0
+        if args.command in ("check", "plan"):
+            return _check_or_plan(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 2
+
+
+def _check_or_plan(args: argparse.Namespace) -> int:
+    from backends import CATALOG
+    from compiler import compile_project
+
+    from .commands import plan_text
+
+    result = compile_project(args.path, backends=CATALOG if args.command == "plan" else None,
+                             allowed_paths=args.allow_path)
+    if args.command == "check" or result.plan is None:
+        if args.format == "json":
+            sys.stdout.write(render_json(result.diagnostics))
+        else:
+            text = render_text(result.diagnostics, result.sources)
+            sys.stderr.write(text)
+            if result.ok and args.command == "check":
+                warnings = len(result.diagnostics)
+                sys.stderr.write(f"{result.source.name if result.source else args.path}: ok"
+                                 + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "") + "\n")
+        return 0 if result.ok else 1
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result.plan.to_json(), indent=2) + "\n")
+    else:
+        sys.stderr.write(render_text(result.diagnostics, result.sources))
+        sys.stdout.write(plan_text(result.plan))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

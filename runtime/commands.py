@@ -1,0 +1,49 @@
+"""Text renderings for the CLI (kept out of cli.py so the parser stays small)."""
+
+from __future__ import annotations
+
+import json
+
+from compiler import Plan
+
+__all__ = ["plan_text", "schema_text"]
+
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
+
+
+def schema_text() -> str:
+    """The JSON Schema of project files, as ``studio schema`` prints it (and schemas/ commits it)."""
+    from compiler.spec import Project
+
+    schema = {"$schema": SCHEMA_DIALECT, **Project.model_json_schema()}
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_text(plan: Plan) -> str:
+    film = plan.film
+    tasks = list(plan.tasks.values())
+    stale = sum(1 for t in tasks if plan.status.get(t.id) != "cached")
+    length = sum(s.estimate for s in film.shots) - sum(s.transition.duration for s in film.shots[:-1] if s.transition)
+    lines = [f"{film.title}: {len(tasks)} tasks ({stale} stale, {len(tasks) - stale} cached), "
+             f"{len(film.shots)} shots, about {length:.1f} s at {film.fps} fps, {film.width}x{film.height}", ""]
+    groups: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    for t in tasks:
+        if t.model is not None:
+            group = t.model.identity
+            labels[group] = f"model {t.model.name} ({t.backend})"
+        else:
+            group = f"tool:{t.backend}"
+            labels[group] = f"{t.backend} (no model)"
+        groups.setdefault(group, []).append(t.id)
+    width = max(len(t.id) for t in tasks)
+    for group, ids in groups.items():
+        lines.append(f"{labels[group]}: {len(ids)} task{'s' * (len(ids) != 1)}")
+        for tid in ids:
+            lines.append(f"  {tid:<{width}}  {plan.status.get(tid, 'stale'):<6}  {plan.tasks[tid].key[:12]}")
+        lines.append("")
+    s = plan.schedule
+    verdict = "optimal" if s.loads == s.lower_bound else f"{s.loads - s.lower_bound} above the bound"
+    lines.append(f"schedule: {len(s.order)} tasks to run, {s.loads} model load{'s' * (s.loads != 1)} "
+                 f"(lower bound {s.lower_bound}, {verdict})")
+    return "\n".join(lines) + "\n"

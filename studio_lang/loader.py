@@ -1,0 +1,90 @@
+"""Finding, reading and parsing project files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import ast
+from .diagnostics import Diagnostic, Span
+from .source import SourceFile
+from .yaml_syntax import parse_yaml
+
+__all__ = ["MAX_BYTES", "PROJECT_SUFFIXES", "display_name", "find_project", "parse", "read_source"]
+
+PROJECT_SUFFIXES = (".studio.yaml", ".studio.yml")
+"""File names that hold a project (the screenplay DSL adds ``.studio``)."""
+MAX_BYTES = 32 * 1024 * 1024
+"""Largest project file read; a 10,000-shot film is about 3 MB."""
+
+
+def is_project_file(path: Path) -> bool:
+    return path.name.endswith(PROJECT_SUFFIXES)
+
+
+def display_name(path: Path) -> str:
+    """The path as the user should see it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def find_project(path: Path) -> tuple[Path | None, list[Diagnostic]]:
+    """``path`` itself if it is a file, or the one project file in a directory."""
+    name = display_name(path)
+    if path.is_dir():
+        try:
+            found = sorted(p for p in path.iterdir() if p.is_file() and is_project_file(p))
+        except OSError as exc:
+            return None, [Diagnostic.error("E001", f"cannot read directory '{name}': {exc.strerror or exc}",
+                                           Span.point(name))]
+        if not found:
+            return None, [Diagnostic.error(
+                "E003", f"no project file in '{name}'", Span.point(name),
+                f"create a file ending in {' or '.join(PROJECT_SUFFIXES)}, or pass the file itself")]
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            return None, [Diagnostic.error("E004", f"'{name}' holds several project files: {names}",
+                                           Span.point(name), "pass the one you mean")]
+        return found[0], []
+    if not path.exists():
+        return None, [Diagnostic.error("E005", f"no such file or directory: '{name}'", Span.point(name))]
+    return path, []
+
+
+def read_source(path: Path) -> tuple[SourceFile | None, list[Diagnostic]]:
+    name = display_name(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, [Diagnostic.error("E001", f"'{name}' is too large ({size} bytes) for a project file",
+                                           Span.point(name), f"project files are at most {MAX_BYTES // 2**20} MiB")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic.error("E001", f"cannot read '{name}': {exc.strerror or exc}", Span.point(name))]
+    return decode(data, name, path)
+
+
+def decode(data: bytes, name: str, path: Path | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8", errors="replace")
+        line = prefix.count("\n") + 1
+        column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+        return None, [Diagnostic.error("E002", f"'{name}' is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                                       Span.point(name, line, column), "save the file as UTF-8")]
+    if "\x00" in text:
+        src = SourceFile(name, text, path)
+        line, col = src.position(text.index("\x00"))
+        return None, [Diagnostic.error("E002", "the file contains NUL bytes (is it a binary file?)",
+                                       Span.point(name, line, col), "save the file as UTF-8 text")]
+    return SourceFile(name, text.replace("\r\n", "\n"), path), []
+
+
+def parse(source: SourceFile) -> tuple[ast.Project, list[Diagnostic]]:
+    """Parse by file name: YAML for ``*.studio.yaml``."""
+    return parse_yaml(source)

@@ -1,0 +1,213 @@
+"""YAML surface syntax: text -> ``ast.Project`` with a span on every key and value.
+
+ruamel.yaml composes the node graph (the YAML 1.2 core schema: ``yes`` stays a string), and this
+module turns it into our tree, refusing what a project file never needs and an attacker would
+use: alias bombs (expansion is budgeted), cycles, very deep nesting, custom tags, several
+documents, duplicate keys.
+"""
+
+from __future__ import annotations
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node as YNode, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
+
+from . import ast
+from .diagnostics import Diagnostic, Span
+from .source import SourceFile
+
+__all__ = ["MAX_DEPTH", "parse_yaml"]
+
+MAX_DEPTH = 64
+"""Deepest nesting accepted; a real project file needs about ten."""
+ALIAS_BUDGET = 100_000
+"""Nodes that aliases may add beyond the document's own; more is an alias bomb."""
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Abort(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def parse_yaml(source: SourceFile) -> tuple[ast.Project, list[Diagnostic]]:
+    """Parse one YAML document. On a syntax error the project's root is ``None``."""
+    diagnostics: list[Diagnostic] = []
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        documents = list(yaml.compose_all(source.text))
+    except MarkedYAMLError as exc:
+        return ast.Project(source, None, "yaml"), [_syntax_error(source, exc)]
+    except ReaderError as exc:
+        line, col = source.position(max(exc.position, 0))
+        span = Span.point(source.name, line, col)
+        return ast.Project(source, None, "yaml"), [
+            Diagnostic.error("E101", f"invalid character {_char(exc.character)} in YAML", span,
+                             "remove control characters from the file")]
+    except RecursionError:
+        return ast.Project(source, None, "yaml"), [
+            Diagnostic.error("E104", f"the document is nested too deeply (more than {MAX_DEPTH} levels)",
+                             Span.point(source.name), "flatten the structure")]
+    except YAMLError as exc:
+        return ast.Project(source, None, "yaml"), [
+            Diagnostic.error("E101", f"invalid YAML: {exc}", Span.point(source.name))]
+    documents = [d for d in documents if d is not None]
+    if not documents:
+        return ast.Project(source, None, "yaml"), [
+            Diagnostic.error("E107", "the project file is empty", Span.point(source.name),
+                             "start with 'studio: 1' and a 'project:' section")]
+    if len(documents) > 1:
+        diagnostics.append(Diagnostic.error(
+            "E106", "a project file holds exactly one YAML document",
+            _span(source, documents[1]), "remove the '---' separator and what follows, or split the file"))
+    builder = _Builder(source, SafeConstructor(loader=yaml))
+    try:
+        root = builder.build(documents[0], 0)
+    except _Abort as abort:
+        return ast.Project(source, None, "yaml"), [*diagnostics, abort.diagnostic]
+    return ast.Project(source, root, "yaml"), [*diagnostics, *builder.diagnostics]
+
+
+def _char(c: object) -> str:
+    code = c if isinstance(c, int) else ord(c) if isinstance(c, str) and len(c) == 1 else None
+    return f"U+{code:04X}" if code is not None else repr(c)
+
+
+def _syntax_error(source: SourceFile, exc: MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = exc.problem or exc.context or "invalid YAML"
+    hint = None
+    if exc.context and exc.problem:
+        hint = exc.context
+        if exc.context_mark is not None and exc.context_mark.line != (mark.line if mark else -1):
+            hint += f" (line {exc.context_mark.line + 1})"
+    if "\t" in problem or "'\\t'" in problem:
+        hint = "YAML indentation uses spaces, not tabs"
+    return Diagnostic.error("E101", f"YAML syntax error: {problem}", Span.point(source.name, line, col), hint)
+
+
+def _span(source: SourceFile, node: YNode) -> Span:
+    start, end = node.start_mark, node.end_mark
+    line, col = start.line + 1, start.column + 1
+    if end is None or end.line < start.line or (end.line == start.line and end.column <= start.column):
+        return Span(source.name, line, col, line, col + 1)
+    return Span(source.name, line, col, end.line + 1, end.column + 1)
+
+
+class _Builder:
+    def __init__(self, source: SourceFile, constructor: SafeConstructor) -> None:
+        self.source = source
+        self.constructor = constructor
+        self.diagnostics: list[Diagnostic] = []
+        self.seen: set[int] = set()
+        self.expanded = 0
+        self.active: set[int] = set()
+
+    def build(self, node: YNode, depth: int) -> ast.Node:
+        if depth > MAX_DEPTH:
+            raise _Abort(Diagnostic.error(
+                "E104", f"the document is nested too deeply (more than {MAX_DEPTH} levels)",
+                _span(self.source, node), "flatten the structure"))
+        ident = id(node)
+        if ident in self.active:
+            raise _Abort(Diagnostic.error(
+                "E103", "an alias refers to a node that contains it (a cycle)",
+                _span(self.source, node), "a project file cannot be recursive; copy the values instead"))
+        if ident in self.seen:
+            self.expanded += 1
+            if self.expanded > ALIAS_BUDGET + len(self.seen):
+                raise _Abort(Diagnostic.error(
+                    "E103", "aliases expand this document beyond any real project (an alias bomb?)",
+                    _span(self.source, node), "use fewer nested '*alias' references"))
+        else:
+            self.seen.add(ident)
+        if isinstance(node, ScalarNode):
+            return ast.Scalar(self.scalar(node), _span(self.source, node))
+        self.active.add(ident)
+        try:
+            if isinstance(node, SequenceNode):
+                self.check_tag(node, "tag:yaml.org,2002:seq")
+                items = tuple(self.build(item, depth + 1) for item in node.value)
+                return ast.Sequence(items, _span(self.source, node))
+            assert isinstance(node, MappingNode)
+            self.check_tag(node, "tag:yaml.org,2002:map")
+            return self.mapping(node, depth)
+        finally:
+            self.active.discard(ident)
+
+    def mapping(self, node: MappingNode, depth: int) -> ast.Mapping:
+        entries: list[tuple[ast.Key, ast.Node]] = []
+        index: dict[str, int] = {}
+        merged: set[str] = set()
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
+                for key, value in self.merge(value_node, depth):
+                    if key.name not in index:
+                        index[key.name] = len(entries)
+                        entries.append((key, value))
+                        merged.add(key.name)
+                continue
+            key = self.key(key_node)
+            value = self.build(value_node, depth + 1)
+            if key.name in index:
+                if key.name in merged:  # an explicit key overrides a merged one
+                    entries[index[key.name]] = (key, value)
+                    merged.discard(key.name)
+                    continue
+                first = entries[index[key.name]][0].span
+                self.diagnostics.append(Diagnostic.error(
+                    "E102", f"duplicate key '{key.name}'", key.span,
+                    f"'{key.name}' is already set on line {first.line}; keep one"))
+                continue
+            index[key.name] = len(entries)
+            entries.append((key, value))
+        return ast.Mapping(tuple(entries), _span(self.source, node))
+
+    def merge(self, node: YNode, depth: int) -> list[tuple[ast.Key, ast.Node]]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        out: list[tuple[ast.Key, ast.Node]] = []
+        for src in sources:
+            built = self.build(src, depth + 1)
+            if not isinstance(built, ast.Mapping):
+                raise _Abort(Diagnostic.error("E105", "'<<' merges only mappings", built.span))
+            out.extend(built.entries)
+        return out
+
+    def key(self, node: YNode) -> ast.Key:
+        span = _span(self.source, node)
+        if not isinstance(node, ScalarNode):
+            raise _Abort(Diagnostic.error("E105", "a key must be a plain name, not a list or mapping", span))
+        return ast.Key(str(node.value), span)
+
+    def scalar(self, node: ScalarNode) -> ast.ScalarValue:
+        tag = node.tag
+        if tag == _STR:
+            return str(node.value)
+        if tag in _PLAIN_TAGS:
+            try:
+                return self.constructor.construct_object(node)  # type: ignore[no-any-return]
+            except (YAMLError, ValueError, OverflowError):
+                return str(node.value)
+        if tag == "tag:yaml.org,2002:timestamp":
+            return str(node.value)  # dates are text in a project file
+        self.diagnostics.append(Diagnostic.error(
+            "E105", f"unsupported YAML tag '{tag}'", _span(self.source, node),
+            "remove the tag; project files use plain strings, numbers, lists and mappings"))
+        return str(node.value)
+
+    def check_tag(self, node: YNode, expected: str) -> None:
+        if node.tag != expected:
+            self.diagnostics.append(Diagnostic.error(
+                "E105", f"unsupported YAML tag '{node.tag}'", _span(self.source, node),
+                "remove the tag; project files use plain strings, numbers, lists and mappings"))
