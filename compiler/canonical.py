@@ -38,7 +38,9 @@ def normalise(value: Any) -> Any:
 
 
 def canonical_bytes(value: Any) -> bytes:
-    return json.dumps(normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    """Canonical JSON of ``value``. Free-form user data (model params) must be ``normalise``d first;
+    everything else is built from typed fields, so ``3`` and ``3.0`` cannot both occur for one field."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +49,19 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(dict.fromkeys(diagnostics), key=sort_key)
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Compiling allocates millions of small acyclic objects for a long film; the cycle collector
+    would walk them again and again (6 of 10 seconds for 10,000 shots) and find nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compile_project(
     path: Path,
     *,
@@ -56,6 +71,12 @@ def compile_project(
     is_cached: Callable[[str], bool] | None = None,
 ) -> Compilation:
     """Check a project and, when ``backends`` (name -> version) is given, plan it."""
+    with _no_gc():
+        return _compile(path, backends, allowed_paths, digester, is_cached)
+
+
+def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequence[Path],
+             digester: FileDigester, is_cached: Callable[[str], bool] | None) -> Compilation:
     found, diagnostics = find_project(path)
     result = Compilation(found, diagnostics=diagnostics)
     if found is None:

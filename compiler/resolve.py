@@ -17,6 +17,7 @@ from studio_lang import ast
 from studio_lang.diagnostics import Diagnostic, Span, sort_key
 
 from . import spec
+from .canonical import normalise
 from .files import FileRef, ProjectFiles
 from .film import BUILTIN_MODELS, KNOWN_EMOTIONS, AudioR, ElementR, Film, LineR, ModelRef, ShotR, VoiceR
 from .templates import PromptTemplate, TemplateProblem, compile_template
@@ -110,7 +111,7 @@ class _Resolver:
                            "choose another name")
                 continue
             self.models[name] = ModelRef(name, cfg.backend, frozenset({cfg.kind}), cfg.weights, cfg.revision,
-                                         cfg.dtype, cfg.vram_gb, cfg.batch_size, dict(cfg.params))
+                                         cfg.dtype, cfg.vram_gb, cfg.batch_size, normalise(dict(cfg.params)))
         for kind in ("image", "video", "speech"):
             self.model(getattr(p.project.models, kind), kind, ("project", "models", kind))
         if p.project.style is not None:

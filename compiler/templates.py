@@ -61,7 +61,7 @@ def _capped(fn: Any) -> Any:
 
 
 def _finalize(value: Any) -> Any:
-    if callable(value):  # its repr holds a memory address: never deterministic, never meant
+    if callable(value) and not isinstance(value, jinja2.Undefined):  # its repr holds a memory address: never deterministic, never meant
         raise SecurityError("a prompt cannot print a function or method; call it or drop it")
     return value
 
