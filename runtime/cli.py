@@ -29,7 +29,23 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_common(sub.add_parser("check", help="report every problem in a project file"))
     _add_common(sub.add_parser("plan", help="show the render tasks, their cache status and the schedule"))
+    build = sub.add_parser("build", help="render the film incrementally")
+    _add_common(build)
+    build.add_argument("--out", type=Path, metavar="DIR", help="where deliverables go (default: build/ beside it)")
+    build.add_argument("--cache", type=Path, metavar="DIR", help="store directory (default: .studio/ beside it, "
+                       "or $STUDIO_CACHE)")
+    build.add_argument("--explain", action="store_true", help="say why each task runs")
+    build.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                       help="CPU tasks run at once (default: the number of CPUs)")
+    build.add_argument("--no-wait", dest="wait", action="store_false",
+                       help="fail at once if another build of this project is running")
     sub.add_parser("schema", help="print the JSON Schema of project files")
+    cache = sub.add_parser("cache", help="inspect and clean the store")
+    cache.add_argument("action", choices=("stats", "gc", "verify"))
+    cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
+    cache.add_argument("--cache", type=Path, metavar="DIR", help="store directory")
+    cache.add_argument("--max-size", metavar="SIZE", help="gc: keep older results while the store fits (e.g. 2G)")
+    cache.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -43,6 +59,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in ("check", "plan"):
             return _check_or_plan(args)
+        if args.command == "build":
+            from .build import BuildOptions, build
+
+            if args.jobs < 0:
+                sys.stderr.write("studio: --jobs must be at least 1\n")
+                return 2
+            return build(BuildOptions(args.path, args.out, args.cache, args.format, args.explain, args.jobs,
+                                      args.wait, args.allow_path))
+        if args.command == "cache":
+            from .build import cache_root_for
+            from .cache_cmd import cache_command
+
+            directory = args.path if args.path.is_dir() else args.path.parent
+            return cache_command(args.action, cache_root_for(directory, args.cache), args.max_size, args.format)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

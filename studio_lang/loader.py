@@ -8,7 +8,6 @@ from pathlib import Path
 from . import ast
 from .diagnostics import Diagnostic, Span
 from .source import SourceFile
-from .yaml_syntax import parse_yaml
 
 __all__ = ["MAX_BYTES", "PROJECT_SUFFIXES", "display_name", "find_project", "parse", "read_source"]
 
@@ -87,4 +86,6 @@ def decode(data: bytes, name: str, path: Path | None = None) -> tuple[SourceFile
 
 def parse(source: SourceFile) -> tuple[ast.Project, list[Diagnostic]]:
     """Parse by file name: YAML for ``*.studio.yaml``."""
+    from .yaml_syntax import parse_yaml  # ruamel is imported only when a file is parsed
+
     return parse_yaml(source)

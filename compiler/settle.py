@@ -1,0 +1,42 @@
+"""Settling: the last step of planning, done by the runtime once a task's inputs exist.
+
+An ``auto`` shot is as long as its speech, which is known only after the speech tasks ran; the
+plan therefore carries unsettled length parameters, and ``settle`` turns them into the concrete
+``frames``, ``duration``, line ``start`` times and ``keyframes_at`` that backends receive. The key
+of a task never depends on settled values: they are a function of the key's inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .timing import frames_for, layout
+
+__all__ = ["settle"]
+
+
+def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Concrete parameters for a motion or shot task; other kinds are returned unchanged.
+
+    ``metas`` maps an input role (``line1``...) to the metadata its task recorded (``duration``).
+    """
+    out = dict(params)
+    if kind not in ("motion", "shot"):
+        return out
+    fps = int(params["fps"])
+    explicit = params["duration"] if params["duration"] != "auto" else None
+    lines = params.get("lines", [])
+    seconds = [float(metas[line["input"]]["duration"]) for line in lines if line["input"] in metas]
+    placed = layout(seconds, explicit) if len(seconds) == len(lines) else layout([], explicit)
+    frames = frames_for(placed.duration, fps)
+    out["frames"] = frames
+    out["duration"] = frames / fps
+    cut_in = min(round(float(params.get("cut_in", 0)) * fps), frames - 1)
+    cut_out = min(round(float(params.get("cut_out", 0)) * fps), frames - 1)
+    out["keyframes_at"] = sorted({0, *(f for f in (cut_in, frames - cut_out) if 0 < f < frames)})
+    if kind == "shot":
+        out["lines"] = [{**line, "start": start} for line, start in zip(lines, placed.starts)]
+    else:
+        out.pop("lines", None)
+    return out

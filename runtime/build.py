@@ -1,0 +1,304 @@
+"""``studio build``: compile (or reuse the cached plan), find what is stale, run it, deliver.
+
+1. take the project's build lock; clear leftovers of killed builds;
+2. load the plan: from the plan cache when the project file and every file it references are
+   unchanged, else compile (diagnostics -> exit 1);
+3. look every task up in the store; the rest is stale; ``--explain`` says why;
+4. schedule the stale tasks by model and run them (executor);
+5. copy the deliverables into ``build/`` atomically, write ``report.json``, print the summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .deliver import deliver
+from .filecache import DigestCache, PlanCache, studio_fingerprint
+from .lock import BuildLock, LockBusy
+from .store import ActionRecord, Store, atomic_write
+from .tasks import Task
+
+__all__ = ["BuildOptions", "build", "cache_root_for", "load_plan"]
+
+
+@dataclass
+class BuildOptions:
+    path: Path
+    out: Path | None = None
+    cache: Path | None = None
+    format: str = "text"
+    explain: bool = False
+    jobs: int = 0
+    wait: bool = True
+    allow_paths: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class LoadedPlan:
+    project: Path
+    title: str
+    vram_gb: float | None
+    tasks: dict[str, Task]
+    diagnostics_text: str
+    diagnostics_json: list[dict[str, Any]]
+    ok: bool
+    from_cache: bool
+
+
+def cache_root_for(project_dir: Path, override: Path | None) -> Path:
+    if override is not None:
+        return override
+    env = os.environ.get("STUDIO_CACHE")
+    return Path(env) if env else project_dir / ".studio"
+
+
+def _find_project(path: Path) -> Path | None:
+    from studio_lang.loader import is_project_file
+
+    if path.is_dir():
+        found = [p for p in path.iterdir() if p.is_file() and is_project_file(p)]
+        return found[0] if len(found) == 1 else None
+    return path if path.is_file() else None
+
+
+def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: list[Path]) -> LoadedPlan:
+    """The plan of the project at ``path``, reusing the plan cache when nothing it read has changed."""
+    from backends import CATALOG
+
+    project = _find_project(path)
+    fingerprint = hashlib.sha256(json.dumps([studio_fingerprint(), CATALOG, sorted(map(str, allow_paths))])
+                                 .encode()).hexdigest()
+    cache = PlanCache(cache_root)
+    if project is not None:
+        hit = cache.load(project, fingerprint)
+        if hit is not None:
+            tasks = {t["id"]: Task.from_json(t) for t in hit["tasks"]}
+            return LoadedPlan(project, hit["title"], hit["vram_gb"], tasks, hit["diagnostics_text"],
+                              hit["diagnostics_json"], True, True)
+    from compiler import compile_project
+    from studio_lang.diagnostics import render_text
+
+    result = compile_project(path, backends=CATALOG, allowed_paths=allow_paths, digester=digests)
+    text = render_text(result.diagnostics, result.sources)
+    as_json = [d.to_json() for d in result.diagnostics]
+    if result.plan is None or result.path is None:
+        return LoadedPlan(result.path or path, "", None, {}, text, as_json, False, False)
+    tasks = {t.id: Task.from_spec(t) for t in result.plan.tasks.values()}
+    film = result.plan.film
+    files = [result.path, *{Path(f["absolute"]) for t in tasks.values() for f in t.files.values()}]
+    cache.save(result.path, fingerprint, files, {
+        "title": film.title, "vram_gb": film.vram_gb, "tasks": [t.to_json() for t in tasks.values()],
+        "diagnostics_text": text, "diagnostics_json": as_json})
+    return LoadedPlan(result.path, film.title, film.vram_gb, tasks, text, as_json, True, False)
+
+
+def build(opts: BuildOptions) -> int:
+    started = time.perf_counter()
+    project_dir = opts.path if opts.path.is_dir() else opts.path.parent
+    cache_root = cache_root_for(project_dir, opts.cache)
+    try:
+        cache_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        sys.stderr.write(f"studio: cannot create the cache directory {cache_root}: {exc.strerror or exc}\n")
+        return 1
+
+    def waiting(holder: str) -> None:
+        sys.stderr.write(f"studio: {holder} is using {cache_root}; waiting for it to finish...\n")
+
+    try:
+        with BuildLock(cache_root, wait=opts.wait, on_wait=waiting):
+            return _locked_build(opts, cache_root, started)
+    except LockBusy as exc:
+        sys.stderr.write(f"studio: {exc.args[0]} is using {cache_root}; not waiting (--no-wait)\n")
+        return 1
+
+
+def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
+    store = Store(cache_root)
+    store.clean_tmp()
+    digests = DigestCache(cache_root / "files.json")
+    plan = load_plan(opts.path, cache_root, digests, opts.allow_paths)
+    digests.save()
+    if opts.format == "json":
+        if plan.diagnostics_json:
+            sys.stderr.write(json.dumps({"diagnostics": plan.diagnostics_json}) + "\n")
+    elif plan.diagnostics_text:
+        sys.stderr.write(plan.diagnostics_text)
+    if not plan.ok:
+        if opts.format == "json":
+            sys.stdout.write(json.dumps(_summary({}, {}, {}, 0, {}, time.perf_counter() - started)) + "\n")
+        return 1
+
+    tasks = plan.tasks
+    cached: dict[str, ActionRecord] = {}
+    for tid, task in tasks.items():
+        record = store.lookup(task.key)
+        if record is not None:
+            cached[tid] = record
+    stale = [tid for tid in tasks if tid not in cached]
+    history_path = cache_root / "history" / (hashlib.sha256(str(plan.project.resolve()).encode()).hexdigest()[:32]
+                                             + ".json")
+    if opts.explain and stale:
+        _print_explanations(tasks, stale, history_path, opts.format)
+
+    outcome_status: dict[str, str] = {tid: "cached" for tid in cached}
+    records = dict(cached)
+    failures: dict[str, str] = {}
+    details: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    loads = lower_bound = 0
+    load_seconds = 0.0
+    cancelled = False
+    if stale:
+        outcome = _execute(opts, store, plan, stale, cached)
+        outcome_status, records, failures = outcome.status, outcome.records, outcome.failures
+        details, seconds, cancelled = outcome.details, outcome.seconds, outcome.cancelled
+        loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
+    out_dir = opts.out if opts.out is not None else plan.project.parent / "build"
+    if cancelled:
+        sys.stderr.write("studio: interrupted; finished tasks are kept in the cache, nothing partial is\n")
+        return 130
+    delivered = deliver(out_dir, tasks, records, store) if records else {}
+    elapsed = time.perf_counter() - started
+    outputs = _outputs(out_dir, delivered)
+    if stale or not (out_dir / "report.json").exists():
+        _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
+                      load_seconds, outputs, elapsed)
+        atomic_write(history_path, json.dumps({t.id: t.to_json() for t in tasks.values()}).encode())
+        _save_stats(cache_root, outcome_status)
+    summary = _summary(outcome_status, failures, outputs, loads, {"lower_bound": lower_bound}, elapsed)
+    if opts.format == "json":
+        sys.stdout.write(json.dumps(summary) + "\n")
+    else:
+        sys.stderr.write(_summary_text(summary, plan.title, lower_bound, out_dir))
+    return 1 if failures else 0
+
+
+@dataclass
+class _Executed:
+    status: dict[str, str]
+    records: dict[str, ActionRecord]
+    failures: dict[str, str]
+    details: dict[str, str]
+    seconds: dict[str, float]
+    cancelled: bool
+    loads: int
+    lower_bound: int
+    load_seconds: float
+
+
+def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str],
+             cached: dict[str, ActionRecord]) -> _Executed:
+    from backends import load_backend
+    from compiler.schedule import schedule
+
+    from .executor import Executor
+    from .models import ModelManager
+    from .progress import make_reporter
+
+    tasks = plan.tasks
+    stale_set = set(stale)
+    items = [(tid, tasks[tid].model_identity, float(tasks[tid].model["vram_gb"]) if tasks[tid].model else 0.0,
+              [d for d in tasks[tid].inputs.values() if d in stale_set]) for tid in stale]
+    order = schedule(items, plan.vram_gb)
+    models = ModelManager(plan.vram_gb, load_backend)
+    reporter = make_reporter(opts.format, len(stale))
+    jobs = opts.jobs or max(1, os.cpu_count() or 1)
+    cancel = threading.Event()
+    executor = Executor(tasks, store, models, load_backend, reporter, jobs, cancel)
+    try:
+        outcome = executor.run(order.order, cached)
+    finally:
+        reporter.close()
+        models.close()
+    return _Executed(outcome.status, outcome.records, outcome.failures, outcome.details, outcome.seconds,
+                     outcome.cancelled, models.loads, order.lower_bound, models.load_seconds)
+
+
+def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: Path, fmt: str) -> None:
+    from .explain import explain
+
+    try:
+        previous: dict[str, Any] = json.loads(history_path.read_bytes())
+    except (OSError, ValueError):
+        previous = {}
+    changed = {tid for tid, t in tasks.items() if (previous.get(tid) or {}).get("key") != t.key}
+    for tid in stale:
+        reason = explain(tasks[tid], previous.get(tid), changed)
+        if fmt == "json":
+            sys.stderr.write(json.dumps({"event": "explain", "id": tid, "reason": reason}) + "\n")
+        else:
+            sys.stderr.write(f"{tid}: {reason}\n")
+
+
+def _outputs(out_dir: Path, delivered: dict[str, str]) -> dict[str, Any]:
+    outputs: dict[str, Any] = {}
+    singles = {"final.mp4": "film", "subtitles.srt": "subtitles", "storyboard.png": "storyboard"}
+    for rel in sorted(delivered):
+        path = str(out_dir / rel)
+        if rel in singles:
+            outputs[singles[rel]] = path
+        else:
+            outputs.setdefault(rel.split("/", 1)[0], []).append(path)
+    outputs["report"] = str(out_dir / "report.json")
+    return outputs
+
+
+def _summary(status: dict[str, str], failures: dict[str, str], outputs: dict[str, Any], loads: int,
+             extra: dict[str, Any], elapsed: float) -> dict[str, Any]:
+    def ids(kind: str) -> list[str]:
+        return [t for t, s in status.items() if s == kind]
+
+    return {"executed": ids("executed"), "cached": ids("cached"),
+            "failed": [{"id": t, "message": m} for t, m in failures.items()], "skipped": ids("skipped"),
+            "model_loads": loads, "model_loads_lower_bound": extra.get("lower_bound", 0), "outputs": outputs,
+            "seconds": round(elapsed, 3)}
+
+
+def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir: Path) -> str:
+    lines = []
+    for failure in summary["failed"]:
+        lines.append(f"error: {failure['id']} failed: {failure['message']}")
+    if summary["skipped"]:
+        lines.append(f"skipped {len(summary['skipped'])} task(s) that depend on failed ones")
+    lines.append(f"{title}: {len(summary['executed'])} executed, {len(summary['cached'])} cached, "
+                 f"{len(summary['failed'])} failed, {len(summary['skipped'])} skipped; "
+                 f"{summary['model_loads']} model loads (lower bound {lower_bound}); {summary['seconds']:.2f} s")
+    film = summary["outputs"].get("film")
+    if film:
+        lines.append(f"film: {film}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failures: dict[str, str],
+                  details: dict[str, str], seconds: dict[str, float], records: dict[str, ActionRecord], loads: int,
+                  lower_bound: int, load_seconds: float, outputs: dict[str, Any], elapsed: float) -> None:
+    report = {
+        "title": plan.title,
+        "seconds": round(elapsed, 3),
+        "model_loads": loads, "model_loads_lower_bound": lower_bound, "model_load_seconds": round(load_seconds, 3),
+        "outputs": outputs,
+        "tasks": [
+            {"id": tid, "kind": t.kind, "backend": t.backend, "model": t.model["name"] if t.model else None,
+             "key": t.key, "status": status.get(tid, "stale"), "seconds": round(seconds.get(tid, 0.0), 3),
+             "message": failures.get(tid), "detail": details.get(tid),
+             "outputs": records[tid].outputs if tid in records else {},
+             "meta": records[tid].meta if tid in records else {}}
+            for tid, t in plan.tasks.items()
+        ],
+    }
+    atomic_write(out_dir / "report.json", json.dumps(report, indent=1, sort_keys=False).encode())
+
+
+def _save_stats(cache_root: Path, status: dict[str, str]) -> None:
+    hits = sum(1 for s in status.values() if s == "cached")
+    misses = sum(1 for s in status.values() if s in ("executed", "failed"))
+    atomic_write(cache_root / "last-build.json", json.dumps({"hits": hits, "misses": misses}).encode())

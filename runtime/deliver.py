@@ -1,0 +1,94 @@
+"""Deliverables: the files a build leaves in ``build/``, each replaced atomically.
+
+A reader (a video player, a web server) never sees a half-written film: every file is copied
+to a temporary name in the same directory, fsynced and renamed. Files are copied, not linked, so
+that editing a deliverable can never damage the store. A manifest remembers what studio wrote;
+a file whose content is already right is left alone, and a deliverable that no longer exists in
+the plan is removed only if studio wrote it and nobody changed it since.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .store import ActionRecord, Store, atomic_write, fsync_dir
+from .tasks import Task
+
+__all__ = ["MANIFEST", "deliverables", "deliver"]
+
+MANIFEST = ".studio-manifest.json"
+
+
+def deliverables(task: Task) -> dict[str, str]:
+    """Output name -> path under build/ for the outputs of ``task`` that people want."""
+    name = task.id.split(":", 1)[1].replace("/", "-") if ":" in task.id else task.id
+    return {
+        "keyframe": {"image": f"keyframes/{name}.png"},
+        "speech": {"audio": f"audio/{name}.wav"},
+        "shot": {"clip": f"shots/{name}.mp4"},
+        "film": {"film": "final.mp4"},
+        "subtitles": {"srt": "subtitles.srt"},
+        "storyboard": {"image": "storyboard.png"},
+    }.get(task.kind, {})
+
+
+def _signature(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _copy_atomic(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(dest.parent)
+
+
+def deliver(out_dir: Path, tasks: dict[str, Task], records: dict[str, ActionRecord], store: Store) -> dict[str, str]:
+    """Make ``out_dir`` hold every deliverable of the finished tasks; returns relative path -> digest."""
+    manifest_path = out_dir / MANIFEST
+    try:
+        old: dict[str, dict[str, object]] = json.loads(manifest_path.read_bytes())
+    except (OSError, ValueError):
+        old = {}
+    new: dict[str, dict[str, object]] = {}
+    for tid, record in records.items():
+        task = tasks.get(tid)
+        if task is None:
+            continue
+        for output, rel in deliverables(task).items():
+            if output not in record.outputs:
+                continue
+            digest = record.outputs[output]["digest"]
+            dest = out_dir / rel
+            prev = old.get(rel)
+            if not (prev and prev.get("digest") == digest and prev.get("sig") == _signature(dest)):
+                _copy_atomic(store.object_path(digest), dest)
+            new[rel] = {"digest": digest, "sig": _signature(dest)}
+    for rel, prev in old.items():
+        if rel not in new:
+            dest = out_dir / rel
+            if prev.get("sig") == _signature(dest):  # ours and untouched: safe to remove
+                with contextlib.suppress(OSError):
+                    dest.unlink()
+    if new != old:
+        atomic_write(manifest_path, json.dumps(new, sort_keys=True, indent=1).encode())
+    return {rel: str(v["digest"]) for rel, v in new.items()}

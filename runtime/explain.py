@@ -1,0 +1,64 @@
+"""``--explain``: why a task runs, by comparing it with the same task in the previous build."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .tasks import Task
+
+__all__ = ["explain"]
+
+_MAX_VALUE = 60
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
+
+
+def _diff(old: Any, new: Any, path: str, out: list[str]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new)):
+            sub = f"{path}.{key}" if path else key
+            if key not in old:
+                out.append(f"{sub} added ({_show(new[key])})")
+            elif key not in new:
+                out.append(f"{sub} removed")
+            else:
+                _diff(old[key], new[key], sub, out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new)):
+            _diff(a, b, f"{path}[{i}]", out)
+    elif old != new:
+        out.append(f"{path}: {_show(old)} -> {_show(new)}")
+
+
+def explain(task: Task, previous: dict[str, Any] | None, changed_inputs: set[str]) -> str:
+    """One line saying why ``task`` runs. ``changed_inputs`` are task ids whose keys changed."""
+    if previous is None:
+        return "new task: no record of it in the previous build"
+    if previous.get("key") == task.key:
+        return "no record in the store for its key (never built here, collected, or damaged)"
+    reasons: list[str] = []
+    if (previous.get("model") or {}).get("identity") != (task.model or {}).get("identity"):
+        name = (task.model or {}).get("name")
+        reasons.append(f"model changed ({(previous.get('model') or {}).get('name')} -> {name})")
+    params: list[str] = []
+    _diff(previous.get("params"), task.params, "", params)
+    reasons += [f"param {p}" for p in params[:6]] + ([f"... {len(params) - 6} more"] if len(params) > 6 else [])
+    for role, tid in sorted(task.inputs.items()):
+        if (previous.get("inputs") or {}).get(role) != tid:
+            reasons.append(f"input {role} is now {tid}")
+        elif tid in changed_inputs:
+            reasons.append(f"input {tid} changed")
+    old_files = previous.get("files") or {}
+    for role, f in sorted(task.files.items()):
+        before = old_files.get(role)
+        if before is None:
+            reasons.append(f"new file {f['path']}")
+        elif before.get("digest") != f["digest"]:
+            reasons.append(f"file {f['path']} changed")
+    if not reasons:
+        reasons.append("backend or studio version changed")
+    return "; ".join(reasons)

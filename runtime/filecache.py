@@ -1,0 +1,108 @@
+"""Caches that make a no-op build cheap, both crash-safe (written whole, atomically, or ignored).
+
+- ``DigestCache``: user files are hashed once per (device, inode, size, mtime_ns).
+- ``PlanCache``: the compiled plan of a project file whose bytes, referenced files and studio
+  version are unchanged is reused without parsing (re-parsing an unchanged source is wasted work).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .store import atomic_write
+
+__all__ = ["DigestCache", "PlanCache", "file_signature", "studio_fingerprint"]
+
+_RACY_SECONDS = 2.0
+"""A file modified this recently may change again within its mtime tick: never cache its digest."""
+
+
+def file_signature(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+class DigestCache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.dirty = False
+        try:
+            raw = json.loads(path.read_bytes())
+            self.entries: dict[str, list[Any]] = raw if isinstance(raw, dict) else {}
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def __call__(self, path: Path) -> str:
+        key = str(path)
+        sig = file_signature(path)
+        entry = self.entries.get(key)
+        if sig is not None and isinstance(entry, list) and entry[:4] == sig:
+            return str(entry[4])
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                h.update(block)
+        digest = h.hexdigest()
+        after = file_signature(path)
+        if sig is not None and after == sig and time.time() - sig[3] / 1e9 > _RACY_SECONDS:
+            self.entries[key] = [*sig, digest]
+            self.dirty = True
+        return digest
+
+    def save(self) -> None:
+        if self.dirty:
+            atomic_write(self.path, json.dumps(self.entries, sort_keys=True).encode())
+            self.dirty = False
+
+
+def studio_fingerprint() -> str:
+    """Changes whenever studio's own code may plan differently (version, or edited sources)."""
+    import compiler
+
+    root = Path(compiler.__file__).parent
+    h = hashlib.sha256(b"studio-plan-cache-1")
+    for path in sorted(root.glob("*.py")):
+        st = path.stat()
+        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+class PlanCache:
+    """One entry per project file: the plan, and the signatures of every file it was built from."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "plans"
+
+    def _entry(self, project: Path) -> Path:
+        return self.dir / (hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:32] + ".json")
+
+    def load(self, project: Path, fingerprint: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._entry(project).read_bytes())
+            if data.get("fingerprint") != fingerprint:
+                return None
+            for name, sig in data["files"].items():
+                if file_signature(Path(name)) != sig:
+                    return None
+            return data
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def save(self, project: Path, fingerprint: str, files: list[Path], payload: dict[str, Any]) -> None:
+        sigs = {}
+        now = time.time()
+        for path in files:
+            sig = file_signature(path)
+            if sig is None or now - sig[3] / 1e9 < _RACY_SECONDS:
+                return  # a file changed just now: its signature cannot vouch for its content
+            sigs[str(path.resolve())] = sig
+        data = {"fingerprint": fingerprint, "files": sigs, **payload}
+        atomic_write(self._entry(project), json.dumps(data, separators=(",", ":")).encode())

@@ -1,0 +1,101 @@
+"""The model manager: backends load models through it, and it decides what stays resident.
+
+Models stay loaded while the ``vram_gb`` budget allows; loading one that does not fit evicts the
+least recently used models that no running task holds. Every load is counted for the report,
+beside the lower bound (distinct models among the tasks that ran).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+__all__ = ["ModelManager"]
+
+
+@dataclass
+class _Resident:
+    backend: ModuleType
+    handle: Any
+    size: float
+    users: int = 0
+
+
+@dataclass
+class ModelManager:
+    budget: float | None
+    """GB available for resident models; None is unlimited."""
+    load_backend: Callable[[str], ModuleType]
+    loads: int = 0
+    load_seconds: float = 0.0
+    distinct: set[str] = field(default_factory=set)
+    _resident: OrderedDict[str, _Resident] = field(default_factory=OrderedDict)
+    _lock: threading.Condition = field(default_factory=lambda: threading.Condition(threading.RLock()))
+    _loading: set[str] = field(default_factory=set)
+
+    @contextmanager
+    def use(self, identity: str, backend_name: str, config: dict[str, Any], size: float) -> Iterator[Any]:
+        """The loaded handle of a model, held for the duration of the ``with`` block."""
+        import time
+
+        with self._lock:
+            self.distinct.add(identity)
+            while identity in self._loading:  # another thread is loading it: wait for that load
+                self._lock.wait()
+            entry = self._resident.get(identity)
+            if entry is None:
+                self._loading.add(identity)
+        if entry is None:
+            try:
+                backend = self.load_backend(backend_name)
+                with self._lock:
+                    self._make_room(size)
+                start = time.perf_counter()
+                handle = backend.load(config)
+                elapsed = time.perf_counter() - start
+            except BaseException:
+                with self._lock:
+                    self._loading.discard(identity)
+                    self._lock.notify_all()
+                raise
+            with self._lock:
+                entry = _Resident(backend, handle, size)
+                self._resident[identity] = entry
+                self.loads += 1
+                self.load_seconds += elapsed
+                self._loading.discard(identity)
+                self._lock.notify_all()
+        with self._lock:
+            entry.users += 1
+            self._resident.move_to_end(identity)
+        try:
+            yield entry.handle
+        finally:
+            with self._lock:
+                entry.users -= 1
+                self._lock.notify_all()
+
+    def _make_room(self, need: float) -> None:
+        if self.budget is None:
+            return
+        while self._resident and sum(e.size for e in self._resident.values()) + need > self.budget:
+            idle = [k for k, e in self._resident.items() if e.users == 0]
+            if not idle:
+                return  # everything is in use: over budget rather than deadlock
+            self._unload(idle[0])
+
+    def _unload(self, identity: str) -> None:
+        entry = self._resident.pop(identity)
+        unload = getattr(entry.backend, "unload", None)
+        if unload is not None:
+            unload(entry.handle)
+
+    def close(self) -> None:
+        with self._lock:
+            for identity in list(self._resident):
+                self._unload(identity)

@@ -1,0 +1,255 @@
+"""The content-addressed store under ``.studio/``: objects by SHA-256, an action record per task key.
+
+Layout::
+
+    .studio/objects/ab/abcdef...        an output file, named by the SHA-256 of its bytes (read-only)
+    .studio/actions/12/1234...json      action record: the task key's outputs (digests) and metadata
+    .studio/tmp/                        work directories and files being written
+
+Every write is temp file -> fsync -> rename, and the action record is written last, so a build
+killed at any instant leaves nothing that a later build trusts but that is incomplete. A record is
+a hit only when every object it names is present and intact. Objects carry a fixed mtime: a
+changed mtime means someone wrote to the file, and the object is re-hashed before it is trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ActionRecord", "Store", "atomic_write", "fsync_dir"]
+
+_OBJECT_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: "never touched since stored"
+_RECORD_VERSION = 1
+
+
+def fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a reader sees the old or the new bytes, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    key: str
+    outputs: dict[str, dict[str, Any]]
+    """Output name -> ``{"digest", "size"}``."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    """Who made it: task id, backend, model, seed, seconds, created."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": _RECORD_VERSION, "key": self.key, "outputs": self.outputs, "meta": self.meta,
+                "info": self.info}
+
+
+class Store:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.objects = root / "objects"
+        self.actions = root / "actions"
+        self.tmp = root / "tmp"
+
+    # --- paths ---------------------------------------------------------------------------
+    def object_path(self, digest: str) -> Path:
+        return self.objects / digest[:2] / digest
+
+    def record_path(self, key: str) -> Path:
+        return self.actions / key[:2] / f"{key}.json"
+
+    def exists(self) -> bool:
+        return self.actions.is_dir()
+
+    @contextlib.contextmanager
+    def workdir(self) -> Iterator[Path]:
+        """An empty directory for a task's outputs; removed afterwards whatever happens."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(dir=self.tmp, prefix="task-"))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # --- reading -------------------------------------------------------------------------
+    def read_record(self, key: str) -> ActionRecord | None:
+        """The record for ``key`` if it parses; objects are not checked (see ``lookup``)."""
+        try:
+            data = json.loads(self.record_path(key).read_bytes())
+            if data.get("version") != _RECORD_VERSION or data.get("key") != key:
+                return None
+            outputs = {str(k): {"digest": str(v["digest"]), "size": int(v["size"])} for k, v in data["outputs"].items()}
+            return ActionRecord(key, outputs, dict(data.get("meta") or {}), dict(data.get("info") or {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def lookup(self, key: str) -> ActionRecord | None:
+        """A hit: the record and every object it names, intact. Anything less is a miss."""
+        record = self.read_record(key)
+        if record is None:
+            return None
+        for out in record.outputs.values():
+            if not self.object_ok(out["digest"], out["size"]):
+                return None
+        return record
+
+    def object_ok(self, digest: str, size: int | None = None) -> bool:
+        """True if the object is present and intact; a damaged object is removed."""
+        path = self.object_path(digest)
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        if size is not None and st.st_size != size:
+            self._discard(path)
+            return False
+        if st.st_mtime_ns == _OBJECT_MTIME_NS:
+            return True
+        try:  # touched since it was stored: trust it only if the bytes are still right
+            actual, _ = _hash_file(path)
+        except OSError:
+            return False
+        if actual != digest:
+            self._discard(path)
+            return False
+        self._seal(path)
+        return True
+
+    def _discard(self, path: Path) -> None:
+        with contextlib.suppress(OSError):
+            path.chmod(stat.S_IWUSR | stat.S_IRUSR)
+            path.unlink()
+
+    def _seal(self, path: Path) -> None:
+        with contextlib.suppress(OSError):
+            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.utime(path, ns=(_OBJECT_MTIME_NS, _OBJECT_MTIME_NS))
+
+    # --- writing -------------------------------------------------------------------------
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Copy ``source`` into the store; returns its digest and size."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="obj-")
+        tmp = Path(tmp_name)
+        try:
+            h = hashlib.sha256()
+            size = 0
+            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+                while block := src.read(1 << 20):
+                    h.update(block)
+                    dst.write(block)
+                    size += len(block)
+                dst.flush()
+                os.fsync(dst.fileno())
+            digest = h.hexdigest()
+            final = self.object_path(digest)
+            if self.object_ok(digest, size):
+                tmp.unlink()
+                return digest, size
+            final.parent.mkdir(parents=True, exist_ok=True)
+            self._seal(tmp)
+            os.replace(tmp, final)
+            fsync_dir(final.parent)
+            return digest, size
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+
+    def commit(self, key: str, outputs: Mapping[str, Path], meta: Mapping[str, Any],
+               info: Mapping[str, Any]) -> ActionRecord:
+        """Store a finished task: its objects first, the record last."""
+        stored = {}
+        for name, path in sorted(outputs.items()):
+            digest, size = self.put_file(path)
+            stored[name] = {"digest": digest, "size": size}
+        record = ActionRecord(key, stored, dict(meta), {**info, "created": round(time.time(), 3)})
+        atomic_write(self.record_path(key), json.dumps(record.to_json(), sort_keys=True).encode())
+        return record
+
+    def forget(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            self.record_path(key).unlink()
+
+    # --- maintenance ---------------------------------------------------------------------
+    def iter_objects(self) -> Iterator[tuple[str, Path]]:
+        if not self.objects.is_dir():
+            return
+        for sub in sorted(self.objects.iterdir()):
+            if sub.is_dir():
+                for path in sorted(sub.iterdir()):
+                    yield path.name, path
+
+    def iter_records(self) -> Iterator[ActionRecord]:
+        if not self.actions.is_dir():
+            return
+        for sub in sorted(self.actions.iterdir()):
+            if sub.is_dir():
+                for path in sorted(sub.glob("*.json")):
+                    record = self.read_record(path.stem)
+                    if record is not None:
+                        yield record
+
+    def clean_tmp(self, older_than: float = 0.0) -> None:
+        """Remove leftovers of killed builds (only call while holding the build lock)."""
+        if not self.tmp.is_dir():
+            return
+        now = time.time()
+        for path in self.tmp.iterdir():
+            try:
+                if now - path.lstat().st_mtime >= older_than:
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink()
+            except OSError:
+                pass
+
+    def discard_object(self, digest: str) -> None:
+        self._discard(self.object_path(digest))
+
+    def verify_object(self, digest: str, path: Path) -> bool:
+        try:
+            actual, _ = _hash_file(path)
+        except OSError:
+            return False
+        return actual == digest
