@@ -1,0 +1,196 @@
+"""The executor and model manager with small backends that implement the protocol for real."""
+
+from __future__ import annotations
+
+import threading
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backends.base import BackendError, Result, TaskRun
+from compiler.schedule import schedule
+from runtime.executor import Executor
+from runtime.models import ModelManager
+from runtime.store import Store
+from runtime.tasks import Task
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def started(self, task: Task) -> None:
+        with self.lock:
+            self.events.append(("started", task.id))
+
+    def step(self, task: Task, done: int, total: int) -> None:
+        pass
+
+    def finished(self, task: Task, status: str, seconds: float, message: str | None = None) -> None:
+        with self.lock:
+            self.events.append((status, task.id))
+
+
+def make_backend(name: str, *, concurrent: bool, load_seconds: float = 0.0, fail: set[str] = frozenset(),
+                 log: list[str] | None = None) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.NAME, module.VERSION, module.KINDS, module.CONCURRENT = name, "1", frozenset({"x"}), concurrent
+    loaded: list[str] = []
+
+    def load(config: dict[str, Any]) -> str:
+        time.sleep(load_seconds)
+        loaded.append(config.get("name", "?"))
+        return config.get("name", "tool")
+
+    def run(task: TaskRun, handle: Any) -> Result:
+        if log is not None:
+            log.append(f"{handle}:{task.id}")
+        if task.id in fail:
+            raise BackendError(f"{task.id} cannot be drawn")
+        text = task.id + "|" + ",".join(sorted(a.outputs["out"].read_text() for a in task.inputs.values()))
+        path = task.workdir / "out.txt"
+        path.write_text(text)
+        return Result({"out": path}, {"len": len(text)})
+
+    module.load, module.unload, module.run, module.loaded = load, lambda h: None, run, loaded
+    return module
+
+
+def task(tid: str, backend: str, model: str | None, inputs: dict[str, str] | None = None, size: float = 1.0) -> Task:
+    m = {"name": model, "identity": model, "vram_gb": size, "config": {"name": model}} if model else None
+    return Task(tid, "x", backend, f"key-{tid}", m, {}, inputs or {}, {})
+
+
+def run(tasks: list[Task], backends: dict[str, types.ModuleType], tmp_path: Path, budget: float | None = None,
+        jobs: int = 2):
+    store = Store(tmp_path / "store")
+    by_id = {t.id: t for t in tasks}
+    items = [(t.id, t.model_identity, t.model["vram_gb"] if t.model else 0.0, list(t.inputs.values())) for t in tasks]
+    order = schedule(items, budget)
+    models = ModelManager(budget, backends.__getitem__)
+    recorder = Recorder()
+    executor = Executor(by_id, store, models, backends.__getitem__, recorder, jobs)
+    return executor.run(order.order, {}), models, recorder, order
+
+
+def test_alternating_models_load_once_each_in_schedule_order(tmp_path: Path) -> None:
+    log: list[str] = []
+    gpu = make_backend("gpu", concurrent=False, log=log)
+    tasks = [task(f"k{i}", "gpu", "A" if i % 2 else "B", size=6) for i in range(8)]
+    tasks += [task(f"m{i}", "gpu", "V", {"key": f"k{i}"}, size=5) for i in range(8)]
+    outcome, models, _, order = run(tasks, {"gpu": gpu}, tmp_path, budget=8)
+    assert all(s == "executed" for s in outcome.status.values())
+    assert models.loads == order.lower_bound == 3
+    handles = [entry.split(":")[0] for entry in log]
+    assert handles == sorted(handles, key=lambda h: "BAV".index(h))  # grouped: B..., A..., V...
+
+
+def test_failure_skips_dependents_and_finishes_independent_branches(tmp_path: Path) -> None:
+    cpu = make_backend("cpu", concurrent=True, fail={"a"})
+    tasks = [task("a", "cpu", None), task("b", "cpu", None, {"in": "a"}), task("c", "cpu", None, {"in": "b"}),
+             task("d", "cpu", None), task("e", "cpu", None, {"in": "d"})]
+    outcome, *_ = run(tasks, {"cpu": cpu}, tmp_path)
+    assert outcome.status == {"a": "failed", "b": "skipped", "c": "skipped", "d": "executed", "e": "executed"}
+    assert outcome.failures == {"a": "a cannot be drawn"}
+
+
+def test_internal_errors_become_messages(tmp_path: Path) -> None:
+    cpu = make_backend("cpu", concurrent=True)
+    cpu.run = lambda task, handle: 1 / 0
+    outcome, *_ = run([task("a", "cpu", None)], {"cpu": cpu}, tmp_path)
+    assert outcome.status["a"] == "failed"
+    assert "ZeroDivisionError" in outcome.failures["a"] and "Traceback" in outcome.details["a"]
+
+
+def test_outputs_flow_to_dependents_and_are_stored(tmp_path: Path) -> None:
+    cpu = make_backend("cpu", concurrent=True)
+    tasks = [task("a", "cpu", None), task("b", "cpu", None), task("c", "cpu", None, {"x": "a", "y": "b"})]
+    outcome, *_ = run(tasks, {"cpu": cpu}, tmp_path)
+    store = Store(tmp_path / "store")
+    record = store.lookup("key-c")
+    assert record is not None and record.meta == {"len": len("c|a|,b|")}
+    assert store.object_path(record.outputs["out"]["digest"]).read_text() == "c|a|,b|"
+
+
+def test_cpu_tasks_overlap_model_work(tmp_path: Path) -> None:
+    active = {"n": 0, "max": 0}
+    lock = threading.Lock()
+    cpu = make_backend("cpu", concurrent=True)
+    original = cpu.run
+
+    def slow(task: TaskRun, handle: Any) -> Result:
+        with lock:
+            active["n"] += 1
+            active["max"] = max(active["max"], active["n"])
+        time.sleep(0.2)
+        with lock:
+            active["n"] -= 1
+        return original(task, handle)
+
+    cpu.run = slow
+    gpu = make_backend("gpu", concurrent=False)
+    gpu_run = gpu.run
+
+    def gpu_slow(task: TaskRun, handle: Any) -> Result:
+        time.sleep(0.2)
+        return gpu_run(task, handle)
+
+    gpu.run = gpu_slow
+    tasks = [task(f"c{i}", "cpu", None) for i in range(4)] + [task(f"g{i}", "gpu", "M") for i in range(3)]
+    start = time.perf_counter()
+    outcome, *_ = run(tasks, {"cpu": cpu, "gpu": gpu}, tmp_path, jobs=2)
+    elapsed = time.perf_counter() - start
+    assert all(s == "executed" for s in outcome.status.values())
+    assert active["max"] == 2  # --jobs 2
+    assert elapsed < 0.2 * (4 + 3) * 0.8  # model work overlapped CPU work
+
+
+def test_model_manager_evicts_least_recently_used_under_budget() -> None:
+    unloaded: list[str] = []
+    backend = types.SimpleNamespace(load=lambda c: c["name"], unload=unloaded.append)
+    mm = ModelManager(10, lambda name: backend)
+    for name in ["A", "B", "A", "C"]:
+        with mm.use(name, "x", {"name": name}, 4):
+            pass
+    assert mm.loads == 3 and unloaded == ["B"]  # A was used after B, so B was the least recent
+    mm.close()
+    assert sorted(unloaded) == ["A", "B", "C"]
+
+
+def test_model_load_failure_is_a_task_failure(tmp_path: Path) -> None:
+    gpu = make_backend("gpu", concurrent=False)
+
+    def bad_load(config: dict[str, Any]) -> None:
+        raise BackendError("weights not found: models/tiny (run the fixture script)")
+
+    gpu.load = bad_load
+    outcome, *_ = run([task("a", "gpu", "M"), task("b", "gpu", "M", {"in": "a"})], {"gpu": gpu}, tmp_path)
+    assert outcome.status == {"a": "failed", "b": "skipped"}
+    assert "weights not found" in outcome.failures["a"]
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_cancel_stops_dispatching(tmp_path: Path, jobs: int) -> None:
+    cpu = make_backend("cpu", concurrent=True)
+    original = cpu.run
+    cancel_after = threading.Event()
+
+    def slow(task: TaskRun, handle: Any) -> Result:
+        time.sleep(0.1)
+        cancel_after.set()
+        return original(task, handle)
+
+    cpu.run = slow
+    tasks = [task(f"t{i}", "cpu", None, {"in": f"t{i - 1}"} if i else {}) for i in range(20)]
+    store = Store(tmp_path / "store")
+    items = [(t.id, None, 0.0, list(t.inputs.values())) for t in tasks]
+    executor = Executor({t.id: t for t in tasks}, store, ModelManager(None, lambda n: cpu), lambda n: cpu, Recorder(),
+                        jobs)
+    threading.Thread(target=lambda: (cancel_after.wait(), executor.cancel.set()), daemon=True).start()
+    outcome = executor.run(schedule(items, None).order, {})
+    assert outcome.cancelled
+    assert sum(1 for s in outcome.status.values() if s == "executed") < 5
