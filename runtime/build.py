@@ -46,11 +46,29 @@ class LoadedPlan:
     project: Path
     title: str
     vram_gb: float | None
-    tasks: dict[str, Task]
+    index: list[tuple[str, str, str]]
+    """(task id, kind, key) in plan order: all a no-op build needs."""
     diagnostics_text: str
     diagnostics_json: list[dict[str, Any]]
     ok: bool
-    from_cache: bool
+    _tasks: dict[str, Task] | None = None
+    _head: dict[str, Any] | None = None
+    _cache: PlanCache | None = None
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        """The full tasks (parameters, inputs, files), read from the plan cache on first use."""
+        if self._tasks is None:
+            assert self._cache is not None and self._head is not None
+            loaded = self._cache.load_tasks(self._head)
+            if loaded is None:
+                raise _StalePlanCache()
+            self._tasks = {t["id"]: Task.from_json(t) for t in loaded}
+        return self._tasks
+
+
+class _StalePlanCache(Exception):
+    """The head of a cached plan outlived its tasks file: compile again."""
 
 
 def cache_root_for(project_dir: Path, override: Path | None) -> Path:
@@ -69,7 +87,8 @@ def _find_project(path: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: list[Path]) -> LoadedPlan:
+def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: list[Path],
+              use_cache: bool = True) -> LoadedPlan:
     """The plan of the project at ``path``, reusing the plan cache when nothing it read has changed."""
     from backends import CATALOG
 
@@ -77,12 +96,12 @@ def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: l
     fingerprint = hashlib.sha256(json.dumps([studio_fingerprint(), CATALOG, sorted(map(str, allow_paths))])
                                  .encode()).hexdigest()
     cache = PlanCache(cache_root)
-    if project is not None:
-        hit = cache.load(project, fingerprint)
-        if hit is not None:
-            tasks = {t["id"]: Task.from_json(t) for t in hit["tasks"]}
-            return LoadedPlan(project, hit["title"], hit["vram_gb"], tasks, hit["diagnostics_text"],
-                              hit["diagnostics_json"], True, True)
+    if project is not None and use_cache:
+        head = cache.load(project, fingerprint)
+        if head is not None:
+            index = [(i, k, key) for i, k, key in head["index"]]
+            return LoadedPlan(project, head["title"], head["vram_gb"], index, head["diagnostics_text"],
+                              head["diagnostics_json"], True, None, head, cache)
     from compiler import compile_project
     from studio_lang.diagnostics import render_text
 
@@ -90,14 +109,15 @@ def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: l
     text = render_text(result.diagnostics, result.sources)
     as_json = [d.to_json() for d in result.diagnostics]
     if result.plan is None or result.path is None:
-        return LoadedPlan(result.path or path, "", None, {}, text, as_json, False, False)
+        return LoadedPlan(result.path or path, "", None, [], text, as_json, False, {})
     tasks = {t.id: Task.from_spec(t) for t in result.plan.tasks.values()}
     film = result.plan.film
+    index = [(t.id, t.kind, t.key) for t in tasks.values()]
     files = [result.path, *{Path(f["absolute"]) for t in tasks.values() for f in t.files.values()}]
     cache.save(result.path, fingerprint, files, {
-        "title": film.title, "vram_gb": film.vram_gb, "tasks": [t.to_json() for t in tasks.values()],
-        "diagnostics_text": text, "diagnostics_json": as_json})
-    return LoadedPlan(result.path, film.title, film.vram_gb, tasks, text, as_json, True, False)
+        "title": film.title, "vram_gb": film.vram_gb, "index": index, "diagnostics_text": text,
+        "diagnostics_json": as_json}, [t.to_json() for t in tasks.values()])
+    return LoadedPlan(result.path, film.title, film.vram_gb, index, text, as_json, True, tasks)
 
 
 def build(opts: BuildOptions) -> int:
@@ -125,7 +145,16 @@ def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
     store = Store(cache_root)
     store.clean_tmp()
     digests = DigestCache(cache_root / "files.json")
-    plan = load_plan(opts.path, cache_root, digests, opts.allow_paths)
+    try:
+        return _build_plan(opts, cache_root, started, store, digests,
+                           load_plan(opts.path, cache_root, digests, opts.allow_paths))
+    except _StalePlanCache:
+        return _build_plan(opts, cache_root, started, store, digests,
+                           load_plan(opts.path, cache_root, digests, opts.allow_paths, use_cache=False))
+
+
+def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Store, digests: DigestCache,
+                plan: LoadedPlan) -> int:
     digests.save()
     if opts.format == "json":
         if plan.diagnostics_json:
@@ -137,17 +166,17 @@ def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
             sys.stdout.write(json.dumps(_summary({}, {}, {}, 0, {}, time.perf_counter() - started)) + "\n")
         return 1
 
-    tasks = plan.tasks
     cached: dict[str, ActionRecord] = {}
-    for tid, task in tasks.items():
-        record = store.lookup(task.key)
+    for tid, _, key in plan.index:
+        record = store.lookup(key)
         if record is not None:
             cached[tid] = record
-    stale = [tid for tid in tasks if tid not in cached]
+    stale = [tid for tid, _, _ in plan.index if tid not in cached]
+    kinds = {tid: kind for tid, kind, _ in plan.index}
     history_path = cache_root / "history" / (hashlib.sha256(str(plan.project.resolve()).encode()).hexdigest()[:32]
                                              + ".json")
     if opts.explain and stale:
-        _print_explanations(tasks, stale, history_path, opts.format)
+        _print_explanations(plan.tasks, stale, history_path, opts.format)
 
     outcome_status: dict[str, str] = {tid: "cached" for tid in cached}
     records = dict(cached)
@@ -164,16 +193,17 @@ def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
     out_dir = opts.out if opts.out is not None else plan.project.parent / "build"
     if cancelled:
-        sys.stderr.write("studio: interrupted; finished tasks are kept in the cache, nothing partial is\n")
+        sys.stderr.write("studio: interrupted; finished tasks are kept in the cache, unfinished ones left nothing behind\n")
         return 130
-    delivered = deliver(out_dir, tasks, records, store) if records else {}
+    delivered = deliver(out_dir, kinds, records, store) if records else {}
     elapsed = time.perf_counter() - started
     outputs = _outputs(out_dir, delivered)
     if stale or not (out_dir / "report.json").exists():
         _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
                       load_seconds, outputs, elapsed)
-        atomic_write(history_path, json.dumps({t.id: t.to_json() for t in tasks.values()}).encode())
-        _save_stats(cache_root, outcome_status)
+        atomic_write(history_path, json.dumps({t.id: t.to_json() for t in plan.tasks.values()}).encode())
+        store.write_index([records[tid] for tid, _, _ in plan.index if tid in records])
+    _save_stats(cache_root, outcome_status)
     summary = _summary(outcome_status, failures, outputs, loads, {"lower_bound": lower_bound}, elapsed)
     if opts.format == "json":
         sys.stdout.write(json.dumps(summary) + "\n")

@@ -17,16 +17,15 @@ import tempfile
 from pathlib import Path
 
 from .store import ActionRecord, Store, atomic_write, fsync_dir
-from .tasks import Task
 
 __all__ = ["MANIFEST", "deliverables", "deliver"]
 
 MANIFEST = ".studio-manifest.json"
 
 
-def deliverables(task: Task) -> dict[str, str]:
-    """Output name -> path under build/ for the outputs of ``task`` that people want."""
-    name = task.id.split(":", 1)[1].replace("/", "-") if ":" in task.id else task.id
+def deliverables(tid: str, kind: str) -> dict[str, str]:
+    """Output name -> path under build/ for the outputs of a task that people want."""
+    name = tid.split(":", 1)[1].replace("/", "-") if ":" in tid else tid
     return {
         "keyframe": {"image": f"keyframes/{name}.png"},
         "speech": {"audio": f"audio/{name}.wav"},
@@ -34,12 +33,12 @@ def deliverables(task: Task) -> dict[str, str]:
         "film": {"film": "final.mp4"},
         "subtitles": {"srt": "subtitles.srt"},
         "storyboard": {"image": "storyboard.png"},
-    }.get(task.kind, {})
+    }.get(kind, {})
 
 
-def _signature(path: Path) -> list[int] | None:
+def _signature(path: str | Path) -> list[int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino]
@@ -62,27 +61,32 @@ def _copy_atomic(source: Path, dest: Path) -> None:
     fsync_dir(dest.parent)
 
 
-def deliver(out_dir: Path, tasks: dict[str, Task], records: dict[str, ActionRecord], store: Store) -> dict[str, str]:
-    """Make ``out_dir`` hold every deliverable of the finished tasks; returns relative path -> digest."""
+def deliver(out_dir: Path, kinds: dict[str, str], records: dict[str, ActionRecord], store: Store) -> dict[str, str]:
+    """Make ``out_dir`` hold every deliverable of the finished tasks; returns relative path -> digest.
+
+    ``kinds`` maps task id -> kind for every task of the plan."""
     manifest_path = out_dir / MANIFEST
     try:
         old: dict[str, dict[str, object]] = json.loads(manifest_path.read_bytes())
     except (OSError, ValueError):
         old = {}
     new: dict[str, dict[str, object]] = {}
+    base = str(out_dir)
     for tid, record in records.items():
-        task = tasks.get(tid)
-        if task is None:
+        kind = kinds.get(tid)
+        if kind is None:
             continue
-        for output, rel in deliverables(task).items():
+        for output, rel in deliverables(tid, kind).items():
             if output not in record.outputs:
                 continue
             digest = record.outputs[output]["digest"]
-            dest = out_dir / rel
+            dest = f"{base}/{rel}"
             prev = old.get(rel)
-            if not (prev and prev.get("digest") == digest and prev.get("sig") == _signature(dest)):
-                _copy_atomic(store.object_path(digest), dest)
-            new[rel] = {"digest": digest, "sig": _signature(dest)}
+            sig = _signature(dest)
+            if not (prev and prev.get("digest") == digest and prev.get("sig") == sig):
+                _copy_atomic(store.object_path(digest), Path(dest))
+                sig = _signature(dest)
+            new[rel] = {"digest": digest, "sig": sig}
     for rel, prev in old.items():
         if rel not in new:
             dest = out_dir / rel

@@ -76,7 +76,9 @@ def studio_fingerprint() -> str:
 
 
 class PlanCache:
-    """One entry per project file: the plan, and the signatures of every file it was built from."""
+    """One entry per project file, in two parts: a small head (signatures of every file the plan
+    was built from, and each task's id, kind and key: all a no-op build needs) and the full tasks,
+    read only when something must run. The head names the digest of the tasks it belongs to."""
 
     def __init__(self, root: Path) -> None:
         self.dir = root / "plans"
@@ -85,6 +87,7 @@ class PlanCache:
         return self.dir / (hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:32] + ".json")
 
     def load(self, project: Path, fingerprint: str) -> dict[str, Any] | None:
+        """The head, if every file it was built from is unchanged."""
         try:
             data = json.loads(self._entry(project).read_bytes())
             if data.get("fingerprint") != fingerprint:
@@ -96,7 +99,18 @@ class PlanCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def save(self, project: Path, fingerprint: str, files: list[Path], payload: dict[str, Any]) -> None:
+    def load_tasks(self, head: dict[str, Any]) -> list[dict[str, Any]] | None:
+        try:
+            raw = (self.dir / f"{head['tasks_digest']}.tasks.json").read_bytes()
+            if hashlib.sha256(raw).hexdigest() != head["tasks_digest"]:
+                return None
+            tasks = json.loads(raw)
+            return tasks if isinstance(tasks, list) else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, project: Path, fingerprint: str, files: list[Path], head: dict[str, Any],
+             tasks: list[dict[str, Any]]) -> None:
         sigs = {}
         now = time.time()
         for path in files:
@@ -104,5 +118,12 @@ class PlanCache:
             if sig is None or now - sig[3] / 1e9 < _RACY_SECONDS:
                 return  # a file changed just now: its signature cannot vouch for its content
             sigs[str(path.resolve())] = sig
-        data = {"fingerprint": fingerprint, "files": sigs, **payload}
-        atomic_write(self._entry(project), json.dumps(data, separators=(",", ":")).encode())
+        raw = json.dumps(tasks, separators=(",", ":")).encode()
+        digest = hashlib.sha256(raw).hexdigest()
+        entry = self._entry(project)
+        for old in self.dir.glob("*.tasks.json") if self.dir.is_dir() else ():
+            if old.name != f"{digest}.tasks.json" and now - old.stat().st_mtime > 3600:
+                old.unlink(missing_ok=True)  # tasks of plans long replaced
+        atomic_write(self.dir / f"{digest}.tasks.json", raw)
+        atomic_write(entry, json.dumps({"fingerprint": fingerprint, "files": sigs, "tasks_digest": digest, **head},
+                                       separators=(",", ":")).encode())

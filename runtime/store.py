@@ -89,10 +89,15 @@ class Store:
         self.objects = root / "objects"
         self.actions = root / "actions"
         self.tmp = root / "tmp"
+        self._objects_str = str(self.objects)
+        self._index: dict[str, Any] | None = None
 
     # --- paths ---------------------------------------------------------------------------
     def object_path(self, digest: str) -> Path:
         return self.objects / digest[:2] / digest
+
+    def _object_str(self, digest: str) -> str:
+        return f"{self._objects_str}/{digest[:2]}/{digest}"
 
     def record_path(self, key: str) -> Path:
         return self.actions / key[:2] / f"{key}.json"
@@ -124,6 +129,9 @@ class Store:
 
     def lookup(self, key: str) -> ActionRecord | None:
         """A hit: the record and every object it names, intact. Anything less is a miss."""
+        record = self._indexed(key)
+        if record is not None and all(self.object_ok(o["digest"], o["size"]) for o in record.outputs.values()):
+            return record
         record = self.read_record(key)
         if record is None:
             return None
@@ -132,26 +140,54 @@ class Store:
                 return None
         return record
 
+    # The index: one file holding the records of the last build, so that a no-op build reads one
+    # file instead of thousands. Records never change once written, so an entry can only be
+    # missing or name objects that are gone, and both fall back to the record file itself.
+    def _indexed(self, key: str) -> ActionRecord | None:
+        if self._index is None:
+            try:
+                raw = json.loads((self.root / "index.json").read_bytes())
+                self._index = raw if isinstance(raw, dict) else {}
+            except (OSError, ValueError):
+                self._index = {}
+        entry = self._index.get(key)
+        if not isinstance(entry, dict):
+            return None
+        try:
+            return ActionRecord(key, entry["outputs"], entry.get("meta") or {}, entry.get("info") or {})
+        except (KeyError, TypeError):
+            return None
+
+    def write_index(self, records: Iterator[ActionRecord] | list[ActionRecord]) -> None:
+        data = {r.key: {"outputs": r.outputs, "meta": r.meta, "info": r.info} for r in records}
+        atomic_write(self.root / "index.json", json.dumps(data, separators=(",", ":")).encode())
+        self._index = data
+
+    def drop_index(self) -> None:
+        with contextlib.suppress(OSError):
+            (self.root / "index.json").unlink()
+        self._index = {}
+
     def object_ok(self, digest: str, size: int | None = None) -> bool:
         """True if the object is present and intact; a damaged object is removed."""
-        path = self.object_path(digest)
+        path = self._object_str(digest)
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError:
             return False
         if size is not None and st.st_size != size:
-            self._discard(path)
+            self._discard(Path(path))
             return False
         if st.st_mtime_ns == _OBJECT_MTIME_NS:
             return True
         try:  # touched since it was stored: trust it only if the bytes are still right
-            actual, _ = _hash_file(path)
+            actual, _ = _hash_file(Path(path))
         except OSError:
             return False
         if actual != digest:
-            self._discard(path)
+            self._discard(Path(path))
             return False
-        self._seal(path)
+        self._seal(Path(path))
         return True
 
     def _discard(self, path: Path) -> None:
@@ -209,6 +245,7 @@ class Store:
     def forget(self, key: str) -> None:
         with contextlib.suppress(OSError):
             self.record_path(key).unlink()
+        self.drop_index()
 
     # --- maintenance ---------------------------------------------------------------------
     def iter_objects(self) -> Iterator[tuple[str, Path]]:
@@ -246,6 +283,7 @@ class Store:
 
     def discard_object(self, digest: str) -> None:
         self._discard(self.object_path(digest))
+        self.drop_index()
 
     def verify_object(self, digest: str, path: Path) -> bool:
         try:

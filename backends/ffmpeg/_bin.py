@@ -1,0 +1,148 @@
+"""The ffmpeg binary and how we run it.
+
+Always the binary that the ``imageio-ffmpeg`` wheel ships, never one from ``PATH``: its version
+(and its libx264) decides the output bytes, so it must be the same everywhere. Every failure is
+turned into a :class:`~backends.base.BackendError` whose message ends with the relevant tail of
+ffmpeg's own complaint.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from backends.base import BackendError
+
+__all__ = ["decode_audio", "ffmpeg_exe", "ffmpeg_reason", "run_ffmpeg"]
+
+_QUIET = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
+"""Global options for every call: only real errors on stderr, no interactive keys."""
+
+
+@cache
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary bundled with imageio-ffmpeg."""
+    try:
+        import imageio_ffmpeg
+    except ImportError as exc:  # pragma: no cover - a broken installation
+        raise BackendError("the ffmpeg backend needs the 'imageio-ffmpeg' package: pip install imageio-ffmpeg") from exc
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError as exc:  # pragma: no cover - a broken installation
+        raise BackendError(f"imageio-ffmpeg ships no usable ffmpeg binary ({exc})") from exc
+
+
+_ADDRESS = re.compile(r"\s*@ 0x[0-9a-f]+")
+_PREFIX = re.compile(r"^\[[^\]]*\]\s*")
+_WRAPPERS = re.compile(r"^(Error opening input files?|Error opening input|Error while \w+ \w+)\s*:\s*")
+_NOISE = re.compile(
+    r"^(Conversion failed|Error opening (input|output) file |Error parsing options|Failed to set value|"
+    r"To ignore this|Exiting with exit code|Error opening output files)"
+)
+"""ffmpeg's generic follow-up lines, which only repeat that the real error above happened."""
+
+
+def ffmpeg_reason(stderr: bytes | str, lines: int = 2) -> str:
+    """The last meaningful lines of ffmpeg's stderr, without pointers or wrappers, for a message."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    kept: list[str] = []
+    for raw in text.splitlines():
+        line = _PREFIX.sub("", _ADDRESS.sub("", raw)).strip()
+        if _NOISE.match(line):
+            continue
+        line = _WRAPPERS.sub("", line)
+        if line and line not in kept:
+            kept.append(line)
+    return "; ".join(kept[-lines:]) if kept else "no message from ffmpeg"
+
+
+def _drain(stream: object, into: list[bytes]) -> None:
+    into.append(stream.read())  # type: ignore[attr-defined]
+
+
+def run_ffmpeg(
+    args: Sequence[str],
+    *,
+    what: str,
+    stdin_chunks: Iterable[bytes | memoryview] | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+    stdout: bool = False,
+) -> bytes:
+    """Run ffmpeg with ``args`` (the binary and the quiet options are added).
+
+    ``stdin_chunks`` are written to ffmpeg's stdin in order (``on_chunk(i)`` after chunk ``i``,
+    counted from 1). Returns stdout when ``stdout`` is set, else ffmpeg's stderr. A non-zero exit
+    raises ``BackendError("<what>: <ffmpeg's reason>")``.
+    """
+    cmd = [ffmpeg_exe(), *_QUIET, *args]
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE if stdin_chunks is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    err: list[bytes] = []
+    out: list[bytes] = []
+    readers = [threading.Thread(target=_drain, args=(proc.stderr, err), daemon=True)]
+    if stdout:
+        readers.append(threading.Thread(target=_drain, args=(proc.stdout, out), daemon=True))
+    for reader in readers:
+        reader.start()
+    broken = False
+    try:
+        if stdin_chunks is not None:
+            assert proc.stdin is not None
+            try:
+                for i, chunk in enumerate(stdin_chunks, 1):
+                    proc.stdin.write(chunk)
+                    if on_chunk is not None:
+                        on_chunk(i)
+            except BrokenPipeError:
+                broken = True
+            finally:
+                try:
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    broken = True
+        code = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        for reader in readers:
+            reader.join()
+    stderr = b"".join(err)
+    if code != 0 or broken:
+        raise BackendError(f"{what}: {ffmpeg_reason(stderr)}")
+    return b"".join(out) if stdout else stderr
+
+
+def decode_audio(path: Path, *, label: str, sample_rate: int, channels: int = 1) -> np.ndarray:
+    """Decode any audio file to float32 samples at ``sample_rate``, shape ``(samples, channels)``.
+
+    The message of a damaged file reads ``"<label>: cannot decode audio (<reason>)"``.
+    """
+    args = [
+        "-threads", "1",
+        "-i", str(path),
+        "-map", "0:a:0",
+        "-ac", str(channels),
+        "-af", f"aresample={sample_rate}:resampler=swr",
+        "-f", "f32le", "-c:a", "pcm_f32le",
+        "pipe:1",
+    ]  # fmt: skip
+    try:
+        raw = run_ffmpeg(args, what=label, stdout=True)
+    except BackendError as exc:
+        reason = str(exc).removeprefix(f"{label}: ")
+        if "matches no streams" in reason:
+            reason = "the file has no audio stream"
+        raise BackendError(f"{label}: cannot decode audio ({reason})") from None
+    return np.frombuffer(raw, dtype="<f4").reshape(-1, channels).copy()

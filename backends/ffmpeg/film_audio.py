@@ -1,0 +1,216 @@
+"""The film's soundtrack: dialogue placed per shot, music and effects under it, loudness.
+
+Steps: (1) the dialogue bus: each shot's ``dialogue`` WAV at the shot's start in the film;
+(2) the tracks: decoded, looped, faded, scaled and placed in numpy, split into a bus that ducks
+under the dialogue and one that does not; (3) ducking with ffmpeg's ``sidechaincompress`` keyed
+by the dialogue; (4) the sum, measured with ``loudnorm`` (first pass). The film's mux applies the
+second, linear ``loudnorm`` pass with the measured values (:func:`loudnorm_args`).
+
+Intermediate buffers are raw float32 files, never float WAVs (libsndfile stamps those with the
+time of day).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+import numpy as np
+import soundfile as sf
+
+from backends.base import BackendError
+
+from ._bin import decode_audio, run_ffmpeg
+from .audio import add_at, samples_for
+from .timeline import Placement
+
+__all__ = ["DUCKING", "Loudness", "build_mix", "loudnorm_args", "measure_loudness", "track_gain"]
+
+DUCKING = {"threshold": 0.02, "ratio": 8, "attack": 20, "release": 400, "knee": 2}
+"""sidechaincompress settings for music under dialogue (about -12 dB while someone speaks)."""
+TRUE_PEAK = -1.0
+LOUDNESS_RANGE = 50.0
+"""The widest range loudnorm accepts, so that the measured range never forces its dynamic mode."""
+CHANNELS = 2
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """loudnorm's first-pass measurement."""
+
+    input_i: float
+    input_tp: float
+    input_lra: float
+    input_thresh: float
+    target_offset: float
+
+
+def track_gain(volume: Any) -> float:
+    """A track's ``volume`` as a linear factor: a number is a factor, ``"-6dB"`` is decibels."""
+    if isinstance(volume, str):
+        text = volume.strip()
+        match = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)\s*dB", text, flags=re.IGNORECASE)
+        if match:
+            return float(10 ** (float(match.group(1)) / 20))
+        volume = text
+    try:
+        gain = float(volume if volume is not None else 1.0)
+    except ValueError:
+        raise BackendError(f"track volume {volume!r} is neither a number nor a level like '-6dB'") from None
+    if gain < 0 or not math.isfinite(gain):
+        raise BackendError(f"track volume {volume!r} must be a finite, non-negative factor")
+    return gain
+
+
+def _read_dialogue(path: Path, label: str, sample_rate: int) -> np.ndarray:
+    try:
+        info = sf.info(str(path))
+        if info.samplerate == sample_rate:
+            data, _ = sf.read(str(path), dtype="float32", always_2d=True)
+            return data.mean(axis=1).astype(np.float32)
+    except (RuntimeError, sf.LibsndfileError):
+        pass  # not something libsndfile reads: let ffmpeg decode it or say why it cannot
+    return decode_audio(path, label=label, sample_rate=sample_rate)[:, 0]
+
+
+def _dialogue_bus(
+    placed: Sequence[Placement], dialogue: Mapping[str, Path], fps: int, sample_rate: int, total: int
+) -> np.ndarray:
+    bus = np.zeros(total, dtype=np.float32)
+    for p in placed:
+        speech = _read_dialogue(dialogue[p.shot], f"{p.shot}: dialogue", sample_rate)
+        add_at(bus, speech, round(p.start * sample_rate / fps))
+    return bus
+
+
+def _fade(region: np.ndarray, fade_in: int, fade_out: int) -> None:
+    if fade_in > 0:
+        n = min(fade_in, len(region))
+        region[:n] *= (np.arange(n, dtype=np.float32) / fade_in)[:, None]
+    if fade_out > 0:
+        n = min(fade_out, len(region))
+        region[len(region) - n :] *= (np.arange(n - 1, -1, -1, dtype=np.float32) / fade_out)[:, None]
+
+
+def _place_track(track: Mapping[str, Any], samples: np.ndarray, sample_rate: int, total: int) -> tuple[np.ndarray, int]:
+    """The track's samples as heard in the film (looped, trimmed, faded, scaled) and where they start."""
+    at = samples_for(track.get("start") or 0.0, sample_rate)
+    skip = max(0, -at)
+    room = total - max(at, 0)
+    if room <= 0 or len(samples) == 0:
+        return np.zeros((0, CHANNELS), np.float32), 0
+    if track.get("loop"):
+        repeats = -(-(skip + room) // len(samples))
+        samples = np.tile(samples, (repeats, 1))
+    region = samples[skip : skip + room].copy()
+    _fade(
+        region,
+        samples_for(track.get("fade_in") or 0.0, sample_rate),
+        samples_for(track.get("fade_out") or 0.0, sample_rate),
+    )
+    region *= np.float32(track_gain(track.get("volume", 1.0)))
+    return region, max(at, 0)
+
+
+def _duck(music: np.ndarray, dialogue: np.ndarray, sample_rate: int, scratch: Path) -> np.ndarray:
+    """``music`` compressed by ``sidechaincompress`` whenever ``dialogue`` speaks.
+
+    Music and key travel interleaved in one three-channel input and are split inside the graph:
+    from two inputs the compressor would see the key in chunks that depend on thread timing,
+    and its output depends on the chunking.
+    """
+    source = scratch / "duck.f32"
+    source.write_bytes(np.column_stack([music, dialogue]).astype("<f4").tobytes())
+    both = ffmpeg.input(str(source), f="f32le", ar=sample_rate, ac=3).audio.asplit()
+    ducked_music = ffmpeg.filter(
+        [
+            both[0].filter("channelmap", map="0|1", channel_layout="stereo"),
+            both[1].filter("channelmap", map="2|2", channel_layout="stereo"),
+        ],
+        "sidechaincompress",
+        **DUCKING,
+    )
+    args = [
+        "-filter_complex_threads",
+        "1",
+        *ducked_music.output("pipe:1", f="f32le", **{"c:a": "pcm_f32le"}).get_args(),
+    ]
+    out = np.frombuffer(run_ffmpeg(args, what="ducking the music", stdout=True), dtype="<f4").reshape(-1, CHANNELS)
+    ducked = np.zeros_like(music)
+    ducked[: min(len(out), len(music))] = out[: len(music)]
+    return ducked
+
+
+def build_mix(
+    placed: Sequence[Placement],
+    dialogue: Mapping[str, Path],
+    tracks: Sequence[Mapping[str, Any]],
+    files: Mapping[str, Path],
+    *,
+    fps: int,
+    sample_rate: int,
+    total: int,
+    scratch: Path,
+) -> tuple[Path, bool]:
+    """Mix the film's audio (``total`` samples, stereo float32) into a raw ``mix.f32`` file.
+
+    Returns the file and whether anything in it is audible (not all zeros).
+    """
+    speech = _dialogue_bus(placed, dialogue, fps, sample_rate, total)
+    ducked = np.zeros((total, CHANNELS), np.float32)
+    plain = np.zeros((total, CHANNELS), np.float32)
+    for track in tracks:
+        role = str(track["file"])
+        if role not in files:
+            raise BackendError(f"audio track {role!r}: no such file among the task's files")
+        samples = decode_audio(files[role], label=str(files[role]), sample_rate=sample_rate, channels=CHANNELS)
+        region, at = _place_track(track, samples, sample_rate, total)
+        add_at(ducked if track.get("duck") else plain, region, at)
+    if np.any(ducked) and np.any(speech):
+        ducked = _duck(ducked, speech, sample_rate, scratch)
+    mix = ducked + plain + speech[:, None]
+    path = scratch / "mix.f32"
+    path.write_bytes(mix.astype("<f4").tobytes())
+    return path, bool(np.any(mix))
+
+
+def measure_loudness(mix: Path, *, sample_rate: int, target: float, scratch: Path) -> Loudness | None:
+    """loudnorm's first pass over the mix; ``None`` when the mix is (nearly) silent."""
+    stats = scratch / "loudness.json"
+    measured = ffmpeg.input(str(mix), f="f32le", ar=sample_rate, ac=CHANNELS).filter(
+        "loudnorm", I=target, TP=TRUE_PEAK, LRA=LOUDNESS_RANGE, print_format="json", stats_file=str(stats)
+    )
+    run_ffmpeg(measured.output("-", f="null").get_args(), what="measuring loudness")
+    try:
+        values = {k: float(v) for k, v in json.loads(stats.read_text()).items() if k.startswith(("input_", "target_"))}
+    except (OSError, ValueError) as exc:
+        raise BackendError(f"measuring loudness: unreadable loudnorm statistics ({exc})") from None
+    if not math.isfinite(values["input_i"]) or values["input_i"] <= -70:
+        return None
+    return Loudness(
+        values["input_i"], values["input_tp"], values["input_lra"], values["input_thresh"], values["target_offset"]
+    )
+
+
+def loudnorm_args(loudness: Loudness, target: float) -> dict[str, Any]:
+    """Keyword arguments of the second, linear loudnorm pass."""
+    return {
+        "I": target, "TP": TRUE_PEAK, "LRA": LOUDNESS_RANGE,
+        "measured_I": loudness.input_i, "measured_TP": loudness.input_tp,
+        "measured_LRA": loudness.input_lra, "measured_thresh": loudness.input_thresh,
+        "offset": loudness.target_offset, "linear": "true",
+    }  # fmt: skip
+
+
+def normalisation_mode(loudness: Loudness | None, target: float) -> str:
+    """``linear`` (one gain for the whole film), ``dynamic`` (loudnorm's fallback) or ``none``."""
+    if loudness is None:
+        return "none"
+    fits = loudness.input_tp + (target - loudness.input_i) <= TRUE_PEAK and loudness.input_lra <= LOUDNESS_RANGE
+    return "linear" if fits and loudness.input_lra != 0 else "dynamic"

@@ -1,0 +1,127 @@
+"""The film's picture: shot bodies and transition segments, joined by stream copy.
+
+Each shot's body (the frames between its transitions) is cut out of its clip by stream copy:
+the motion backend put key frames at the cut points, the encoder uses no B-frames, so cutting at
+a key frame start and at any end is exact to the frame. The concat demuxer then joins bodies
+and transition segments without decoding anything.
+
+Stream copy needs two things of a segment: its first frame is a key frame, and its parameter
+sets (SPS/PPS) equal those of the studio encoder at this size. A segment that fails either
+(a video model that ignored ``keyframes_at``, a clip made by another encoder) is re-encoded with
+the studio settings instead: it costs time, never a wrong frame.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import ffmpeg
+import numpy as np
+
+from backends.base import BackendError, TaskRun
+
+from ._bin import run_ffmpeg
+from .encode import encode_frames, encode_graph, muxer_args
+from .mp4 import VideoTrack, read_video_track
+from .timeline import Placement
+
+__all__ = ["Segment", "concat_list", "studio_config"]
+
+DEFAULT_CRF = 18
+"""Quality of a re-encoded segment when the shot's metadata does not give its own ``crf``."""
+
+
+class Segment:
+    """One entry of the concat list: a video-only file, optionally cut to frames ``[first, end)``."""
+
+    def __init__(self, path: Path, frames: int, first: int | None = None, end: int | None = None) -> None:
+        self.path, self.frames, self.first, self.end = path, frames, first, end
+
+    def directives(self, fps: int) -> str:
+        quoted = str(self.path.resolve()).replace("'", "'\\''")
+        lines = [f"file '{quoted}'", f"duration {self.frames / fps:.6f}"]
+        if self.first is not None and self.end is not None:
+            # The demuxer seeks to the key frame at ``first`` (microseconds, far finer than a
+            # tick) and stops at the first packet at or after ``outpoint``: half a frame before
+            # ``end`` is safe from rounding either way.
+            lines += [f"inpoint {self.first / fps:.6f}", f"outpoint {(self.end - 0.5) / fps:.6f}"]
+        return "\n".join(lines)
+
+
+@cache
+def studio_config(width: int, height: int, fps: int) -> bytes:
+    """The ``avcC`` (SPS + PPS) that the studio encoder writes at this size and frame rate."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="studio-avcc-") as tmp:
+        path = Path(tmp) / "probe.mp4"
+        encode_frames([np.zeros((height, width, 3), np.uint8)], path, fps=fps, crf=DEFAULT_CRF)
+        return read_video_track(path).config
+
+
+def _check_size(task: TaskRun, track: VideoTrack, label: str) -> None:
+    want = (int(task.params.get("width") or track.width), int(task.params.get("height") or track.height))
+    if (track.width, track.height) != want:
+        raise BackendError(f"{label} is {track.width}x{track.height}, the film is {want[0]}x{want[1]}")
+
+
+def _copy_video(source: Path, out: Path, label: str) -> None:
+    args = ffmpeg.input(str(source)).video.output(str(out), **{"c:v": "copy"}, **muxer_args()).get_args()
+    run_ffmpeg(["-y", *args], what=f"{label}: copying the video")
+
+
+def _re_encode(task: TaskRun, source: Path, out: Path, first: int, end: int, crf: int, label: str) -> Segment:
+    cut = ffmpeg.input(str(source), threads=str(task.threads)).video.trim(start_frame=first, end_frame=end)
+    encode_graph(cut, out, fps=int(task.params["fps"]), crf=crf, threads=task.threads, what=f"{label}: re-encoding")
+    return Segment(out, end - first)
+
+
+def _body(task: TaskRun, k: int, p: Placement, config: bytes, scratch: Path) -> Segment | None:
+    clip = Path(task.inputs[p.shot].outputs["clip"])
+    track = read_video_track(clip, label=f"{p.shot}: clip")
+    if track.frames != p.frames:
+        raise BackendError(f"{p.shot}: the clip has {track.frames} frames, its metadata says {p.frames}")
+    _check_size(task, track, f"{p.shot}: the clip")
+    first, end = p.body
+    if end <= first:
+        return None
+    out = scratch / f"body{k}.mp4"
+    if first in track.keyframes and track.config == config:
+        _copy_video(clip, out, p.shot)  # video only: the clip's audio would end the cut early
+        return Segment(out, end - first, first, end)
+    crf = int(task.inputs[p.shot].meta.get("crf", DEFAULT_CRF))
+    return _re_encode(task, clip, out, first, end, crf, p.shot)
+
+
+def _transition(task: TaskRun, k: int, p: Placement, config: bytes, scratch: Path) -> Segment:
+    assert p.transition is not None
+    path = Path(task.inputs[p.transition].outputs["video"])
+    track = read_video_track(path, label=f"{p.transition}: video")
+    if track.frames != p.cut_out:
+        raise BackendError(f"{p.transition}: the segment has {track.frames} frames, the timeline needs {p.cut_out}")
+    _check_size(task, track, f"{p.transition}: the segment")
+    if track.config == config and 0 in track.keyframes:
+        return Segment(path, track.frames)
+    return _re_encode(task, path, scratch / f"transition{k}.mp4", 0, track.frames, DEFAULT_CRF, p.transition)
+
+
+def concat_list(task: TaskRun, placed: list[Placement], scratch: Path) -> Path:
+    """Write the concat demuxer's list of the film's video segments, in order."""
+    fps = int(task.params["fps"])
+    first = read_video_track(Path(task.inputs[placed[0].shot].outputs["clip"]), label=f"{placed[0].shot}: clip")
+    config = studio_config(
+        int(task.params.get("width") or first.width), int(task.params.get("height") or first.height), fps
+    )
+    segments: list[Segment] = []
+    for k, p in enumerate(placed):
+        body = _body(task, k, p, config, scratch)
+        if body is not None:
+            segments.append(body)
+        if p.transition is not None:
+            segments.append(_transition(task, k, p, config, scratch))
+        task.report(k + 1, len(placed) + 2)
+    text = "ffconcat version 1.0\nstream\nexact_stream_id 1\n" + "\n".join(s.directives(fps) for s in segments) + "\n"
+    path = scratch / "video.ffconcat"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,141 @@
+"""The ``shot`` task: a shot's motion video plus its dialogue, exactly ``duration`` long.
+
+Steps: (1) check the motion video against the planned frames; (2) mix the dialogue lines into a
+mono WAV of exactly ``round(duration * sample_rate)`` samples; (3) burn the captions in when
+asked (re-encoding with the studio settings and the motion's own key frames, so the film can
+still cut it by stream copy), else keep the motion stream as is; (4) mux the clip: video copied,
+dialogue in AAC.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+import numpy as np
+
+from backends.base import BackendError, Result, TaskRun
+
+from ._bin import decode_audio, run_ffmpeg
+from .audio import add_at, samples_for, write_wav
+from .captions import render_caption
+from .encode import AUDIO_SETTINGS, encode_graph, muxer_args
+from .mp4 import VideoTrack, read_video_track
+
+__all__ = ["mix_dialogue", "run_shot"]
+
+SUBTITLE_MODES = ("none", "soft", "burn")
+
+
+def _check_inputs(task: TaskRun) -> tuple[Path, VideoTrack]:
+    params = task.params
+    for name in ("fps", "frames", "duration", "sample_rate", "crf"):
+        if name not in params:
+            raise BackendError(f"{task.id}: missing parameter '{name}'")
+    mode = params.get("subtitles", "none")
+    if mode not in SUBTITLE_MODES:
+        raise BackendError(f"{task.id}: subtitles must be one of {', '.join(SUBTITLE_MODES)} (got {mode!r})")
+    motion = task.inputs.get("motion")
+    if motion is None or "video" not in motion.outputs:
+        raise BackendError(f"{task.id}: no 'motion' input with a 'video' output")
+    video = Path(motion.outputs["video"])
+    track = read_video_track(video, label=f"{task.id}: motion video")
+    if track.frames != int(params["frames"]):
+        raise BackendError(f"{task.id}: the motion video has {track.frames} frames, the shot needs {params['frames']}")
+    size = (int(params.get("width") or track.width), int(params.get("height") or track.height))
+    if (track.width, track.height) != size:
+        raise BackendError(
+            f"{task.id}: the motion video is {track.width}x{track.height}, the shot is {size[0]}x{size[1]}"
+        )
+    for line in params.get("lines", ()):
+        role = line.get("input")
+        if role not in task.inputs or "audio" not in task.inputs[role].outputs:
+            raise BackendError(f"{task.id}: dialogue line {role!r} has no speech input with an 'audio' output")
+    return video, track
+
+
+def mix_dialogue(
+    lines: Sequence[Mapping[str, Any]], audio: Mapping[str, Path], *, duration: float, sample_rate: int
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Place each line's speech at its ``start`` and sum them into a buffer of exactly ``duration``.
+
+    ``audio`` maps a line's input role to its speech file. Returns the mono samples and the lines
+    with their ``end`` (start + speech length, clipped to the shot).
+    """
+    total = samples_for(duration, sample_rate)
+    bus = np.zeros(total, dtype=np.float32)
+    placed = []
+    for line in lines:
+        role = str(line["input"])
+        speech = decode_audio(audio[role], label=f"dialogue {role}", sample_rate=sample_rate)[:, 0]
+        start = float(line.get("start", 0.0))
+        add_at(bus, speech, samples_for(start, sample_rate))
+        end = min(start + len(speech) / sample_rate, float(duration))
+        placed.append(
+            {
+                "start": round(start, 6),
+                "end": round(max(end, start), 6),
+                "character": line.get("character"),
+                "text": line.get("text", ""),
+            }
+        )
+    return bus, placed
+
+
+def _burn(task: TaskRun, video: Path, track: VideoTrack, lines: list[dict[str, Any]], out: Path, scratch: Path) -> None:
+    params = task.params
+    fps, width, height = int(params["fps"]), track.width, track.height
+    stream = ffmpeg.input(str(video), threads=str(task.threads)).video
+    for i, line in enumerate(lines):
+        first, end = round(line["start"] * fps), round(line["end"] * fps)
+        if not str(line["text"]).strip() or end <= first:
+            continue
+        caption = render_caption(str(line["text"]), width, height, scratch / f"caption{i}.png")
+        image = ffmpeg.input(str(caption)).video
+        stream = ffmpeg.overlay(stream, image, eof_action="repeat", enable=f"between(n,{first},{end - 1})")
+    encode_graph(
+        stream, out, fps=fps, crf=int(params["crf"]), keyframes_at=track.keyframes, threads=task.threads,
+        what=f"{task.id}: burning subtitles",
+    )  # fmt: skip
+
+
+def _mux(task: TaskRun, video: Path, dialogue: Path, out: Path) -> None:
+    v = ffmpeg.input(str(video), threads=str(task.threads)).video
+    a = ffmpeg.input(str(dialogue)).audio
+    options = {"c:v": "copy", **AUDIO_SETTINGS, "b:a": "96k", "ac": "1", "ar": str(int(task.params["sample_rate"]))}
+    args = ffmpeg.output(v, a, str(out), **options, **muxer_args()).get_args()
+    run_ffmpeg(["-y", *args], what=f"{task.id}: muxing the clip")
+
+
+def run_shot(task: TaskRun) -> Result:
+    """Render the shot's ``clip`` (MP4) and ``dialogue`` (WAV)."""
+    video, track = _check_inputs(task)
+    params = task.params
+    sample_rate, duration = int(params["sample_rate"]), float(params["duration"])
+    lines = list(params.get("lines", ()))
+    task.report(0, 3)
+    audio = {str(line["input"]): Path(task.inputs[str(line["input"])].outputs["audio"]) for line in lines}
+    samples, placed = mix_dialogue(lines, audio, duration=duration, sample_rate=sample_rate)
+    dialogue = write_wav(task.workdir / "dialogue.wav", samples, sample_rate)
+    task.report(1, 3)
+    clip = task.workdir / "clip.mp4"
+    with tempfile.TemporaryDirectory(prefix=".shot-", dir=task.workdir) as tmp:
+        scratch = Path(tmp)
+        if params.get("subtitles") == "burn" and any(str(line["text"]).strip() for line in placed):
+            burnt = scratch / "burnt.mp4"
+            _burn(task, video, track, placed, burnt, scratch)
+            video = burnt
+        task.report(2, 3)
+        _mux(task, video, dialogue, clip)
+    task.report(3, 3)
+    meta = {
+        "frames": track.frames,
+        "duration": duration,
+        "fps": int(params["fps"]),
+        "crf": int(params["crf"]),
+        "lines": placed,
+    }
+    return Result(outputs={"clip": clip, "dialogue": dialogue}, meta=meta)

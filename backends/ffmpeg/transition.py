@@ -1,0 +1,83 @@
+"""The ``transition`` task: the blend out of one shot into the next, as its own H.264 segment.
+
+A transition of ``d`` seconds (``n = round(d * fps)`` frames) blends the last ``n`` frames of
+``from`` with the first ``n`` frames of ``to`` through ffmpeg's ``xfade``; out of the last shot
+(no ``to``) it fades the last ``n`` frames to black. The segment is encoded with the studio
+settings so the film joins it to the shot bodies by stream copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from backends.base import Artifact, BackendError, Result, TaskRun
+
+from .encode import encode_graph
+from .mp4 import VideoTrack, read_video_track
+
+__all__ = ["XFADE", "run_transition"]
+
+XFADE = {"dissolve": "dissolve", "fade": "fadeblack", "wipe": "wipeleft"}
+"""Our transition types -> xfade transitions."""
+
+
+def _clip(task: TaskRun, role: str) -> tuple[Path, VideoTrack]:
+    artifact: Artifact | None = task.inputs.get(role)
+    if artifact is None or "clip" not in artifact.outputs:
+        raise BackendError(f"{task.id}: no '{role}' shot input with a 'clip' output")
+    path = Path(artifact.outputs["clip"])
+    return path, read_video_track(path, label=f"{task.id}: '{role}' clip")
+
+
+def _tail(path: Path, track: VideoTrack, n: int, fps: int, threads: int) -> Any:
+    """The last ``n`` frames, decoding from the key frame at or before the first of them."""
+    first = track.frames - n
+    key = max((k for k in track.keyframes if k <= first), default=0)
+    # Seek half a frame past the key frame: the demuxer lands on it, whatever the rounding.
+    source = ffmpeg.input(str(path), ss=f"{(key + 0.5) / fps:.6f}", noaccurate_seek=None, threads=str(threads))
+    return source.video.trim(start_frame=first - key, end_frame=first - key + n).setpts("PTS-STARTPTS")
+
+
+def _head(path: Path, n: int, fps: int, threads: int) -> Any:
+    """The first ``n`` frames (reading stops half a frame after them)."""
+    source = ffmpeg.input(str(path), t=f"{(n + 0.5) / fps:.6f}", threads=str(threads))
+    return source.video.trim(start_frame=0, end_frame=n).setpts("PTS-STARTPTS")
+
+
+def run_transition(task: TaskRun) -> Result:
+    """Render the transition segment ``video``."""
+    params = task.params
+    kind = params.get("type")
+    if kind not in XFADE:
+        raise BackendError(f"{task.id}: unknown transition type {kind!r} (expected one of {', '.join(XFADE)})")
+    fps = int(params["fps"])
+    n = round(float(params["duration"]) * fps)
+    if n < 1:
+        raise BackendError(f"{task.id}: a transition of {params['duration']} s lasts less than one frame at {fps} fps")
+    src, src_track = _clip(task, "from")
+    if src_track.frames < n:
+        raise BackendError(f"{task.id}: the transition needs {n} frames but 'from' has only {src_track.frames}")
+    tail = _tail(src, src_track, n, fps, task.threads)
+    task.report(0, 1)
+    if "to" in task.inputs:
+        dst, dst_track = _clip(task, "to")
+        if dst_track.frames < n:
+            raise BackendError(f"{task.id}: the transition needs {n} frames but 'to' has only {dst_track.frames}")
+        head = _head(dst, n, fps, task.threads)
+        blend = ffmpeg.filter([tail, head], "xfade", transition=XFADE[kind], duration=f"{n / fps:.6f}", offset=0)
+        video = blend.trim(start_frame=0, end_frame=n)
+    else:
+        # The last frame is fully black: the fade spans the n - 1 steps before it.
+        video = tail.filter("fade", type="out", start_frame=0, nb_frames=max(n - 1, 1))
+    out = task.workdir / "transition.mp4"
+    encode_graph(
+        video, out, fps=fps, crf=int(params["crf"]), threads=task.threads, what=f"{task.id}: encoding the transition"
+    )
+    track = read_video_track(out, label=f"{task.id}: transition")
+    if track.frames != n:
+        raise BackendError(f"{task.id}: the transition came out with {track.frames} frames instead of {n}")
+    task.report(1, 1)
+    return Result(outputs={"video": out}, meta={"frames": n, "duration": n / fps})

@@ -1,0 +1,57 @@
+"""The procedural backend: deterministic pictures and motion with numpy alone.
+
+Kinds:
+- ``keyframe``: a backdrop from the location (sky, sea, land, cliffs, trees, city or a room),
+  props as simple shapes and each character as a distinct stylised figure placed by shot type,
+  in a ``look`` (flat, sketch, paint) chosen by the model's ``params``;
+- ``motion``: the shot's camera move over the keyframe (with parallax between its background
+  and foreground layers), or an audio-reactive pattern when the shot has ``pattern``;
+- ``storyboard``: a contact sheet of the keyframes.
+
+No weights, no GPU; the same task gives the same bytes on every run and machine. Heavy modules
+are imported when a task runs, so importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from backends.base import BackendError, Result, TaskRun
+
+__all__ = ["KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload"]
+
+NAME = "procedural"
+VERSION = "1"
+KINDS = frozenset({"keyframe", "motion", "storyboard"})
+LOOKS = ("flat", "paint", "sketch")
+"""Values of the model parameter ``look``; the default is ``flat``."""
+
+
+def load(model: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the model's parameters; the handle is just those settings."""
+    params = model.get("params") or {}
+    look = params.get("look", "flat")
+    if look not in LOOKS:
+        raise BackendError(f"unknown look {look!r} for the procedural backend; known looks: {', '.join(LOOKS)}")
+    return {"look": look}
+
+
+def unload(handle: Mapping[str, Any]) -> None:
+    """Nothing to free."""
+
+
+def run(task: TaskRun, handle: Mapping[str, Any]) -> Result:
+    if task.kind == "keyframe":
+        from .keyframe import run_keyframe
+
+        return run_keyframe(task, str(handle.get("look", "flat")))
+    if task.kind == "motion":
+        from .motion import run_motion
+
+        return run_motion(task)
+    if task.kind == "storyboard":
+        from .storyboard import run_storyboard
+
+        return run_storyboard(task)
+    raise BackendError(f"{task.id}: the procedural backend renders {', '.join(sorted(KINDS))}, not {task.kind!r} tasks")

@@ -1,0 +1,145 @@
+"""Checked keyframe parameters: the plan's JSON turned into frozen dataclasses, colours resolved.
+
+Every problem the user can fix (a bad colour, an unreadable reference image, an unknown shot
+type) becomes a ``BackendError`` here, before any pixel is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backends.base import BackendError
+
+from ._palette import RGB, dominant_colors, hash_color, parse_color
+
+SHOT_TYPES = (
+    "establishing",
+    "wide",
+    "medium",
+    "close_up",
+    "extreme_close_up",
+    "over_the_shoulder",
+    "pov",
+    "insert",
+)
+"""Shot types the procedural backend frames; the aliases below map common synonyms."""
+
+SHOT_ALIASES = {
+    "extreme_wide": "establishing",
+    "aerial": "establishing",
+    "long": "wide",
+    "full": "wide",
+    "medium_wide": "wide",
+    "two_shot": "medium",
+    "cowboy": "medium",
+    "medium_close_up": "medium",
+    "closeup": "close_up",
+    "detail": "insert",
+}
+
+
+@dataclass(frozen=True)
+class Element:
+    name: str
+    description: str
+    colors: tuple[RGB, ...]
+    """Main colour first: the element's ``color``, else its references' dominant colours, else a
+    stable hash of its description."""
+    color_source: str
+    """``color``, ``references`` or ``hash``: which of the above was used."""
+
+    @property
+    def words(self) -> str:
+        return f"{self.name} {self.description}".lower()
+
+
+@dataclass(frozen=True)
+class KeyframeSpec:
+    width: int
+    height: int
+    seed: int
+    shot_type: str
+    action: str
+    caption: bool
+    palette: tuple[RGB, ...]
+    location: Element | None
+    characters: tuple[Element, ...]
+    props: tuple[Element, ...]
+
+
+def check_size(params: Mapping[str, Any], task_id: str) -> tuple[int, int]:
+    w, h = params.get("width"), params.get("height")
+    for key, value in (("width", w), ("height", h)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 8 <= value <= 8192:
+            raise BackendError(f"{task_id}: {key} must be a whole number of pixels from 8 to 8192, got {value!r}")
+    assert isinstance(w, int) and isinstance(h, int)
+    return w, h
+
+
+def check_seed(params: Mapping[str, Any], task_id: str) -> int:
+    seed = params.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise BackendError(f"{task_id}: seed must be a whole number, got {seed!r}")
+    return seed
+
+
+def shot_type(value: object, task_id: str) -> str:
+    name = str(value or "medium").strip().lower().replace("-", "_").replace(" ", "_")
+    name = SHOT_ALIASES.get(name, name)
+    if name not in SHOT_TYPES:
+        raise BackendError(
+            f"{task_id}: the procedural backend cannot frame shot type {value!r}; "
+            f"known shot types: {', '.join(SHOT_TYPES)}"
+        )
+    return name
+
+
+def check_keyframe(task_id: str, params: Mapping[str, Any], files: Mapping[str, Path]) -> KeyframeSpec:
+    width, height = check_size(params, task_id)
+    palette = params.get("palette") or []
+    if not isinstance(palette, list):
+        raise BackendError(f"{task_id}: palette must be a list of '#rrggbb' colours, got {palette!r}")
+    location = params.get("location")
+    return KeyframeSpec(
+        width=width,
+        height=height,
+        seed=check_seed(params, task_id),
+        shot_type=shot_type(params.get("shot_type"), task_id),
+        action=str(params.get("action") or ""),
+        caption=bool(params.get("caption", False)),
+        palette=tuple(parse_color(c, f"{task_id}: palette colour {i + 1}") for i, c in enumerate(palette)),
+        location=None if location is None else element(location, files, task_id, "location"),
+        characters=tuple(element(e, files, task_id, "character") for e in _list(params, "characters", task_id)),
+        props=tuple(element(e, files, task_id, "prop") for e in _list(params, "props", task_id)),
+    )
+
+
+def _list(params: Mapping[str, Any], key: str, task_id: str) -> list[Any]:
+    value = params.get(key) or []
+    if not isinstance(value, list):
+        raise BackendError(f"{task_id}: {key} must be a list of elements, got {value!r}")
+    return value
+
+
+def element(raw: object, files: Mapping[str, Path], task_id: str, what: str) -> Element:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise BackendError(f"{task_id}: a {what} element needs a 'name', got {raw!r}")
+    name = raw["name"]
+    description = str(raw.get("description") or "")
+    if raw.get("color") is not None:
+        colour = parse_color(raw["color"], f"{task_id}: colour of {name}")
+        return Element(name, description, (colour,), "color")
+    references = raw.get("references") or []
+    if references:
+        images = []
+        for role in references:
+            path = files.get(role)
+            if path is None:
+                raise BackendError(f"{task_id}: the reference image {role!r} of {name} was not provided")
+            images.append((role, Path(path)))
+        colours = dominant_colors(images, count=3)
+        return Element(name, description, tuple(colours), "references")
+    return Element(name, description, (hash_color(description or name),), "hash")

@@ -1,0 +1,291 @@
+"""Separable bilinear resampling of uint8 pictures in 8-bit fixed point, and alpha compositing.
+
+Every camera view is an axis-aligned affine map (a zoom and a shift), so sampling is separable:
+each output column reads two source columns with one weight, each output row two source rows.
+Index and weight vectors are computed per frame in float64 and rounded to 1/256 pixel; the
+pixel maths is integer (uint16), hence exact and identical on every machine.
+
+Three sources share one interface, ``frame(i, box) -> uint8 (rows, cols, channels)``:
+- ``Still``: one view for all frames (computed once);
+- ``Plane``: a constant zoom (pans, tilts, shake): the picture is resampled once at that zoom
+  and each frame is a sub-pixel shift of it (two slices and one scalar weight per axis);
+- ``Sampler``: a changing zoom (zoom, dolly): both passes per frame, columns first on only
+  the source rows that the view needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._camera import View
+
+Box = tuple[int, int, int, int]
+"""Output rows y0:y1 and columns x0:x1."""
+
+
+@dataclass(frozen=True)
+class Axis:
+    i0: np.ndarray
+    i1: np.ndarray
+    w: np.ndarray
+    """Weight of ``i1`` in 256ths (uint16)."""
+    inv: np.ndarray
+    """256 - w."""
+
+    def __getitem__(self, s: slice) -> Axis:
+        return Axis(self.i0[s], self.i1[s], self.w[s], self.inv[s])
+
+
+def axis(n_out: int, n_src: int, start: float, step: float) -> Axis:
+    """Output index k samples source position ``start + k * step`` (pixel-centre indices)."""
+    pos = np.clip(start + np.arange(n_out, dtype=np.float64) * step, 0.0, n_src - 1)
+    i0 = np.floor(pos).astype(np.intp)
+    w = np.floor((pos - i0) * 256.0 + 0.5).astype(np.intp)
+    carry = w == 256
+    i0 = np.minimum(i0 + carry, n_src - 1)
+    w = np.where(carry, 0, w).astype(np.uint16)
+    return Axis(i0, np.minimum(i0 + 1, n_src - 1), w, (256 - w).astype(np.uint16))
+
+
+def _window(view: View, src_h: int, src_w: int, out_h: int, out_w: int) -> tuple[float, float, float]:
+    """(start row, start column, step) of ``view``: the picture covers the frame at zoom 1."""
+    step = 1.0 / (max(out_w / src_w, out_h / src_h) * view.zoom)
+    starts = []
+    for centre, n_src, n_out in ((view.cy, src_h, out_h), (view.cx, src_w, out_w)):
+        half = n_out * step / 2.0
+        c = min(max(centre * n_src, half), n_src - half)
+        starts.append(c - half + step / 2.0 - 0.5)
+    return starts[0], starts[1], step
+
+
+class Scratch:
+    """Reusable work buffers: fresh multi-megabyte arrays every frame cost more (page faults)
+    than the arithmetic on them."""
+
+    def __init__(self) -> None:
+        self._flat: dict[tuple[int, str], np.ndarray] = {}
+
+    def get(self, slot: int, shape: tuple[int, ...], dtype: type[np.generic]) -> np.ndarray:
+        n = math.prod(shape)
+        key = (slot, np.dtype(dtype).str)
+        flat = self._flat.get(key)
+        if flat is None or flat.size < n:
+            flat = self._flat[key] = np.empty(n, dtype)
+        return flat[:n].reshape(shape)
+
+
+def _lerp(
+    a: np.ndarray,
+    b: np.ndarray,
+    inv: np.ndarray | int,
+    w: np.ndarray | int,
+    scratch: Scratch,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``(a * inv + b * w) / 256``, rounded, as uint8 (into ``out`` when given)."""
+    t = scratch.get(0, a.shape, np.uint16)
+    u = scratch.get(1, a.shape, np.uint16)
+    np.multiply(a, inv, out=t, dtype=np.uint16)
+    np.multiply(b, w, out=u, dtype=np.uint16)
+    np.add(t, u, out=t)
+    np.add(t, 128, out=t)
+    np.right_shift(t, 8, out=t)
+    res = np.empty(a.shape, np.uint8) if out is None else out
+    np.copyto(res, t, casting="unsafe")
+    return res
+
+
+def _take_cols(src: np.ndarray, idx: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``src[:, idx]`` of a C-contiguous ``(h, w, c)`` array as ``(h, len(idx) * c)``, via one
+    flat ``take`` (faster than fancy indexing on the middle axis)."""
+    h, w, c = src.shape
+    cols = (idx[:, None] * c + np.arange(c)).ravel()
+    return np.take(src.reshape(h, w * c), cols, axis=1, out=out)
+
+
+def resample(src: np.ndarray, rows: Axis, cols: Axis, scratch: Scratch | None = None) -> np.ndarray:
+    """Bilinear samples of ``src`` (uint8 ``(h, w, c)``) at the grid ``rows`` x ``cols``: columns
+    first, on only the source rows needed, then rows. Returns a new array.
+
+    The maths runs on 2-D ``(rows, cols * c)`` views with weights repeated per channel, so every
+    numpy loop is long and contiguous (a trailing broadcast axis of 1 would make it crawl).
+    """
+    scratch = scratch or Scratch()
+    c = src.shape[2]
+    lo, hi = int(rows.i0[0]), int(rows.i1[-1]) + 1
+    part = src[lo:hi]
+    if not part.flags.c_contiguous:
+        part = np.ascontiguousarray(part)
+    shape = (hi - lo, len(cols.i0) * c)
+    a = _take_cols(part, cols.i0, scratch.get(3, shape, np.uint8))
+    if cols.w.any():
+        b = _take_cols(part, cols.i1, scratch.get(4, shape, np.uint8))
+        inv, w = np.repeat(cols.inv, c)[None, :], np.repeat(cols.w, c)[None, :]
+        a = _lerp(a, b, inv, w, scratch, scratch.get(2, shape, np.uint8))
+    out_shape = (len(rows.i0), shape[1])
+    if not rows.w.any():
+        return np.take(a, rows.i0 - lo, axis=0).reshape(len(rows.i0), len(cols.i0), c)
+    top = np.take(a, rows.i0 - lo, axis=0, out=scratch.get(5, out_shape, np.uint8))
+    bottom = np.take(a, rows.i1 - lo, axis=0, out=scratch.get(6, out_shape, np.uint8))
+    out = _lerp(top, bottom, rows.inv[:, None], rows.w[:, None], scratch)
+    return out.reshape(len(rows.i0), len(cols.i0), c)
+
+
+def _split(offset: float) -> tuple[int, int]:
+    whole = math.floor(offset)
+    w = math.floor((offset - whole) * 256.0 + 0.5)
+    return (whole + 1, 0) if w == 256 else (whole, w)
+
+
+def alpha_boxes(alpha: np.ndarray, gap: int = 8) -> list[Box]:
+    """Tight boxes around the non-transparent parts: one per run of columns (figures standing
+    apart get their own box, so compositing skips the empty space between them)."""
+    cols = np.flatnonzero(alpha.any(axis=0))
+    if len(cols) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(cols) > gap)
+    starts = [int(cols[0])] + [int(cols[b + 1]) for b in breaks]
+    ends = [int(cols[b]) + 1 for b in breaks] + [int(cols[-1]) + 1]
+    boxes = []
+    for x0, x1 in zip(starts, ends):
+        rows = np.flatnonzero(alpha[:, x0:x1].any(axis=1))
+        boxes.append((int(rows[0]), int(rows[-1]) + 1, x0, x1))
+    return boxes
+
+
+class Still:
+    """One view for every frame, resampled once."""
+
+    def __init__(self, src: np.ndarray, view: View, out_h: int, out_w: int) -> None:
+        y, x, step = _window(view, src.shape[0], src.shape[1], out_h, out_w)
+        self.picture = resample(src, axis(out_h, src.shape[0], y, step), axis(out_w, src.shape[1], x, step))
+        self.picture.flags.writeable = False
+        self.h, self.w = out_h, out_w
+        self.bounds = alpha_boxes(self.picture[..., 0]) if self.picture.shape[2] == 1 else []
+
+    def frame(self, i: int, box: Box | None = None) -> np.ndarray:
+        """The frame (shared and read-only) or a box of it."""
+        if box is None:
+            return self.picture
+        y0, y1, x0, x1 = box
+        return self.picture[y0:y1, x0:x1]
+
+    def boxes(self, i: int) -> list[Box]:
+        return self.bounds
+
+
+class Plane:
+    """A constant zoom: resampled once; frames are sub-pixel shifts of that plane."""
+
+    def __init__(self, src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> None:
+        windows = [_window(v, src.shape[0], src.shape[1], out_h, out_w) for v in views]
+        step = windows[0][2]
+        y0, x0 = min(w[0] for w in windows), min(w[1] for w in windows)
+        self.offsets = [((w[0] - y0) / step, (w[1] - x0) / step) for w in windows]
+        n_y = out_h + math.ceil(max(o[0] for o in self.offsets)) + 2
+        n_x = out_w + math.ceil(max(o[1] for o in self.offsets)) + 2
+        self.q = resample(src, axis(n_y, src.shape[0], y0, step), axis(n_x, src.shape[1], x0, step))
+        self.h, self.w = out_h, out_w
+        self.bounds = alpha_boxes(self.q[..., 0]) if self.q.shape[2] == 1 else []
+        self.scratch = Scratch()
+
+    def frame(self, i: int, box: Box | None = None) -> np.ndarray:
+        y0, y1, x0, x1 = box or (0, self.h, 0, self.w)
+        (iy, wy), (ix, wx) = (_split(o) for o in self.offsets[i])
+        ys = slice(iy + y0, iy + y1 + (1 if wy else 0))
+        a = self.q[ys, ix + x0 : ix + x1]
+        if wx:
+            b = self.q[ys, ix + x0 + 1 : ix + x1 + 1]
+            a = _lerp(a, b, 256 - wx, wx, self.scratch, self.scratch.get(2, a.shape, np.uint8) if wy else None)
+        if wy:
+            return _lerp(a[:-1], a[1:], 256 - wy, wy, self.scratch)
+        return a.copy() if not wx else a
+
+    def boxes(self, i: int) -> list[Box]:
+        (iy, _), (ix, _) = (_split(o) for o in self.offsets[i])
+        return [
+            b
+            for (by0, by1, bx0, bx1) in self.bounds
+            if (b := _clip_box(by0 - iy - 1, by1 - iy, bx0 - ix - 1, bx1 - ix, self.h, self.w))
+        ]
+
+
+class Sampler:
+    """A changing zoom: both resampling passes every frame."""
+
+    def __init__(self, src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> None:
+        self.src = np.ascontiguousarray(src)
+        self.h, self.w = out_h, out_w
+        self.axes = []
+        for v in views:
+            y, x, step = _window(v, src.shape[0], src.shape[1], out_h, out_w)
+            self.axes.append((axis(out_h, src.shape[0], y, step), axis(out_w, src.shape[1], x, step)))
+        self.bounds = alpha_boxes(self.src[..., 0]) if self.src.shape[2] == 1 else []
+        self.scratch = Scratch()
+
+    def frame(self, i: int, box: Box | None = None) -> np.ndarray:
+        rows, cols = self.axes[i]
+        if box is not None:
+            rows, cols = rows[box[0] : box[1]], cols[box[2] : box[3]]
+        return resample(self.src, rows, cols, self.scratch)
+
+    def boxes(self, i: int) -> list[Box]:
+        rows, cols = self.axes[i]
+        out = []
+        for by0, by1, bx0, bx1 in self.bounds:
+            y0, y1 = np.searchsorted(rows.i1, by0), np.searchsorted(rows.i0, by1)
+            x0, x1 = np.searchsorted(cols.i1, bx0), np.searchsorted(cols.i0, bx1)
+            if b := _clip_box(int(y0), int(y1), int(x0), int(x1), self.h, self.w):
+                out.append(b)
+        return out
+
+
+def _clip_box(y0: int, y1: int, x0: int, x1: int, h: int, w: int) -> Box | None:
+    y0, y1, x0, x1 = max(0, y0), min(h, y1), max(0, x0), min(w, x1)
+    return (y0, y1, x0, x1) if y0 < y1 and x0 < x1 else None
+
+
+def source(src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> Still | Plane | Sampler:
+    """The cheapest exact source for these views."""
+    if all(v == views[0] for v in views):
+        return Still(src, views[0], out_h, out_w)
+    if all(v.zoom == views[0].zoom for v in views):
+        return Plane(src, views, out_h, out_w)
+    return Sampler(src, views, out_h, out_w)
+
+
+def premultiply(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Straight-alpha RGBA -> (premultiplied RGB, alpha ``(h, w, 1)``), rounded.
+
+    Colour and alpha are resampled as separate pictures so that compositing runs on plain
+    ``(rows, cols * 3)`` arrays (a 4-channel layout makes numpy's loops slow)."""
+    t = np.multiply(rgba[..., :3], rgba[..., 3:], dtype=np.uint16)
+    t += 128
+    t += t >> 8
+    t >>= 8
+    return t.astype(np.uint8), np.ascontiguousarray(rgba[..., 3:])
+
+
+def over(dst: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, box: Box, scratch: Scratch) -> None:
+    """Composite premultiplied ``rgb`` with ``alpha`` over ``dst`` (uint8 RGB) inside ``box``.
+
+    ``dst = rgb + dst * (255 - alpha) / 255``, rounded; premultiplied colour never exceeds alpha
+    (bilinear sampling and rounding are monotonic), so the sum never exceeds 255.
+    """
+    y0, y1, x0, x1 = box
+    h, n = y1 - y0, (x1 - x0) * 3
+    region = dst[y0:y1].reshape(h, -1)[:, x0 * 3 : x1 * 3]
+    inv = scratch.get(7, (h, n), np.uint8)
+    np.subtract(255, np.repeat(alpha.reshape(h, -1), 3, axis=1), out=inv)
+    t, u = scratch.get(8, (h, n), np.uint16), scratch.get(9, (h, n), np.uint16)
+    np.multiply(region, inv, out=t, dtype=np.uint16)
+    np.add(t, 128, out=t)
+    np.right_shift(t, 8, out=u)
+    np.add(t, u, out=t)
+    np.right_shift(t, 8, out=t)
+    np.add(t, rgb.reshape(h, n), out=t, dtype=np.uint16)
+    np.copyto(region, t, casting="unsafe")

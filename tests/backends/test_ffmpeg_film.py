@@ -1,0 +1,257 @@
+"""The ffmpeg backend's film and subtitles tasks: stream-copy assembly, soundtrack, subtitles."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+import pytest
+
+from backends.base import Artifact, BackendError
+from backends.ffmpeg._bin import run_ffmpeg
+from backends.ffmpeg.film_audio import measure_loudness
+from backends.ffmpeg.mp4 import read_video_track
+from backends.ffmpeg.probe import decode_audio, frame_hashes
+from tests.backends.test_ffmpeg_support import (
+    SR,
+    band_level,
+    film_params,
+    motion,
+    run_task,
+    shot_params,
+    speech,
+    tone,
+    transition_params,
+)
+
+
+@dataclass
+class Reel:
+    """Three shots: a -(0.5 s dissolve)-> b -(cut)-> c -(0.5 s fade to black)."""
+
+    root: Path
+    inputs: dict[str, Artifact]
+    timeline: list[dict[str, Any]]
+    theme: Path
+
+    def film(
+        self, tmp: Path, *, audio: list[dict[str, Any]] | None = None, subtitles: str = "soft", **extra: Any
+    ) -> Artifact:
+        inputs = dict(self.inputs)
+        if subtitles != "none":
+            inputs["subtitles"] = run_task(tmp, "subtitles", "subtitles", {"timeline": self.timeline}, inputs)
+        params = film_params(self.timeline, audio, subtitles) | extra
+        return run_task(tmp, "film", "film", params, inputs, {"audio:theme": self.theme})
+
+
+@pytest.fixture(scope="module")
+def reel(tmp_path_factory: pytest.TempPathFactory) -> Reel:
+    root = tmp_path_factory.mktemp("reel")
+
+    def shot(
+        name: str, frames: int, keys: tuple[int, ...], seed: int, line: tuple[float, float, float] | None
+    ) -> Artifact:
+        inputs = {"motion": motion(root, f"motion-{name}", frames, keys, seed)}
+        lines = []
+        if line is not None:
+            start, length, freq = line
+            inputs["line1"] = speech(root, f"speech-{name}", length, freq)
+            lines = [{"input": "line1", "start": start, "character": name.upper(), "text": f"Line of {name}."}]
+        return run_task(root, "shot", f"shot:{name}", shot_params(frames, lines), inputs)
+
+    a = shot("a", 30, (0, 24), 1, (0.5, 1.0, 440.0))  # film 0.0-2.5 s, speech 0.5-1.5 s
+    b = shot("b", 24, (0, 6), 2, (0.5, 1.0, 660.0))  # film 2.0-4.0 s, speech 2.5-3.5 s
+    c = shot("c", 18, (0, 12), 3, None)  # film 4.0-5.5 s
+    dissolve = run_task(root, "transition", "transition:a", transition_params("dissolve", 0.5), {"from": a, "to": b})
+    fade = run_task(root, "transition", "transition:c", transition_params("fade", 0.5), {"from": c})
+    timeline: list[dict[str, Any]] = [
+        {"shot": "shot:a", "transition": "transition:a", "cut_in": 0.0, "cut_out": 0.5},
+        {"shot": "shot:b", "transition": None, "cut_in": 0.5, "cut_out": 0.0},
+        {"shot": "shot:c", "transition": "transition:c", "cut_in": 0.0, "cut_out": 0.5},
+    ]
+    inputs = {"shot:a": a, "shot:b": b, "shot:c": c, "transition:a": dissolve, "transition:c": fade}
+    theme = tone(root / "theme.wav", 2.0, 220.0, rate=44100, amp=0.3, channels=2)
+    return Reel(root, inputs, timeline, theme)
+
+
+MUSIC = [
+    {"file": "audio:theme", "start": 0.0, "volume": 1.0, "duck": True, "loop": True, "fade_in": 0.0, "fade_out": 0.0}
+]
+
+
+def test_film_is_the_sum_of_shots_minus_overlaps(reel: Reel, tmp_path: Path) -> None:
+    film = reel.film(tmp_path)
+    assert film.meta["frames"] == 30 + 24 + 18 - 6
+    assert film.meta["duration"] == pytest.approx(5.5)
+    assert read_video_track(film.outputs["film"]).frames == 66
+    audio = decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2)
+    assert abs(len(audio) - round(5.5 * SR)) <= 1024
+
+
+def test_shot_bodies_are_stream_copies(reel: Reel, tmp_path: Path) -> None:
+    """The film's frames decode to exactly the shots' and transitions' frames: nothing re-encoded."""
+    film = reel.film(tmp_path)
+
+    def hashes(role: str, output: str = "clip") -> list[str]:
+        return frame_hashes(reel.inputs[role].outputs[output])
+
+    expected = hashes("shot:a")[:24] + hashes("transition:a", "video") + hashes("shot:b")[6:] + hashes("shot:c")[:12]
+    expected += hashes("transition:c", "video")
+    assert frame_hashes(film.outputs["film"]) == expected
+    assert read_video_track(film.outputs["film"]).keyframes == (0, 24, 30, 48, 60)
+
+
+def test_cuts_only_film_is_a_cheap_copy(reel: Reel, tmp_path: Path) -> None:
+    timeline: list[dict[str, Any]] = [
+        {"shot": "shot:a", "transition": None, "cut_in": 0.0, "cut_out": 0.0},
+        {"shot": "shot:b", "transition": None, "cut_in": 0.0, "cut_out": 0.0},
+    ]
+    started = time.perf_counter()
+    film = run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), reel.inputs)
+    assert time.perf_counter() - started < 5  # generous: a copy takes a fraction of a second
+    a, b = (frame_hashes(reel.inputs[r].outputs["clip"]) for r in ("shot:a", "shot:b"))
+    assert frame_hashes(film.outputs["film"]) == a + b
+
+
+def test_body_not_starting_on_a_key_frame_is_re_encoded(reel: Reel, tmp_path: Path) -> None:
+    """A video model that ignored ``keyframes_at`` costs an encode, never a wrong frame."""
+    timeline: list[dict[str, Any]] = [
+        {"shot": "shot:a", "transition": "transition:a", "cut_in": 0.0, "cut_out": 0.25},  # b's frame 3: no key frame
+        {"shot": "shot:b", "transition": None, "cut_in": 0.25, "cut_out": 0.0},
+    ]
+    seg = run_task(
+        tmp_path,
+        "transition",
+        "transition:a",
+        transition_params("wipe", 0.25),
+        {"from": reel.inputs["shot:a"], "to": reel.inputs["shot:b"]},
+    )
+    inputs = {"shot:a": reel.inputs["shot:a"], "shot:b": reel.inputs["shot:b"], "transition:a": seg}
+    film = run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), inputs)
+    assert film.meta["frames"] == 30 + 24 - 3
+    hashes = frame_hashes(film.outputs["film"])
+    assert len(hashes) == 51
+    assert hashes[:27] == frame_hashes(reel.inputs["shot:a"].outputs["clip"])[:27], "a still copied"
+
+
+def test_clip_from_another_encoder_is_re_encoded(reel: Reel, tmp_path: Path) -> None:
+    """Parameter sets that differ from the studio encoder's would break the stream copy."""
+    foreign = tmp_path / "foreign.mp4"
+    source = ffmpeg.input(str(reel.inputs["shot:b"].outputs["clip"]))
+    args = source.output(str(foreign), **{"c:v": "libx264", "preset": "ultrafast", "c:a": "copy"}).get_args()
+    run_ffmpeg(["-y", *args], what="foreign encode")
+    assert read_video_track(foreign).config != read_video_track(reel.inputs["shot:b"].outputs["clip"]).config
+    inputs = dict(reel.inputs) | {
+        "shot:b": Artifact({**reel.inputs["shot:b"].outputs, "clip": foreign}, reel.inputs["shot:b"].meta)
+    }
+    film = run_task(tmp_path, "film", "film", film_params(reel.timeline, subtitles="none"), inputs)
+    hashes = frame_hashes(film.outputs["film"])
+    assert len(hashes) == 66
+    assert hashes[:30] == frame_hashes(reel.inputs["shot:a"].outputs["clip"])[:24] + frame_hashes(
+        reel.inputs["transition:a"].outputs["video"]
+    )
+    assert hashes[30:48] != frame_hashes(foreign)[6:], "b was re-encoded"
+    assert hashes[48:60] == frame_hashes(reel.inputs["shot:c"].outputs["clip"])[:12]
+
+
+def test_music_ducks_under_dialogue(reel: Reel, tmp_path: Path) -> None:
+    film = reel.film(tmp_path, audio=MUSIC)
+    audio = decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2)[:, 0]
+
+    def music(a: float, b: float) -> float:
+        return band_level(audio[round(a * SR) : round(b * SR)], 220.0)
+
+    assert band_level(audio[round(0.7 * SR) : round(1.3 * SR)], 440.0) > 0.05, "a's line is heard"
+    assert band_level(audio[round(2.7 * SR) : round(3.3 * SR)], 660.0) > 0.05, "b's line is heard at 2.5 s"
+    during = max(music(0.7, 1.3), music(2.7, 3.3))
+    outside = min(music(1.9, 2.4), music(4.0, 5.0))
+    assert during < outside / 2
+
+
+def test_music_without_ducking_is_not_ducked(reel: Reel, tmp_path: Path) -> None:
+    film = reel.film(tmp_path, audio=[MUSIC[0] | {"duck": False}], subtitles="none")
+    audio = decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2)[:, 0]
+    during, outside = (
+        band_level(audio[round(0.7 * SR) : round(1.3 * SR)], 220.0),
+        band_level(audio[round(4 * SR) : round(5 * SR)], 220.0),
+    )
+    assert during == pytest.approx(outside, rel=0.1)
+
+
+def test_track_placement_fades_and_volume(reel: Reel, tmp_path: Path) -> None:
+    track = {
+        "file": "audio:theme",
+        "start": 1.0,
+        "volume": "-6dB",
+        "duck": False,
+        "loop": False,
+        "fade_in": 0.5,
+        "fade_out": 0.5,
+    }
+    film = reel.film(tmp_path, audio=[track], subtitles="none", loudness=-30)
+    audio = decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2)[:, 0]
+
+    def music(a: float, b: float) -> float:
+        return band_level(audio[round(a * SR) : round(b * SR)], 220.0)
+
+    assert music(0.0, 0.45) < 0.01 * music(1.7, 2.3), "nothing before the track starts"
+    assert music(1.0, 1.25) < music(1.7, 2.3), "fading in"
+    assert music(3.1, 4.0) < 0.01 * music(1.7, 2.3), "a 2 s track without loop ends at 3 s"
+
+
+def test_loudness_is_normalised(reel: Reel, tmp_path: Path) -> None:
+    film = reel.film(tmp_path, audio=MUSIC, subtitles="none")
+    audio = decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2)
+    raw = tmp_path / "decoded.f32"
+    raw.write_bytes(audio.astype("<f4").tobytes())
+    measured = measure_loudness(raw, sample_rate=SR, target=-16.0, scratch=tmp_path)
+    assert measured is not None and measured.input_i == pytest.approx(-16.0, abs=1.0)
+    assert film.meta["normalisation"] in ("linear", "dynamic")
+
+
+def test_soft_subtitles_carry_the_film_times(reel: Reel, tmp_path: Path) -> None:
+    film = reel.film(tmp_path, subtitles="soft")
+    srt = run_ffmpeg(
+        ["-i", str(film.outputs["film"]), "-map", "0:s:0", "-f", "srt", "pipe:1"], what="subs", stdout=True
+    ).decode()
+    assert "00:00:00,500 --> 00:00:01,500\nLine of a." in srt
+    assert "00:00:02,500 --> 00:00:03,500\nLine of b." in srt
+
+
+def test_no_subtitle_track_when_none(reel: Reel, tmp_path: Path) -> None:
+    film = reel.film(tmp_path, subtitles="none")
+    with pytest.raises(BackendError, match="matches no streams"):
+        run_ffmpeg(["-i", str(film.outputs["film"]), "-map", "0:s:0", "-f", "srt", "pipe:1"], what="subs", stdout=True)
+
+
+def test_film_is_deterministic(reel: Reel, tmp_path: Path) -> None:
+    first = reel.film(tmp_path / "one", audio=MUSIC)
+    second = reel.film(tmp_path / "two", audio=MUSIC)
+    assert first.outputs["film"].read_bytes() == second.outputs["film"].read_bytes()
+    assert first.meta == second.meta
+
+
+def test_damaged_music_is_a_backend_error(reel: Reel, tmp_path: Path) -> None:
+    bad = tmp_path / "theme.wav"
+    bad.write_bytes(b"RIFF$\x00\x00\x00WAVEfmt " + bytes(range(200)))
+    params = film_params(reel.timeline, MUSIC, subtitles="none")
+    with pytest.raises(BackendError, match=r"theme\.wav: cannot decode audio \(.+\)"):
+        run_task(tmp_path, "film", "film", params, reel.inputs, {"audio:theme": bad})
+
+
+def test_inconsistent_timeline_is_refused(reel: Reel, tmp_path: Path) -> None:
+    timeline = [dict(e) for e in reel.timeline]
+    timeline[1]["cut_in"] = 0.25
+    with pytest.raises(BackendError, match="shot:b: cut_in"):
+        run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), reel.inputs)
+
+
+def test_subtitles_task_shifts_lines_by_shot_start(reel: Reel, tmp_path: Path) -> None:
+    subs = run_task(tmp_path, "subtitles", "subtitles", {"timeline": reel.timeline}, reel.inputs)
+    assert subs.meta == {"cues": 2}
+    assert subs.outputs["srt"].read_text() == (
+        "1\n00:00:00,500 --> 00:00:01,500\nLine of a.\n\n2\n00:00:02,500 --> 00:00:03,500\nLine of b.\n"
+    )

@@ -1,0 +1,321 @@
+"""The procedural backend's keyframes and storyboard: the real backend at tiny sizes, no mocks.
+
+Motion and audio-reactive patterns are in ``test_procedural_motion.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import backends
+from backends import procedural
+from backends.base import Artifact, BackendError, Result, TaskRun
+
+W, H = 160, 90
+RED = "#d02020"
+
+
+def element(
+    name: str, description: str = "", color: str | None = None, references: list[str] | None = None
+) -> dict[str, Any]:
+    return {"name": name, "description": description, "color": color, "references": references or []}
+
+
+COVE = element("Cove", "a hidden cove below white cliffs by the sea")
+LUCA = element("Luca", "a shy boy", RED)
+MIRA = element("Mira", "a tall girl", "#2040d0")
+
+
+def keyframe_params(**overrides: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "width": W, "height": H, "seed": 7, "prompt": "p", "negative": "", "action": "Luca waves at Mira",
+        "shot_type": "wide", "palette": [], "caption": False, "location": COVE,
+        "characters": [LUCA, MIRA], "props": [element("Lamp", "an old lantern", "#e0b020")],
+    }  # fmt: skip
+    params.update(overrides)
+    return params
+
+
+@pytest.fixture
+def render(tmp_path: Path):
+    counter = itertools.count()
+
+    def render(
+        kind: str = "keyframe",
+        look: str = "flat",
+        files: dict[str, Path] | None = None,
+        inputs: dict[str, Artifact] | None = None,
+        **params: Any,
+    ) -> Result:
+        workdir = tmp_path / f"task{next(counter)}"
+        workdir.mkdir()
+        task = TaskRun(
+            id=f"{kind}:cove/peek",
+            kind=kind,
+            params=keyframe_params(**params) if kind == "keyframe" else params,
+            inputs=inputs or {},
+            files=files or {},
+            workdir=workdir,
+        )
+        return procedural.run(task, procedural.load({"backend": "procedural", "params": {"look": look}}))
+
+    return render
+
+
+def pixels(path: Path, mode: str = "RGB") -> np.ndarray:
+    with Image.open(path) as im:
+        assert im.mode == mode
+        return np.asarray(im)
+
+
+def near(img: np.ndarray, hex_colour: str, tolerance: int = 40) -> np.ndarray:
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return np.abs(img[..., :3].astype(int) - target).sum(axis=-1) < tolerance
+
+
+# --- the module contract ------------------------------------------------------------------------
+
+
+def test_module_contract() -> None:
+    assert procedural.NAME == "procedural"
+    assert procedural.VERSION == backends.CATALOG["procedural"]
+    assert procedural.KINDS == {"keyframe", "motion", "storyboard"}
+    assert procedural.load({"backend": "procedural", "params": {}}) == {"look": "flat"}
+    assert procedural.load({"backend": "procedural"}) == {"look": "flat"}
+    procedural.unload({"look": "flat"})
+
+
+def test_unknown_look_lists_the_known_ones() -> None:
+    with pytest.raises(BackendError, match=r"unknown look 'oil'.*flat, paint, sketch"):
+        procedural.load({"backend": "procedural", "params": {"look": "oil"}})
+
+
+def test_unknown_kind_is_refused(tmp_path: Path) -> None:
+    task = TaskRun(id="speech:x", kind="speech", params={}, inputs={}, files={}, workdir=tmp_path)
+    with pytest.raises(BackendError, match="not 'speech'"):
+        procedural.run(task, {"look": "flat"})
+
+
+# --- keyframes ------------------------------------------------------------------------------------
+
+
+def test_keyframe_outputs_and_sizes(render) -> None:
+    result = render()
+    assert set(result.outputs) == {"image", "background", "foreground"}
+    assert pixels(result.outputs["image"]).shape == (H, W, 3)
+    assert pixels(result.outputs["background"]).shape == (H, W, 3)
+    assert pixels(result.outputs["foreground"], "RGBA").shape == (H, W, 4)
+    assert result.meta["figures"] == ["Luca", "Mira"]
+    assert all(p.parent == result.outputs["image"].parent for p in result.outputs.values())
+
+
+@pytest.mark.parametrize("look", procedural.LOOKS)
+def test_keyframe_is_the_same_bytes_every_time(render, look: str) -> None:
+    first, second = render(look=look), render(look=look)
+    for name in first.outputs:
+        assert first.outputs[name].read_bytes() == second.outputs[name].read_bytes(), name
+
+
+def test_png_has_no_metadata_chunks(render) -> None:
+    data = render().outputs["image"].read_bytes()
+    chunks, pos = [], 8
+    while pos < len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        chunks.append(data[pos + 4 : pos + 8].decode())
+        assert zlib.crc32(data[pos + 4 : pos + 8 + length]) == int.from_bytes(
+            data[pos + 8 + length : pos + 12 + length], "big"
+        )
+        pos += 12 + length
+    assert set(chunks) <= {"IHDR", "IDAT", "IEND"}
+
+
+def test_image_is_the_foreground_over_the_background(render) -> None:
+    result = render(shot_type="medium")
+    image = pixels(result.outputs["image"]).astype(int)
+    bg = pixels(result.outputs["background"]).astype(int)
+    fg = pixels(result.outputs["foreground"], "RGBA").astype(int)
+    a = fg[..., 3:] / 255
+    assert np.abs(fg[..., :3] * a + bg * (1 - a) - image).max() <= 2
+
+
+def test_seed_changes_only_texture_not_the_layout(render) -> None:
+    a = pixels(render(look="sketch", seed=1).outputs["image"]).astype(int)
+    b = pixels(render(look="sketch", seed=2).outputs["image"]).astype(int)
+    assert not np.array_equal(a, b)
+    assert np.abs(a - b).mean() < 12
+
+
+def test_wide_shot_puts_small_figures_on_the_ground_line(render) -> None:
+    fg = pixels(render(shot_type="wide").outputs["foreground"], "RGBA")
+    luca = near(fg, RED) & (fg[..., 3] > 200)
+    assert 0 < luca.mean() < 0.05
+    ys, xs = np.nonzero(luca)
+    assert ys.mean() > 0.5 * H and ys.max() < 0.9 * H
+    assert xs.mean() < 0.5 * W  # the first of two figures stands on the left
+    mira = near(fg, "#2040d0") & (fg[..., 3] > 200)
+    assert np.nonzero(mira)[1].mean() > 0.5 * W
+
+
+def test_close_up_fills_the_centre_with_the_first_character(render) -> None:
+    fg = pixels(render(shot_type="close_up").outputs["foreground"], "RGBA")
+    assert (fg[..., 3] > 128).mean() > 0.3
+    assert fg[H // 2, W // 2, 3] == 255
+    luca = near(fg, RED) & (fg[..., 3] > 200)
+    assert luca.mean() > 0.08
+    assert abs(np.nonzero(luca)[1].mean() - W / 2) < 0.1 * W
+    assert not (near(fg, "#2040d0") & (fg[..., 3] > 200)).any()
+
+
+def test_medium_shot_shows_figures_waist_up(render) -> None:
+    fg = pixels(render(shot_type="medium").outputs["foreground"], "RGBA")
+    opaque = fg[..., 3] > 128
+    assert opaque[-1].mean() > 0.3  # bodies run off the bottom of the frame
+    assert 0.1 < opaque.mean() < 0.8
+
+
+def test_over_the_shoulder_has_a_blurred_back_of_head_and_the_second_character(render) -> None:
+    fg = pixels(render(shot_type="over_the_shoulder").outputs["foreground"], "RGBA")
+    left = fg[:, : W // 3, 3]
+    assert (left > 128).mean() > 0.2
+    assert ((left > 10) & (left < 245)).sum() > 0.05 * left.size  # soft edges
+    assert (near(fg, "#2040d0") & (fg[..., 3] > 200))[:, W // 2 :].mean() > 0.05
+
+
+@pytest.mark.parametrize("shot", ["pov", "insert"])
+def test_pov_and_insert_have_no_figures(render, shot: str) -> None:
+    result = render(shot_type=shot)
+    assert pixels(result.outputs["foreground"], "RGBA")[..., 3].max() == 0
+    assert result.meta["figures"] == []
+
+
+def test_insert_shows_the_first_prop_large(render) -> None:
+    image = pixels(render(shot_type="insert").outputs["image"])
+    assert near(image, "#e0b020", 60).mean() > 0.05
+
+
+def test_looks_differ(render) -> None:
+    images = {look: pixels(render(look=look).outputs["image"]).astype(int) for look in procedural.LOOKS}
+    for a, b in itertools.combinations(procedural.LOOKS, 2):
+        assert np.abs(images[a] - images[b]).mean() > 4, (a, b)
+
+    def saturation(img: np.ndarray) -> float:
+        return float((img.max(axis=-1) - img.min(axis=-1)).mean())
+
+    assert saturation(images["sketch"]) < 0.6 * saturation(images["flat"])  # grey paper and pencil
+
+
+def test_location_words_choose_the_backdrop(render) -> None:
+    sea = render(location=element("Beach", "a sandy beach by the sea"), characters=[], props=[])
+    room = render(location=element("Kitchen", "a small kitchen"), characters=[], props=[])
+    assert sea.meta["features"] == ["sea"] and sea.meta["scene"] == "exterior"
+    assert room.meta["scene"] == "interior"
+    a, b = pixels(sea.outputs["image"]).astype(int), pixels(room.outputs["image"]).astype(int)
+    assert np.abs(a - b).mean() > 20
+
+
+def test_palette_tints_the_backdrop(render) -> None:
+    plain = pixels(render(characters=[], props=[]).outputs["image"]).astype(int)
+    tinted = pixels(render(characters=[], props=[], palette=["#ff00ff", "#800080"]).outputs["image"]).astype(int)
+    assert (tinted[..., 0] - tinted[..., 1]).mean() > (plain[..., 0] - plain[..., 1]).mean() + 20
+
+
+def test_reference_image_colour_is_used_without_a_colour(render, tmp_path: Path) -> None:
+    ref = np.full((40, 40, 3), 255, np.uint8)
+    ref[5:35, 10:30] = (30, 160, 40)  # a green character on white paper
+    Image.fromarray(ref).save(tmp_path / "luca.png")
+    luca = element("Luca", "a shy boy", references=["ref:Luca/1"])
+    result = render(shot_type="close_up", characters=[luca], files={"ref:Luca/1": tmp_path / "luca.png"})
+    assert result.meta["colors"]["Luca"] == "references"
+    fg = pixels(result.outputs["foreground"], "RGBA")
+    assert (near(fg, "#1ea028", 50) & (fg[..., 3] > 200)).mean() > 0.08
+
+
+def test_description_hash_colours_are_stable(render) -> None:
+    boy = element("Luca", "a shy boy")
+    a = render(characters=[boy], shot_type="close_up")
+    b = render(characters=[boy], shot_type="close_up", action="something else")
+    assert a.meta["colors"]["Luca"] == "hash"
+    assert a.outputs["foreground"].read_bytes() == b.outputs["foreground"].read_bytes()
+
+
+def test_caption_draws_the_action_and_drops_the_layers(render) -> None:
+    plain = render(caption=False)
+    captioned = render(caption=True)
+    assert set(captioned.outputs) == {"image"} and captioned.meta["layers"] is False
+    a, b = pixels(plain.outputs["image"]).astype(int), pixels(captioned.outputs["image"]).astype(int)
+    assert np.array_equal(a[: H // 2], b[: H // 2])
+    assert np.abs(a[-10:] - b[-10:]).mean() > 10
+
+
+def test_bad_reference_images_are_reported(render, tmp_path: Path) -> None:
+    (tmp_path / "broken.png").write_bytes(b"not a png at all")
+    luca = element("Luca", "a shy boy", references=["ref:Luca/1"])
+    with pytest.raises(BackendError, match=r"cannot read the reference image ref:Luca/1"):
+        render(characters=[luca], files={"ref:Luca/1": tmp_path / "broken.png"})
+    with pytest.raises(BackendError, match="'ref:Luca/1' of Luca was not provided"):
+        render(characters=[luca])
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"palette": ["teal"]}, r"palette colour 1: 'teal' is not a colour"),
+        ({"characters": [element("Luca", color="red")]}, "colour of Luca: 'red' is not a colour"),
+        ({"shot_type": "dutch_angle"}, "cannot frame shot type 'dutch_angle'; known shot types: establishing"),
+        ({"width": 0}, "width must be a whole number of pixels"),
+        ({"characters": [{"description": "nameless"}]}, "a character element needs a 'name'"),
+    ],
+)
+def test_bad_keyframe_parameters_are_reported(render, override: dict[str, Any], message: str) -> None:
+    with pytest.raises(BackendError, match=message):
+        render(**override)
+
+
+# --- storyboard -------------------------------------------------------------------------------------
+
+
+def test_storyboard_is_a_contact_sheet_of_the_keyframes(render) -> None:
+    shots, inputs = [], {}
+    for n, shot_type in enumerate(["wide", "close_up", "insert"]):
+        result = render(shot_type=shot_type)
+        role = f"keyframe:cove/{n}"
+        inputs[role] = Artifact(result.outputs, result.meta)
+        dialogue = [{"character": "Luca", "text": "The sea..."}] if n == 1 else []
+        shots.append(
+            {
+                "input": role,
+                "id": f"cove/{n}",
+                "type": shot_type,
+                "duration": 2.5,
+                "auto": n == 1,
+                "action": "Luca looks at the sea",
+                "dialogue": dialogue,
+            }
+        )
+    params = {"title": "Luca Sees the Sea", "shots": shots}
+    first = render("storyboard", inputs=inputs, **params)
+    second = render("storyboard", inputs=inputs, **params)
+    assert first.outputs["image"].read_bytes() == second.outputs["image"].read_bytes()
+    sheet = pixels(first.outputs["image"])
+    assert sheet.shape[1] > 3 * 320 and sheet.shape[0] > 180
+    assert first.meta == {"shots": 3}
+    thumb = sheet[:, 32 + 2 * (320 + 24) : 32 + 2 * 320 + 2 * 24 + 320]
+    assert near(thumb, "#e0b020", 60).any()  # the insert's lantern is in the third thumbnail
+
+
+def test_storyboard_without_shots_is_just_the_title(render) -> None:
+    sheet = pixels(render("storyboard", title="Empty", shots=[]).outputs["image"])
+    assert sheet.shape[0] < 200
+
+
+def test_storyboard_names_a_missing_keyframe(render) -> None:
+    shot = {"input": "keyframe:cove/x", "id": "cove/x", "type": "wide", "duration": 1.0, "action": "", "dialogue": []}
+    with pytest.raises(BackendError, match="keyframe 'keyframe:cove/x' of shot 'cove/x' is missing"):
+        render("storyboard", title="T", shots=[shot])
