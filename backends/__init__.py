@@ -4,18 +4,32 @@ know backend versions (they are part of every cache key) without importing any b
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from types import ModuleType
 
 __all__ = ["CATALOG", "load_backend"]
 
+
+def _bundled(package: str) -> str:
+    """The version of a wheel that ships a binary a backend runs: a new eSpeak NG or ffmpeg build
+    may change output bytes, so it is part of the backend's version (and of every key)."""
+    try:
+        return f"+{package}-{metadata.version(package)}"
+    except metadata.PackageNotFoundError:
+        return f"+{package}-missing"
+
+
+_VERSIONS = {"procedural": "1", "espeak": "1", "ffmpeg": "1", "diffusers": "1", "transformers": "1"}
+"""Backend name -> the ``VERSION`` its module declares (a test keeps them equal)."""
+
 CATALOG: dict[str, str] = {
-    "procedural": "1",
-    "espeak": "1",
-    "ffmpeg": "1",
-    "diffusers": "1",
-    "transformers": "1",
+    "procedural": _VERSIONS["procedural"],
+    "espeak": _VERSIONS["espeak"] + _bundled("espeakng-loader"),
+    "ffmpeg": _VERSIONS["ffmpeg"] + _bundled("imageio-ffmpeg"),
+    "diffusers": _VERSIONS["diffusers"],
+    "transformers": _VERSIONS["transformers"],
 }
-"""Backend name -> version. A test checks each module's ``VERSION`` against it."""
+"""Backend name -> version that enters cache keys."""
 
 _MODULES = {name: f"backends.{name}" for name in CATALOG}
 

@@ -227,14 +227,24 @@ def test_palette_tints_the_backdrop(render) -> None:
 
 
 def test_reference_image_colour_is_used_without_a_colour(render, tmp_path: Path) -> None:
-    ref = np.full((40, 40, 3), 255, np.uint8)
-    ref[5:35, 10:30] = (30, 160, 40)  # a green character on white paper
+    ref = np.empty((40, 40, 3), np.uint8)
+    ref[:] = (40, 60, 110)  # a navy background, filling the border: not the character's colour
+    ref[12:36, 14:26] = (30, 160, 40)  # a green character
     Image.fromarray(ref).save(tmp_path / "luca.png")
     luca = element("Luca", "a shy boy", references=["ref:Luca/1"])
     result = render(shot_type="close_up", characters=[luca], files={"ref:Luca/1": tmp_path / "luca.png"})
     assert result.meta["colors"]["Luca"] == "references"
     fg = pixels(result.outputs["foreground"], "RGBA")
     assert (near(fg, "#1ea028", 50) & (fg[..., 3] > 200)).mean() > 0.08
+
+
+def test_description_words_shape_the_hair() -> None:
+    from backends.procedural._figures import described_hair
+
+    assert described_hair("a boy with curly brown hair") == ((0.40, 0.25, 0.13), "tuft", False)
+    assert described_hair("an old keeper with a white beard and a knitted cap") == ((0.93, 0.92, 0.90), "cap", True)
+    assert described_hair("a ten-year-old girl in a red raincoat") == (None, None, False)
+    assert described_hair("an old woman")[0] == (0.62, 0.62, 0.64)
 
 
 def test_description_hash_colours_are_stable(render) -> None:

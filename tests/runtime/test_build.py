@@ -189,3 +189,34 @@ def test_compile_errors_exit_one(tmp_path: Path) -> None:
     code, summary, err = build_json(project)
     assert code == 1 and summary["executed"] == []
     assert "E205" in err
+
+
+NOOP_PROBE = """
+import io, json, os, sys, contextlib
+from runtime.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    code = main(["build", sys.argv[1], "--format", "json"])
+summary = json.loads(out.getvalue())
+heavy = sorted(m for m in ("torch", "diffusers", "transformers", "numpy", "pydantic", "backends.procedural",
+                           "backends.ffmpeg", "backends.espeak") if m in sys.modules)
+print(json.dumps({"code": code, "executed": summary["executed"], "loads": summary["model_loads"], "heavy": heavy}))
+"""
+
+
+def test_noop_build_imports_no_ml_library_and_loads_no_model(project: Path, shared_cache: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = dict(os.environ, STUDIO_CACHE=str(shared_cache))
+    old = 1_700_000_000
+    os.utime(project / "film.studio.yaml", (old, old))  # old enough for the plan cache to trust it
+    for _ in range(2):  # the first run may still compile (and fill the plan cache)
+        done = subprocess.run([sys.executable, "-c", NOOP_PROBE, str(project)], capture_output=True, text=True,
+                              cwd=ROOT, env=env)
+    result = json.loads(done.stdout)
+    assert result["code"] == 0 and result["executed"] == [] and result["loads"] == 0
+    assert result["heavy"] == []  # not even numpy, pydantic or a backend module
