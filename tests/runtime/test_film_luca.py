@@ -1,0 +1,94 @@
+"""README's main command on the reference project: a real, watchable film with the right shape."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from backends.ffmpeg._bin import decode_audio
+from backends.ffmpeg.mp4 import read_video_track
+from tests.conftest import LUCA
+from tests.runtime.helpers import build_json
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("luca") / "luca"
+    shutil.copytree(LUCA, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    code, summary, err = build_json(project)
+    assert code == 0, err
+    return project
+
+
+def report(project: Path) -> dict:
+    return json.loads((project / "build" / "report.json").read_text())
+
+
+def meta(project: Path, tid: str) -> dict:
+    return next(t for t in report(project)["tasks"] if t["id"] == tid)["meta"]
+
+
+def test_film_format_and_length(built: Path) -> None:
+    film = built / "build" / "final.mp4"
+    track = read_video_track(film)
+    assert (track.width, track.height, track.codec) == (1280, 720, "avc1")
+    shots = {s: meta(built, f"shot:{s}")["duration"] for s in ("cove/establishing", "cove/peek", "cove/dare",
+                                                               "jump/leap")}
+    assert shots["cove/establishing"] == 3 and shots["cove/peek"] == 2.5 and shots["jump/leap"] == 2
+    expected = sum(shots.values()) - 0.5  # the dissolve overlaps peek and dare; the final fade does not
+    frames = meta(built, "film")["frames"]
+    assert track.frames == frames
+    assert abs(frames - expected * 24) <= 1
+    audio = decode_audio(film, label="final.mp4", sample_rate=48000)
+    assert abs(len(audio) / 48000 - frames / 24) < 0.05
+
+
+def test_subtitles_have_both_lines_at_the_right_times(built: Path) -> None:
+    srt = (built / "build" / "subtitles.srt").read_text(encoding="utf-8")
+    cues = re.findall(r"(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)\n(.+)", srt)
+    assert [c[8] for c in cues] == ["Come on, Luca. The sea won't bite.", "Silenzio, Bruno!"]
+    dare_start = 3 + 2.5 - 0.5
+    lines = meta(built, "shot:cove/dare")["lines"]
+    for cue, line in zip(cues, lines):
+        start = int(cue[0]) * 3600 + int(cue[1]) * 60 + int(cue[2]) + int(cue[3]) / 1000
+        assert abs(start - (dare_start + line["start"])) < 0.05
+
+
+def test_speech_is_audible_where_the_lines_are(built: Path) -> None:
+    film = decode_audio(built / "build" / "final.mp4", label="film", sample_rate=48000).reshape(-1)
+    lines = meta(built, "shot:cove/dare")["lines"]
+    dare_start = 3 + 2.5 - 0.5
+    for n, line in enumerate(lines, 1):
+        speech, rate = soundfile.read(built / "build" / "audio" / f"cove-dare-{n}.wav")
+        speech = np.interp(np.arange(0, len(speech) / rate, 1 / 48000), np.arange(len(speech)) / rate, speech)
+        at = int((dare_start + line["start"]) * 48000)
+        best = 0.0
+        for lag in range(-2400, 2401, 48):  # within 50 ms of where the plan put it
+            window = film[at + lag: at + lag + len(speech)]
+            if len(window) < len(speech):
+                continue
+            corr = float(np.dot(window, speech) / (np.linalg.norm(window) * np.linalg.norm(speech) + 1e-9))
+            best = max(best, corr)
+        assert best > 0.5, (n, best)
+
+
+def test_music_is_quieter_under_dialogue(built: Path) -> None:
+    """Ducking: the music in the mix is lower while someone speaks than before it."""
+    film = decode_audio(built / "build" / "final.mp4", label="film", sample_rate=48000).reshape(-1)
+    dare_start = 3 + 2.5 - 0.5
+    lines = meta(built, "shot:cove/dare")["lines"]
+    speech, rate = soundfile.read(built / "build" / "audio" / "cove-dare-1.wav")
+    speech = np.interp(np.arange(0, len(speech) / rate, 1 / 48000), np.arange(len(speech)) / rate, speech)
+    at = int((dare_start + lines[0]["start"]) * 48000)
+    window = film[at: at + len(speech)]
+    gain = float(np.dot(window, speech) / np.dot(speech, speech))
+    residual = window - gain * speech  # what is left under the line: the (ducked) music
+    before = film[int(1.0 * 48000): int(2.5 * 48000)]  # music alone, in the establishing shot
+    rms = lambda x: float(np.sqrt(np.mean(np.square(x))))  # noqa: E731
+    assert rms(residual) < 0.7 * rms(before)
