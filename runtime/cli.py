@@ -28,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Build system for AI-made animated films.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_common(sub.add_parser("check", help="report every problem in a project file"))
-    _add_common(sub.add_parser("plan", help="show the render tasks, their cache status and the schedule"))
+    plan = sub.add_parser("plan", help="show the render tasks, their cache status and the schedule")
+    _add_common(plan)
+    plan.add_argument("--cache", type=Path, metavar="DIR", help="store to look tasks up in (default: .studio/ beside "
+                      "the project, or $STUDIO_CACHE)")
     build = sub.add_parser("build", help="render the film incrementally")
     _add_common(build)
     build.add_argument("--out", type=Path, metavar="DIR", help="where deliverables go (default: build/ beside it)")
@@ -86,8 +89,21 @@ def _check_or_plan(args: argparse.Namespace) -> int:
 
     from .commands import plan_text
 
+    is_cached = None
+    digester = None
+    if args.command == "plan":  # once a store exists, tasks it holds are 'cached' and not scheduled
+        from .build import cache_root_for
+        from .filecache import DigestCache
+        from .store import Store
+
+        root = cache_root_for(args.path if args.path.is_dir() else args.path.parent, args.cache)
+        store = Store(root)
+        if store.exists():
+            is_cached = lambda key: store.lookup(key) is not None  # noqa: E731
+            digester = DigestCache(root / "files.json")
     result = compile_project(args.path, backends=CATALOG if args.command == "plan" else None,
-                             allowed_paths=args.allow_path)
+                             allowed_paths=args.allow_path, is_cached=is_cached,
+                             **({"digester": digester} if digester else {}))
     if args.command == "check" or result.plan is None:
         if args.format == "json":
             sys.stdout.write(render_json(result.diagnostics))

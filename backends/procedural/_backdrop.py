@@ -72,7 +72,8 @@ def _sky(p: _Painter, scene: Scene, c: dict[str, RGB]) -> None:
     sx = p.w * (0.18 + 0.64 * u[0])
     sy = p.hz * ((0.55 + 0.25 * u[1]) if scene.time in ("dusk", "dawn") else (0.18 + 0.3 * u[1]))
     radius = 0.055 * p.h
-    d2 = ((p.X - F32(sx)) ** 2 + (p.Y - F32(sy)) ** 2) * F32(1.0 / radius**2)
+    dx, dy = p.X - F32(sx), p.Y - F32(sy)
+    d2 = (dx * dx + dy * dy) * F32(1.0 / (radius * radius))
     p.blend(F32(0.45) / (1.0 + d2 * F32(0.6)), c["sun"])
     p.blend(np.clip((1.0 - np.sqrt(d2)) * F32(radius) + 0.5, 0.0, 1.0), c["sun"])
     if scene.time == "night":
@@ -185,7 +186,8 @@ def _trees(p: _Painter, c: dict[str, RGB]) -> None:
         trunk = np.clip(F32(width / 2) - np.abs(p.X - F32(x0)) + 0.5, 0.0, 1.0) * (p.Y < F32(bottom))
         p.blend(trunk, c["trunk"])
         blob = fractal_noise(p.rng, p.h, p.w, cells=4, octaves=3)
-        d = ((p.X - F32(x0)) / F32(p.w * 0.13)) ** 2 + (p.Y / F32(p.h * 0.3)) ** 2
+        u, v = (p.X - F32(x0)) / F32(p.w * 0.13), p.Y / F32(p.h * 0.3)
+        d = u * u + v * v
         p.blend(smoothstep(0.45, 0.6, blob + 0.6 - d), dark)
 
 

@@ -6,6 +6,7 @@ pixels: 1 gives a crisp anti-aliased edge, large values give a blurred silhouett
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -158,7 +159,7 @@ def polygon(
     for i, (ax, ay) in enumerate(points):
         bx, by = points[(i + 1) % len(points)]
         ex, ey = bx - ax, by - ay
-        length = max((ex * ex + ey * ey) ** 0.5, 1e-9)
+        length = max(math.sqrt(ex * ex + ey * ey), 1e-9)
         nx, ny = sign * ey / length, -sign * ex / length
         di = (xs - np.float32(ax)) * np.float32(nx) + (ys - np.float32(ay)) * np.float32(ny)
         d = di if d is None else np.maximum(d, di)

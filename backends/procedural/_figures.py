@@ -1,13 +1,15 @@
 """Stylised characters: head, body, limbs and eyes, a different silhouette per name.
 
-A ``Figure`` is derived from the element alone (a stable hash of its name picks the body, head
-and hair shapes and the proportions; its colours come from the element), so a character looks
-the same in every shot. ``draw`` places it by its head centre and a size ``unit`` (the standing
-height of an average figure, in pixels).
+A ``Figure`` is derived from the element alone, so a character looks the same in every shot:
+a stable hash of its name picks the body, head and hair shapes and the proportions; its
+colours come from the element; words of its description override the hair ("curly brown
+hair", "a knitted cap", "long hair", "bald") and add a beard. ``draw`` places it by its head
+centre and a size ``unit`` (the standing height of an average figure, in pixels).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,26 +58,69 @@ class Figure:
     main: RGB
     hair_colour: RGB
     legs: RGB
+    beard: bool = False
+
+
+_HAIR_COLOURS: dict[str, RGB] = {
+    "white": (0.93, 0.92, 0.90), "silver": (0.80, 0.80, 0.82), "grey": (0.62, 0.62, 0.64),
+    "gray": (0.62, 0.62, 0.64), "blond": (0.88, 0.74, 0.42), "blonde": (0.88, 0.74, 0.42),
+    "golden": (0.88, 0.70, 0.30), "fair": (0.90, 0.78, 0.52), "red": (0.70, 0.26, 0.12),
+    "ginger": (0.78, 0.38, 0.14), "auburn": (0.55, 0.22, 0.12), "copper": (0.72, 0.40, 0.18),
+    "brown": (0.40, 0.25, 0.13), "chestnut": (0.45, 0.24, 0.12), "brunette": (0.35, 0.21, 0.12),
+    "black": (0.10, 0.08, 0.07), "dark": (0.16, 0.12, 0.10), "raven": (0.08, 0.07, 0.09),
+}  # fmt: skip
+_HAIR_STYLES: dict[str, str] = {
+    "cap": "cap", "hat": "cap", "beanie": "cap", "bonnet": "cap", "helmet": "cap", "hood": "cap",
+    "hooded": "cap", "long": "long", "ponytail": "long", "braid": "long", "braids": "long",
+    "plait": "long", "plaits": "long", "bun": "bun", "topknot": "bun", "curly": "tuft",
+    "spiky": "tuft", "messy": "tuft", "mohawk": "tuft", "tousled": "tuft", "short": "short",
+    "bald": "short",
+}  # fmt: skip
+_HAIR_NOUNS = ("hair", "haired", "beard", "bearded", "moustache", "mustache", "curls", "locks")
+
+
+def described_hair(description: str) -> tuple[RGB | None, str | None, bool]:
+    """(hair colour, hair style, beard) from words such as 'curly brown hair', 'a knitted cap',
+    'a white beard', 'an old man' (grey unless a colour is named)."""
+    words = re.findall(r"[a-z]+", description.lower())
+    colour: RGB | None = None
+    style: str | None = None
+    for i, word in enumerate(words):
+        if word in _HAIR_NOUNS:
+            colour = colour or next((_HAIR_COLOURS[w] for w in words[max(0, i - 3) : i] if w in _HAIR_COLOURS), None)
+            style = style or next((_HAIR_STYLES[w] for w in words[max(0, i - 3) : i] if w in _HAIR_STYLES), None)
+        elif word in ("cap", "hat", "beanie", "bonnet", "helmet", "hood", "hooded", "bald", "ponytail", "bun"):
+            style = style or _HAIR_STYLES[word]
+    aged = any(
+        w in ("old", "elderly", "grandfather", "grandmother") and words[i - 1 : i] not in (["year"], ["years"])
+        for i, w in enumerate(words)
+    )
+    if colour is None and aged:
+        colour = _HAIR_COLOURS["grey"]
+    return colour, style, any(w in ("beard", "bearded") for w in words)
 
 
 def figure_for(element: Element) -> Figure:
     n = element.name
-    colours = element.colors
-    main = colours[0]
-    hair = colours[1] if len(colours) > 1 else _HAIR[stable_choice(len(_HAIR), n, "hair colour")]
-    legs = colours[2] if len(colours) > 2 else mix(scale(main, 0.5), (0.18, 0.18, 0.22), 0.5)
+    main = element.colors[0]
+    legs = mix(scale(main, 0.5), (0.18, 0.18, 0.22), 0.5)
+    hair, style, beard = described_hair(element.description)
+    skin = _SKINS[stable_choice(len(_SKINS), n, "skin")]
+    if style == "short" and "bald" in element.description.lower():
+        hair = scale(skin, 0.92)
     return Figure(
         name=n,
         body=BODIES[stable_choice(len(BODIES), n, "body")],
         head=HEADS[stable_choice(len(HEADS), n, "head")],
-        hair=HAIRS[stable_choice(len(HAIRS), n, "hair")],
+        hair=style or HAIRS[stable_choice(len(HAIRS), n, "hair")],
         height=0.88 + 0.2 * stable_unit(n, "height"),
         girth=0.85 + 0.35 * stable_unit(n, "girth"),
         eyes=0.85 + 0.3 * stable_unit(n, "eyes"),
-        skin=_SKINS[stable_choice(len(_SKINS), n, "skin")],
+        skin=skin,
         main=main,
-        hair_colour=hair,
+        hair_colour=hair or _HAIR[stable_choice(len(_HAIR), n, "hair colour")],
         legs=legs,
+        beard=beard,
     )
 
 
@@ -192,6 +237,8 @@ def _head(
         ex, ey = fx + side * rx * 0.38 * fig.eyes, hy + ry * 0.08
         _draw.ellipse(layer, ex, ey, rx * 0.17, ry * 0.2, c((0.98, 0.98, 0.97)), soft=s)
         _draw.ellipse(layer, ex + facing * rx * 0.06, ey + ry * 0.03, rx * 0.09, ry * 0.11, c(_INK), soft=s)
+    if fig.beard:
+        _draw.ellipse(layer, fx, hy + ry * 0.62, rx * 0.8, ry * 0.5, hair, soft=s)
     _draw.capsule(
         layer,
         fx - rx * 0.16,

@@ -17,18 +17,19 @@ from ._figures import Figure, head_to_ground
 from ._spec import Element
 
 STRANGER = Figure(
-    "",
-    "coat",
-    "round",
-    "short",
-    1.0,
-    1.0,
-    1.0,
-    (0.55, 0.5, 0.48),
-    (0.3, 0.3, 0.34),
-    (0.16, 0.14, 0.13),
-    (0.2, 0.2, 0.22),
+    name="",
+    body="coat",
+    head="round",
+    hair="short",
+    height=1.0,
+    girth=1.0,
+    eyes=1.0,
+    skin=(0.55, 0.5, 0.48),
+    main=(0.3, 0.3, 0.34),
+    hair_colour=(0.16, 0.14, 0.13),
+    legs=(0.2, 0.2, 0.22),
 )
+"""A neutral person whose back we see in an over-the-shoulder shot of one character."""
 
 DEPTH_BLUR = {
     "medium": 0.0025,

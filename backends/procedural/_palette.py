@@ -75,7 +75,8 @@ def luma(c: RGB) -> float:
 
 
 def distance2(a: RGB, b: RGB) -> float:
-    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2
+    d0, d1, d2 = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    return d0 * d0 + d1 * d1 + d2 * d2
 
 
 def toward_palette(c: RGB, palette: Sequence[RGB], amount: float = 0.5) -> RGB:
@@ -89,25 +90,36 @@ def toward_palette(c: RGB, palette: Sequence[RGB], amount: float = 0.5) -> RGB:
 
 
 def dominant_colors(images: Sequence[tuple[str, Path]], count: int = 3) -> list[RGB]:
-    """The most prominent colours of some image files, most prominent first."""
+    """The most prominent colours of some image files, most prominent first.
+
+    Colours that fill much of an image's border are taken for its background (reference
+    sheets are figures on a plain ground) and count for little.
+    """
     return dominant_colors_of([read_pixels(role, path) for role, path in images], count)
 
 
-def dominant_colors_of(pixel_sets: Sequence[np.ndarray], count: int = 3) -> list[RGB]:
-    """The most prominent colours of some ``(n, 3)`` uint8 pixel sets, most prominent first.
+def _bins(px: np.ndarray) -> np.ndarray:
+    return (px[:, 0] >> 5) << 6 | (px[:, 1] >> 5) << 3 | (px[:, 2] >> 5)
 
-    Pixels are binned at 3 bits per channel; saturated pixels weigh more than greys, and
-    near-white or near-black pixels (paper, backgrounds) weigh little. A bin's colour is the
+
+def dominant_colors_of(pixel_sets: Sequence[tuple[np.ndarray, np.ndarray | None]], count: int = 3) -> list[RGB]:
+    """The most prominent colours of ``(pixels, border pixels or None)`` sets (``(n, 3)`` uint8).
+
+    Pixels are binned at 3 bits per channel; saturated pixels weigh more than greys, near-white
+    or near-black pixels (paper) and background colours weigh little. A bin's colour is the
     mean of its pixels. Integer weights keep the sums exact.
     """
     weight = np.zeros(_BINS, np.float64)
     sums = np.zeros((_BINS, 3), np.float64)
-    for pixels in pixel_sets:
+    for pixels, border in pixel_sets:
         px = pixels.astype(np.int64)
         hi, lo = px.max(axis=1), px.min(axis=1)
         w = 4 + (hi - lo) // 32
         w = np.where((lo > 230) | (hi < 25), 1, w)
-        bins = (px[:, 0] >> 5) << 6 | (px[:, 1] >> 5) << 3 | (px[:, 2] >> 5)
+        bins = _bins(px)
+        if border is not None and len(border):
+            share = np.bincount(_bins(border.astype(np.int64)), minlength=_BINS) / len(border)
+            w = np.where(share[bins] >= 0.25, 1, w * 4)
         weight += np.bincount(bins, weights=w, minlength=_BINS)
         for ch in range(3):
             sums[:, ch] += np.bincount(bins, weights=w * px[:, ch], minlength=_BINS)
@@ -123,16 +135,19 @@ def dominant_colors_of(pixel_sets: Sequence[np.ndarray], count: int = 3) -> list
     return picked
 
 
-def read_pixels(role: str, path: Path) -> np.ndarray:
-    """The opaque pixels of an image as ``(n, 3)`` uint8, subsampled to at most ~256x256."""
+def read_pixels(role: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The opaque pixels of an image as ``(n, 3)`` uint8 (subsampled to at most ~256x256), and
+    those of its one-pixel border."""
     try:
         with Image.open(path) as im:
             rgba = np.asarray(im.convert("RGBA"))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise BackendError(f"cannot read the reference image {role} ({path}): {exc}") from None
     step = max(1, math.ceil(max(rgba.shape[0], rgba.shape[1]) / 256))
-    flat = rgba[::step, ::step].reshape(-1, 4)
+    small = rgba[::step, ::step]
+    flat = small.reshape(-1, 4)
     opaque = flat[flat[:, 3] >= 128, :3]
     if len(opaque) == 0:
         raise BackendError(f"the reference image {role} ({path}) is fully transparent")
-    return opaque
+    edge = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    return opaque, edge[edge[:, 3] >= 128, :3]

@@ -6,15 +6,21 @@ build draws the same pixels on every machine.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+_local = threading.local()
 
-@lru_cache(maxsize=16)
+
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=max(6, size))
+    """The built-in font at ``size`` px, cached per thread (the runtime runs tasks on several
+    threads, and a FreeType face must not be used by two at once)."""
+    cache: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = _local.__dict__.setdefault("fonts", {})
+    if size not in cache:
+        cache[size] = ImageFont.load_default(size=max(6, size))
+    return cache[size]
 
 
 def wrap(text: str, size: int, width: float, max_lines: int = 99) -> list[str]:

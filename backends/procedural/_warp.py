@@ -219,22 +219,29 @@ class Sampler:
 
     def __init__(self, src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> None:
         self.src = np.ascontiguousarray(src)
+        self.views = list(views)
         self.h, self.w = out_h, out_w
-        self.axes = []
-        for v in views:
-            y, x, step = _window(v, src.shape[0], src.shape[1], out_h, out_w)
-            self.axes.append((axis(out_h, src.shape[0], y, step), axis(out_w, src.shape[1], x, step)))
         self.bounds = alpha_boxes(self.src[..., 0]) if self.src.shape[2] == 1 else []
         self.scratch = Scratch()
+        self._cached: tuple[int, tuple[Axis, Axis]] | None = None
+
+    def axes(self, i: int) -> tuple[Axis, Axis]:
+        """Row and column maps of frame ``i`` (the last one is kept: ``boxes`` and ``frame``
+        ask for the same frame in turn)."""
+        if self._cached is None or self._cached[0] != i:
+            y, x, step = _window(self.views[i], self.src.shape[0], self.src.shape[1], self.h, self.w)
+            maps = (axis(self.h, self.src.shape[0], y, step), axis(self.w, self.src.shape[1], x, step))
+            self._cached = (i, maps)
+        return self._cached[1]
 
     def frame(self, i: int, box: Box | None = None) -> np.ndarray:
-        rows, cols = self.axes[i]
+        rows, cols = self.axes(i)
         if box is not None:
             rows, cols = rows[box[0] : box[1]], cols[box[2] : box[3]]
         return resample(self.src, rows, cols, self.scratch)
 
     def boxes(self, i: int) -> list[Box]:
-        rows, cols = self.axes[i]
+        rows, cols = self.axes(i)
         out = []
         for by0, by1, bx0, bx1 in self.bounds:
             y0, y1 = np.searchsorted(rows.i1, by0), np.searchsorted(rows.i0, by1)

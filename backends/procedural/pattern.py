@@ -77,7 +77,7 @@ def pattern_frames(
 
 def palette_of(image: np.ndarray | None, seed: int) -> np.ndarray:
     """Colours for the pattern, dark to light: the keyframe's dominant colours, else seeded."""
-    colours = dominant_colors_of([image[::4, ::4].reshape(-1, 3)], 4) if image is not None else []
+    colours = dominant_colors_of([(image[::4, ::4].reshape(-1, 3), None)], 4) if image is not None else []
     k = 0
     while len(colours) < 3:
         colours.append(hash_color(f"{seed}/{k}"))

@@ -123,6 +123,19 @@ def test_keyframe_is_the_same_bytes_every_time(render, look: str) -> None:
         assert first.outputs[name].read_bytes() == second.outputs[name].read_bytes(), name
 
 
+def test_tasks_on_parallel_threads_give_the_same_bytes(render) -> None:
+    """The runtime runs CPU tasks on several threads: no shared state may leak between them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [
+        {"look": look, "shot_type": shot, "caption": True} for look in ("flat", "sketch") for shot in ("wide", "medium")
+    ]
+    alone = [render(**job).outputs["image"].read_bytes() for job in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda job: render(**job).outputs["image"].read_bytes(), jobs))
+    assert together == alone
+
+
 def test_png_has_no_metadata_chunks(render) -> None:
     data = render().outputs["image"].read_bytes()
     chunks, pos = [], 8

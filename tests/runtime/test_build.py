@@ -220,3 +220,14 @@ def test_noop_build_imports_no_ml_library_and_loads_no_model(project: Path, shar
     result = json.loads(done.stdout)
     assert result["code"] == 0 and result["executed"] == [] and result["loads"] == 0
     assert result["heavy"] == []  # not even numpy, pydantic or a backend module
+
+
+def test_plan_reports_cached_tasks_once_a_store_exists(project: Path, shared_cache: Path) -> None:
+    edit(project, "volume: 0.6", "volume: 0.3")
+    done = studio("plan", str(project), "--format", "json", cache=shared_cache)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    stale = {t["id"] for t in plan["tasks"] if t["status"] == "stale"}
+    assert stale == {"film"}
+    assert plan["schedule"] == ["film"]
+    assert plan["model_loads"] == plan["model_loads_lower_bound"] == 0
