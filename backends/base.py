@@ -1,8 +1,14 @@
 """The backend protocol: what the runtime hands a backend and what it gets back.
 
 A backend is one module (or package) exposing ``NAME``, ``VERSION``, ``KINDS`` and the functions
-``load(model) -> handle``, ``unload(handle)`` and ``run(task, handle) -> Result``. The runtime
-imports a backend only when a task needs it, so nothing here may import heavy libraries.
+``load(model) -> handle``, ``unload(handle)`` and ``run(task, handle) -> Result``. Optional:
+``CONCURRENT`` (True for CPU backends whose tasks may run beside others; model backends leave it
+False and run one task at a time in the schedule's order), ``memory_gb(handle) -> float`` (what
+the loaded model really takes, for the model manager's budget), and batching:
+``batch_key(kind, params) -> hashable | None`` with ``run_batch(tasks, handle) -> list[Result]``
+(ready tasks of one model with equal batch keys run as one call, up to the model's
+``batch_size``; results must equal unbatched ones). The runtime imports a backend only when a
+task needs it, so nothing here may import heavy libraries.
 
 Exceptions::
 
@@ -11,6 +17,7 @@ Exceptions::
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,10 +62,15 @@ class TaskRun:
     threads: int = 1
     """Threads the backend may use for numerics/encoding (fixed by settings, not the machine)."""
     progress: ProgressFn | None = None
+    cancel: threading.Event | None = None
+    """Set when the user pressed Ctrl-C: long backends check ``cancelled()`` between steps."""
 
     def report(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ dispatching at once; nothing half-made is ever committed to the store.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import queue
 import threading
@@ -79,7 +80,7 @@ class Executor:
         ready: list[tuple[int, str]] = []  # concurrent tasks whose inputs exist, by schedule position
         serial = [tid for tid in order if not concurrent[tid]]  # model tasks run in exactly this order
         next_serial = 0
-        serial_busy = False
+        serial_inflight = 0
         running: dict[str, threading.Thread] = {}
         events: queue.Queue[tuple[str, ActionRecord | None, str | None, str | None, float]] = queue.Queue()
 
@@ -98,14 +99,32 @@ class Executor:
                     self.reporter.finished(self.tasks[user], "skipped", 0.0, None)
                     stack.extend(users.get(user, ()))
 
-        def start(tid: str) -> None:
-            task = self.tasks[tid]
-            inputs = {d: out.records[d] for d in task.inputs.values()}
-            thread = threading.Thread(target=self._work, args=(task, inputs, events), name=f"studio:{tid}",
+        def start(tids: list[str]) -> None:
+            batch = [self.tasks[t] for t in tids]
+            inputs = {d: out.records[d] for task in batch for d in task.inputs.values()}
+            thread = threading.Thread(target=self._work, args=(batch, inputs, events), name=f"studio:{tids[0]}",
                                       daemon=True)
-            running[tid] = thread
-            self.reporter.started(task)
+            for task in batch:
+                running[task.id] = thread
+                self.reporter.started(task)
             thread.start()
+
+        def next_batch() -> list[str]:
+            """The next model task, with the ready tasks after it that the backend can batch with it."""
+            nonlocal next_serial
+            first = self.tasks[serial[next_serial]]
+            batch = [first.id]
+            next_serial += 1
+            size = int((first.model or {}).get("config", {}).get("batch_size", 1))
+            key = self._batch_key(first) if size > 1 else None
+            while key is not None and len(batch) < size and next_serial < len(serial):
+                candidate = self.tasks[serial[next_serial]]
+                if candidate.model_identity != first.model_identity or waiting[candidate.id] \
+                        or candidate.id in out.status or self._batch_key(candidate) != key:
+                    break
+                batch.append(candidate.id)
+                next_serial += 1
+            return batch
 
         for tid in order:
             if waiting[tid] == 0 and concurrent[tid]:
@@ -117,14 +136,14 @@ class Executor:
                     break
                 while next_serial < len(serial) and out.status.get(serial[next_serial]) == "skipped":
                     next_serial += 1
-                if not serial_busy and next_serial < len(serial) and waiting[serial[next_serial]] == 0:
-                    start(serial[next_serial])
-                    next_serial += 1
-                    serial_busy = True
-                while ready and len(running) - serial_busy < self.jobs:
+                if not serial_inflight and next_serial < len(serial) and waiting[serial[next_serial]] == 0:
+                    batch = next_batch()
+                    start(batch)
+                    serial_inflight = len(batch)
+                while ready and len(running) - serial_inflight < self.jobs:
                     _, tid = heapq.heappop(ready)
                     if tid not in out.status:
-                        start(tid)
+                        start([tid])
                 if not running:
                     break
                 try:
@@ -132,7 +151,8 @@ class Executor:
                 except queue.Empty:
                     continue
                 running.pop(tid).join()
-                serial_busy = serial_busy and concurrent[tid]
+                if not concurrent[tid]:
+                    serial_inflight -= 1
                 out.seconds[tid] = seconds
                 if record is not None:
                     out.status[tid] = "executed"
@@ -162,43 +182,69 @@ class Executor:
         except ImportError:
             return True  # the failure surfaces when the task runs
 
-    def _work(self, task: Task, records: dict[str, ActionRecord],
-              events: queue.Queue[tuple[str, ActionRecord | None, str | None, str | None, float]]) -> None:
-        start = time.perf_counter()
+    def _batch_key(self, task: Task) -> Any:
         try:
-            record = self._run(task, records)
-            events.put((task.id, record, None, None, time.perf_counter() - start))
-        except BackendError as exc:
-            events.put((task.id, None, str(exc) or type(exc).__name__, None, time.perf_counter() - start))
-        except ImportError as exc:
-            hint = " (install the AI extras: pip install -e '.[ai]')" if task.backend in ("diffusers", "transformers") \
-                else ""
-            events.put((task.id, None, f"backend '{task.backend}' cannot be loaded: {exc}{hint}", None,
-                        time.perf_counter() - start))
-        except Exception as exc:  # a bug in a backend must not take the build down
-            events.put((task.id, None, f"internal error in backend '{task.backend}': {type(exc).__name__}: {exc}",
-                        traceback.format_exc(), time.perf_counter() - start))
+            backend = self.load_backend(task.backend)
+        except ImportError:
+            return None
+        if not hasattr(backend, "run_batch") or not hasattr(backend, "batch_key"):
+            return None
+        return backend.batch_key(task.kind, task.params)
 
-    def _run(self, task: Task, records: dict[str, ActionRecord]) -> ActionRecord:
-        inputs = {role: self._artifact(records[tid]) for role, tid in task.inputs.items()}
-        params = settle(task.kind, task.params, {role: a.meta for role, a in inputs.items()})
-        backend = self.load_backend(task.backend)
-        with self.store.workdir() as workdir:
-            run = TaskRun(task.id, task.kind, params, inputs, task.file_paths(), workdir, TASK_THREADS,
-                          lambda done, total: self.reporter.step(task, done, total))
-            if task.model is not None:
-                m = task.model
-                with self.models.use(m["identity"], task.backend, m["config"], float(m["vram_gb"])) as handle:
-                    result = backend.run(run, handle)
+    def _work(self, batch: list[Task], records: dict[str, ActionRecord],
+              events: queue.Queue[tuple[str, ActionRecord | None, str | None, str | None, float]]) -> None:
+        """Run one task, or a batch of one model's tasks, and post one event per task."""
+        start = time.perf_counter()
+        first = batch[0]
+        try:
+            stored = self._run(batch, records)
+            for task, record in zip(batch, stored):
+                events.put((task.id, record, None, None, time.perf_counter() - start))
+            return
+        except BackendError as exc:
+            failure: tuple[str, str | None] = (str(exc) or type(exc).__name__, None)
+        except ImportError as exc:
+            hint = " (install the AI extras: pip install -e '.[ai]')" \
+                if first.backend in ("diffusers", "transformers") else ""
+            failure = (f"backend '{first.backend}' cannot be loaded: {exc}{hint}", None)
+        except Exception as exc:  # a bug in a backend must not take the build down
+            failure = (f"internal error in backend '{first.backend}': {type(exc).__name__}: {exc}",
+                       traceback.format_exc())
+        for task in batch:
+            events.put((task.id, None, failure[0], failure[1], time.perf_counter() - start))
+
+    def _run(self, batch: list[Task], records: dict[str, ActionRecord]) -> list[ActionRecord]:
+        backend = self.load_backend(batch[0].backend)
+        with contextlib.ExitStack() as stack:
+            runs = []
+            for task in batch:
+                inputs = {role: self._artifact(records[tid]) for role, tid in task.inputs.items()}
+                params = settle(task.kind, task.params, {role: a.meta for role, a in inputs.items()})
+                workdir = stack.enter_context(self.store.workdir())
+                runs.append(TaskRun(task.id, task.kind, params, inputs, task.file_paths(), workdir, TASK_THREADS,
+                                    self._progress(task), self.cancel))
+            m = batch[0].model
+            if m is None:
+                results = [backend.run(runs[0], backend.load({}))]  # tool tasks: no model configuration
             else:
-                result = backend.run(run, backend.load({}))  # tool tasks: no model configuration
-            self._check(task, result, workdir)
-            if self.cancel.is_set():
-                raise BackendError("cancelled")
-            info: dict[str, Any] = {"task": task.id, "backend": task.backend,
-                                    "model": task.model["name"] if task.model else None,
-                                    "seed": task.params.get("seed")}
-            return self.store.commit(task.key, result.outputs, result.meta, info)
+                with self.models.use(m["identity"], batch[0].backend, m["config"], float(m["vram_gb"])) as handle:
+                    results = backend.run_batch(runs, handle) if len(runs) > 1 else [backend.run(runs[0], handle)]
+            if len(results) != len(batch):
+                raise BackendError(f"backend '{batch[0].backend}' returned {len(results)} results for "
+                                   f"{len(batch)} tasks")
+            stored = []
+            for task, run, result in zip(batch, runs, results):
+                self._check(task, result, run.workdir)
+                if self.cancel.is_set():
+                    raise BackendError("cancelled")
+                info: dict[str, Any] = {"task": task.id, "backend": task.backend,
+                                        "model": task.model["name"] if task.model else None,
+                                        "seed": task.params.get("seed"), "batch": len(batch)}
+                stored.append(self.store.commit(task.key, result.outputs, result.meta, info))
+            return stored
+
+    def _progress(self, task: Task) -> Callable[[int, int], None]:
+        return lambda done, total: self.reporter.step(task, done, total)
 
     def _artifact(self, record: ActionRecord) -> Artifact:
         return Artifact({name: self.store.object_path(o["digest"]) for name, o in record.outputs.items()},

@@ -58,6 +58,9 @@ class ModelManager:
                 start = time.perf_counter()
                 handle = backend.load(config)
                 elapsed = time.perf_counter() - start
+                measure = getattr(backend, "memory_gb", None)
+                if measure is not None:  # what the model really takes, once loaded
+                    size = float(measure(handle) or size)
             except BaseException:
                 with self._lock:
                     self._loading.discard(identity)

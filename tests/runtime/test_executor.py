@@ -194,3 +194,25 @@ def test_cancel_stops_dispatching(tmp_path: Path, jobs: int) -> None:
     outcome = executor.run(schedule(items, None).order, {})
     assert outcome.cancelled
     assert sum(1 for s in outcome.status.values() if s == "executed") < 5
+
+
+def test_batches_ready_tasks_of_one_model(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+    gpu = make_backend("gpu", concurrent=False)
+    single = gpu.run
+
+    def run_batch(tasks: list[TaskRun], handle: Any) -> list[Result]:
+        calls.append([t.id for t in tasks])
+        return [single(t, handle) for t in tasks]
+
+    gpu.run_batch = run_batch
+    gpu.batch_key = lambda kind, params: (kind, params.get("size"))
+    tasks = [Task(f"k{i}", "x", "gpu", f"key-k{i}", {"name": "M", "identity": "M", "vram_gb": 1,
+                                                      "config": {"name": "M", "batch_size": 3}},
+                  {"size": 64 if i < 4 else 32}, {}, {}) for i in range(6)]
+    outcome, models, *_ = run(tasks, {"gpu": gpu}, tmp_path)
+    assert all(s == "executed" for s in outcome.status.values())
+    assert calls == [["k0", "k1", "k2"], ["k4", "k5"]]  # k3 ran alone: its batch was full, then the shape changed
+    assert models.loads == 1
+    store = Store(tmp_path / "store")
+    assert all(store.lookup(f"key-k{i}") is not None for i in range(6))
