@@ -14,8 +14,8 @@ from studio_lang.loader import find_project, parse, read_source
 from studio_lang.source import SourceFile
 
 from . import spec
-from .film import Film
 from .files import FileDigester, ProjectFiles, hash_file
+from .film import Film
 from .plan import Plan, UnknownBackend, plan
 from .resolve import resolve
 from .validate import validate

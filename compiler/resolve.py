@@ -341,7 +341,8 @@ class _Resolver:
             return action_prompt, style.negative
         variables: Mapping[str, Any] = {
             "action": action_prompt,
-            "shot": {"id": shot.id, "type": shot.type, "duration": shot.duration if shot.duration != "auto" else estimate,
+            "shot": {"id": shot.id, "type": shot.type,
+                     "duration": shot.duration if shot.duration != "auto" else estimate,
                      "camera": {"move": shot.camera.move, "amount": shot.camera.amount}},
             "scene": {"id": scene.id, "heading": scene.heading or ""},
             "location": {"name": location.name, "description": location.description} if location else None,

@@ -45,7 +45,7 @@ def schedule(items: Sequence[Item], budget: float | None) -> Schedule:
             if dep in position:
                 users.setdefault(dep, []).append(item[0])
     remaining: dict[str, int] = {}
-    for tid, model in model_of.items():
+    for model in model_of.values():
         if model is not None:
             remaining[model] = remaining.get(model, 0) + 1
 

@@ -36,7 +36,7 @@ def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str
     cut_out = min(round(float(params.get("cut_out", 0)) * fps), frames - 1)
     out["keyframes_at"] = sorted({0, *(f for f in (cut_in, frames - cut_out) if 0 < f < frames)})
     if kind == "shot":
-        out["lines"] = [{**line, "start": start} for line, start in zip(lines, placed.starts)]
+        out["lines"] = [{**line, "start": start} for line, start in zip(lines, placed.starts, strict=True)]
     else:
         out.pop("lines", None)
     return out

@@ -308,7 +308,8 @@ class Project(_Strict):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="studio project")
 
     studio: Literal[1] = Field(description="Format version of this file.")
-    project: ProjectSettings = Field(description="Film-wide settings: title, frame rate, resolution, seed, default models.")
+    project: ProjectSettings = Field(
+        description="Film-wide settings: title, frame rate, resolution, seed, default models.")
     models: dict[Name, ModelConfig] = Field(
         default_factory=dict, description="Named model configurations; `procedural` and `espeak` are built in.")
     styles: dict[Name, Style] = Field(default_factory=dict, description="Named styles.")

@@ -61,7 +61,8 @@ def _capped(fn: Any) -> Any:
 
 
 def _finalize(value: Any) -> Any:
-    if callable(value) and not isinstance(value, jinja2.Undefined):  # its repr holds a memory address: never deterministic, never meant
+    # a function's repr holds a memory address: never deterministic, never what the author meant
+    if callable(value) and not isinstance(value, jinja2.Undefined):
         raise SecurityError("a prompt cannot print a function or method; call it or drop it")
     return value
 

@@ -193,9 +193,10 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
     out_dir = opts.out if opts.out is not None else plan.project.parent / "build"
     if cancelled:
-        sys.stderr.write("studio: interrupted; finished tasks are kept in the cache, unfinished ones left nothing behind\n")
+        sys.stderr.write("studio: interrupted; finished tasks are kept in the cache, "
+                         "unfinished ones left nothing behind\n")
         return 130
-    delivered = deliver(out_dir, kinds, records, store) if records else {}
+    delivered = deliver(out_dir, kinds, records, store)
     elapsed = time.perf_counter() - started
     outputs = _outputs(out_dir, delivered)
     if stale or not (out_dir / "report.json").exists():

@@ -198,7 +198,7 @@ class Executor:
         first = batch[0]
         try:
             stored = self._run(batch, records)
-            for task, record in zip(batch, stored):
+            for task, record in zip(batch, stored, strict=True):
                 events.put((task.id, record, None, None, time.perf_counter() - start))
             return
         except BackendError as exc:
@@ -233,7 +233,7 @@ class Executor:
                 raise BackendError(f"backend '{batch[0].backend}' returned {len(results)} results for "
                                    f"{len(batch)} tasks")
             stored = []
-            for task, run, result in zip(batch, runs, results):
+            for task, run, result in zip(batch, runs, results, strict=True):
                 self._check(task, result, run.workdir)
                 if self.cancel.is_set():
                     raise BackendError("cancelled")

@@ -28,7 +28,7 @@ def _diff(old: Any, new: Any, path: str, out: list[str]) -> None:
             else:
                 _diff(old[key], new[key], sub, out)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for i, (a, b) in enumerate(zip(old, new)):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
             _diff(a, b, f"{path}[{i}]", out)
     elif old != new:
         out.append(f"{path}: {_show(old)} -> {_show(new)}")

@@ -66,12 +66,14 @@ class DigestCache:
 def studio_fingerprint() -> str:
     """Changes whenever studio's own code may plan differently (version, or edited sources)."""
     import compiler
+    import studio_lang
 
-    root = Path(compiler.__file__).parent
     h = hashlib.sha256(b"studio-plan-cache-1")
-    for path in sorted(root.glob("*.py")):
-        st = path.stat()
-        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    for package in (studio_lang, compiler):
+        root = Path(package.__file__).parent
+        for path in sorted([*root.glob("*.py"), *root.glob("*.lark")]):
+            st = path.stat()
+            h.update(f"{package.__name__}/{path.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 

@@ -51,5 +51,6 @@ class Task:
         if spec.model is not None:
             model = {"name": spec.model.name, "identity": spec.model.identity, "vram_gb": spec.model.vram_gb,
                      "config": spec.model.config()}
-        files = {role: {"path": f.path, "absolute": str(f.absolute), "digest": f.digest} for role, f in spec.files.items()}
+        files = {role: {"path": f.path, "absolute": str(f.absolute), "digest": f.digest}
+                 for role, f in spec.files.items()}
         return Task(spec.id, spec.kind, spec.backend, spec.key, model, spec.params, dict(spec.inputs), files)

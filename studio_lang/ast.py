@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass
-from typing import Union
 
 from .diagnostics import Span
 from .source import SourceFile
 
 __all__ = ["Key", "Mapping", "Node", "Path", "Project", "Scalar", "Sequence", "locate", "to_data"]
 
-ScalarValue = Union[str, int, float, bool, None]
-Path = tuple[Union[str, int], ...]
+ScalarValue = str | int | float | bool | None
+Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +56,7 @@ class Sequence:
     span: Span
 
 
-Node = Union[Scalar, Mapping, Sequence]
+Node = Scalar | Mapping | Sequence
 
 
 @dataclass(frozen=True)
