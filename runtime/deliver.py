@@ -12,11 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from .store import ActionRecord, Store, atomic_write, fsync_dir
+from .store import ActionRecord, Store, atomic_copy, atomic_write
 
 __all__ = ["MANIFEST", "deliverables", "deliver"]
 
@@ -44,23 +42,6 @@ def _signature(path: str | Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def _copy_atomic(source: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(dest.parent)
-
-
 def deliver(out_dir: Path, kinds: dict[str, str], records: dict[str, ActionRecord], store: Store) -> dict[str, str]:
     """Make ``out_dir`` hold every deliverable of the finished tasks; returns relative path -> digest.
 
@@ -84,7 +65,7 @@ def deliver(out_dir: Path, kinds: dict[str, str], records: dict[str, ActionRecor
             prev = old.get(rel)
             sig = _signature(dest)
             if not (prev and prev.get("digest") == digest and prev.get("sig") == sig):
-                _copy_atomic(store.object_path(digest), Path(dest))
+                atomic_copy(store.object_path(digest), Path(dest))
                 sig = _signature(dest)
             new[rel] = {"digest": digest, "sig": sig}
     for rel, prev in old.items():

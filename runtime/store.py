@@ -22,12 +22,12 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-__all__ = ["ActionRecord", "Store", "atomic_write", "fsync_dir"]
+__all__ = ["ActionRecord", "Store", "atomic_copy", "atomic_write", "fsync_dir"]
 
 _OBJECT_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: "never touched since stored"
 _RECORD_VERSION = 1
@@ -42,21 +42,36 @@ def fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a reader sees the old or the new bytes, never a mix."""
+def _replace(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
+    """Write ``path`` through a temporary file in its directory, fsync it and rename it into place,
+    so that a reader sees the old or the new content, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    _replace(path, lambda f: f.write(data))
+
+
+def atomic_copy(source: Path, path: Path) -> None:
+    def copy(out: BinaryIO) -> None:
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+
+    _replace(path, copy, 0o644)
 
 
 def _hash_file(path: Path) -> tuple[str, int]:
