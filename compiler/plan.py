@@ -240,5 +240,5 @@ class _Builder:
                   "duration": s.estimate if s.duration is None else s.duration, "auto": s.duration is None,
                   "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines]}
                  for s in f.shots]
-        inputs = {s["input"]: s["input"] for s in shots}
+        inputs = {str(s["input"]): TaskId(str(s["input"])) for s in shots}
         return self.add(TaskId("storyboard"), "storyboard", None, {"title": f.title, "shots": shots}, inputs)

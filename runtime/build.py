@@ -110,7 +110,7 @@ def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: l
     as_json = [d.to_json() for d in result.diagnostics]
     if result.plan is None or result.path is None:
         return LoadedPlan(result.path or path, "", None, [], text, as_json, False, {})
-    tasks = {t.id: Task.from_spec(t) for t in result.plan.tasks.values()}
+    tasks = {str(t.id): Task.from_spec(t) for t in result.plan.tasks.values()}
     film = result.plan.film
     index = [(t.id, t.kind, t.key) for t in tasks.values()]
     files = [result.path, *{Path(f["absolute"]) for t in tasks.values() for f in t.files.values()}]
@@ -237,7 +237,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
 
     tasks = plan.tasks
     stale_set = set(stale)
-    items = [(tid, tasks[tid].model_identity, float(tasks[tid].model["vram_gb"]) if tasks[tid].model else 0.0,
+    items = [(tid, tasks[tid].model_identity, tasks[tid].vram_gb,
               [d for d in tasks[tid].inputs.values() if d in stale_set]) for tid in stale]
     order = schedule(items, plan.vram_gb)
     models = ModelManager(plan.vram_gb, load_backend)

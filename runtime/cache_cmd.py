@@ -53,7 +53,8 @@ def stats(store: Store, fmt: str) -> int:
         last = json.loads((store.root / "last-build.json").read_bytes())
     except (OSError, ValueError):
         last = {}
-    data = {"cache": str(store.root), "objects": len(objects), "bytes": sum(s for _, s in objects),
+    total = sum(s for _, s in objects)
+    data: dict[str, Any] = {"cache": str(store.root), "objects": len(objects), "bytes": total,
             "records": records, "last_build": {"hits": last.get("hits"), "misses": last.get("misses")}}
     if fmt == "json":
         sys.stdout.write(json.dumps(data) + "\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from compiler import Plan
+from compiler import Plan, TaskId
 
 __all__ = ["plan_text", "schema_text"]
 
@@ -26,9 +26,10 @@ def plan_text(plan: Plan) -> str:
     length = sum(s.estimate for s in film.shots) - sum(s.transition.duration for s in film.shots[:-1] if s.transition)
     lines = [f"{film.title}: {len(tasks)} tasks ({stale} stale, {len(tasks) - stale} cached), "
              f"{len(film.shots)} shots, about {length:.1f} s at {film.fps} fps, {film.width}x{film.height}", ""]
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[TaskId]] = {}
     labels: dict[str, str] = {}
     for t in tasks:
+        group: str
         if t.model is not None:
             group = t.model.identity
             labels[group] = f"model {t.model.name} ({t.backend})"

@@ -70,10 +70,10 @@ def deliver(out_dir: Path, kinds: dict[str, str], records: dict[str, ActionRecor
             new[rel] = {"digest": digest, "sig": sig}
     for rel, prev in old.items():
         if rel not in new:
-            dest = out_dir / rel
-            if prev.get("sig") == _signature(dest):  # ours and untouched: safe to remove
+            stale = out_dir / rel
+            if prev.get("sig") == _signature(stale):  # ours and untouched: safe to remove
                 with contextlib.suppress(OSError):
-                    dest.unlink()
+                    stale.unlink()
     if new != old:
         atomic_write(manifest_path, json.dumps(new, sort_keys=True, indent=1).encode())
     return {rel: str(v["digest"]) for rel, v in new.items()}

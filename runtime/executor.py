@@ -147,16 +147,16 @@ class Executor:
                 if not running:
                     break
                 try:
-                    tid, record, message, detail, seconds = events.get(timeout=0.2)
+                    tid, done, message, detail, seconds = events.get(timeout=0.2)
                 except queue.Empty:
                     continue
                 running.pop(tid).join()
                 if not concurrent[tid]:
                     serial_inflight -= 1
                 out.seconds[tid] = seconds
-                if record is not None:
+                if done is not None:
                     out.status[tid] = "executed"
-                    out.records[tid] = record
+                    out.records[tid] = done
                     self.reporter.finished(self.tasks[tid], "executed", seconds)
                     settled(tid)
                 else:

@@ -70,6 +70,7 @@ def studio_fingerprint() -> str:
 
     h = hashlib.sha256(b"studio-plan-cache-1")
     for package in (studio_lang, compiler):
+        assert package.__file__ is not None
         root = Path(package.__file__).parent
         for path in sorted([*root.glob("*.py"), *root.glob("*.lark")]):
             st = path.stat()

@@ -33,6 +33,10 @@ class Task:
     def model_identity(self) -> str | None:
         return self.model["identity"] if self.model else None
 
+    @property
+    def vram_gb(self) -> float:
+        return float(self.model["vram_gb"]) if self.model else 0.0
+
     def file_paths(self) -> dict[str, Path]:
         return {role: Path(f["absolute"]) for role, f in self.files.items()}
 

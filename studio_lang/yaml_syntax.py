@@ -8,6 +8,8 @@ documents, duplicate keys.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -15,14 +17,15 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.nodes import Node as YNode
 from ruamel.yaml.reader import ReaderError
 
+from . import ast
+from .diagnostics import Diagnostic, Span
+from .source import SourceFile
+
+CSafeLoader: Any
 try:
     from ruamel.yaml.cyaml import CSafeLoader
 except ImportError:  # pragma: no cover - the C parser is an optional speed-up
     CSafeLoader = None
-
-from . import ast
-from .diagnostics import Diagnostic, Span
-from .source import SourceFile
 
 __all__ = ["MAX_DEPTH", "parse_yaml"]
 
