@@ -4,16 +4,22 @@
 
 Prints frames/second of ``encode_frames`` (studio's H.264 settings; other presets on request)
 for each thread count, with the frames made beforehand so that only piping and encoding are
-timed, then the seconds that the shot mixes, a transition and the film assembly take. The issue's target: 30 s of 720p24 film in real
-time on two cores (goal 2x), i.e. >= 24 (48) frames/s for the whole pipeline.
+timed, then the seconds that the shot mixes, a transition and the film assembly take, with a
+breakdown of the film task: every ffmpeg run and numpy step, when it started and on which thread.
+The issue's target: 30 s of 720p24 film in real time on two cores (goal 2x), i.e. >= 24 (48)
+frames/s for the whole pipeline.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +29,7 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backends.base import Artifact, TaskRun
-from backends.ffmpeg import encode, run
+from backends.ffmpeg import encode, film, film_audio, film_video, run
 from backends.ffmpeg.encode import PRESET, encode_frames
 
 WIDTH, HEIGHT, FPS = 1280, 720, 24
@@ -67,6 +73,45 @@ def task(kind: str, params: dict[str, Any], inputs: dict[str, Artifact], workdir
         TaskRun(id=kind, kind=kind, params=params, inputs=inputs, files=files, workdir=workdir, threads=threads)
     )
     return Artifact(result.outputs, result.meta)
+
+
+@contextmanager
+def breakdown() -> Iterator[None]:
+    """Print when each ffmpeg run and numpy step of the film task started and how long it took."""
+    steps: list[tuple[float, float, str, str]] = []
+    started = time.perf_counter()
+    patched: list[tuple[Any, str, Any]] = []
+
+    def timed(module: Any, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        @functools.wraps(original)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            begin = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                what = label if name != "run_ffmpeg" else "ffmpeg: " + str(kwargs.get("what", "")).split(": ")[-1]
+                thread = "main" if threading.current_thread() is threading.main_thread() else "worker"
+                steps.append((begin - started, time.perf_counter() - begin, what, thread))
+
+        patched.append((module, name, original))
+        setattr(module, name, wrapper)
+
+    for module in (film, film_audio, film_video):
+        timed(module, "run_ffmpeg", "")
+    timed(film_audio, "_dialogue_bus", "dialogue bus (numpy)")
+    timed(film_audio, "decode_audio", "decode a music file")
+    timed(film, "normalise", "loudness: measure, gain, limiter (numpy)")
+    timed(film, "integrated_loudness", "loudness of the result, for the record (numpy)")
+    timed(film_video, "studio_config", "encoder parameter sets (cached per process)")
+    try:
+        yield
+    finally:
+        for module, name, original in patched:
+            setattr(module, name, original)
+        for begin, took, what, thread in sorted(steps):
+            print(f"    at {begin:5.2f} s  {took:5.2f} s  [{thread:6}] {what}")
 
 
 def bench_encoder(root: Path, count: int, presets: list[str], threads: list[int]) -> Path:
@@ -120,9 +165,10 @@ def bench_assembly(root: Path, video: Path, count: int, threads: int) -> None:
     params = {"fps": FPS, "width": WIDTH, "height": HEIGHT, "sample_rate": rate, "loudness": -16,
               "subtitles": "none", "timeline": timeline, "audio": [music]}  # fmt: skip
     started = time.perf_counter()
-    film = task("film", params, {"a": shots["a"], "b": shots["b"], "t": cross}, work / "film", threads)
-    took = time.perf_counter() - started
-    print(f"film ({film.meta['duration']:.1f} s: stream copy, ducking, loudnorm, AAC): {took:.2f} s")
+    with breakdown():
+        made = task("film", params, {"a": shots["a"], "b": shots["b"], "t": cross}, work / "film", threads)
+        took = time.perf_counter() - started
+        print(f"film ({made.meta['duration']:.1f} s: stream copy, ducking, loudness, AAC): {took:.2f} s")
 
 
 def main() -> None:

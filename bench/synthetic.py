@@ -51,7 +51,7 @@ def project_text(shots: int, shots_per_scene: int = 10, seed: int = 0) -> str:
             if k % 3 == 0:
                 out.append("        dialogue:\n")
                 out.append(f'          - {{character: Ana, line: "Do you see boat number {k}?", emotion: curious}}\n')
-                out.append(f'          - {{character: Bo, line: "I see it. It is late again."}}\n')
+                out.append('          - {character: Bo, line: "I see it. It is late again."}\n')
     return "".join(out)
 
 

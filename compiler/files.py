@@ -72,7 +72,7 @@ class ProjectFiles:
             real = candidate.resolve()
         except (OSError, RuntimeError) as exc:
             return Diagnostic.error("E305", f"cannot resolve '{written}': {exc}", span)
-        if not self._inside(real):
+        if not self.inside(real):
             return Diagnostic.error(
                 "E306", f"'{written}' is outside the project directory", span,
                 "keep referenced files inside the project, or allow the directory with --allow-path")
@@ -92,7 +92,8 @@ class ProjectFiles:
             return Diagnostic.error("E307", f"cannot read '{written}': {exc.strerror or exc}", span)
         return FileRef(pure.as_posix(), real, digest)
 
-    def _inside(self, real: Path) -> bool:
+    def inside(self, real: Path) -> bool:
+        """Whether a resolved path lies in the project directory or a directory the user allowed."""
         return any(real == base or base in real.parents for base in (self.root, *self.allowed))
 
 

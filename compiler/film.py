@@ -14,8 +14,8 @@ from .canonical import digest
 from .files import FileRef
 
 __all__ = [
-    "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "KNOWN_EMOTIONS", "LineR", "ModelRef", "ModelId", "ShotId",
-    "ShotR", "VoiceR",
+    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "KNOWN_EMOTIONS", "LineR", "LoraR", "ModelRef",
+    "ModelId", "ShotId", "ShotR", "VoiceR",
 ]
 
 ShotId = NewType("ShotId", str)
@@ -31,6 +31,20 @@ KNOWN_EMOTIONS = frozenset({
 
 
 @dataclass(frozen=True)
+class AdapterR:
+    """More weights a model parameter names (an IP-Adapter, a motion adapter, a vocoder), resolved."""
+
+    role: str
+    """The parameter: ip_adapter, motion_adapter, vocoder, speaker_embeddings."""
+    weights: str
+    path: str | None
+    """Absolute local path, or None for a repo id."""
+    revision: str | None
+    identity: dict[str, str | None]
+    """What enters keys (see ``compiler.weights.Weights.identity``)."""
+
+
+@dataclass(frozen=True)
 class ModelRef:
     name: str
     backend: str
@@ -41,20 +55,44 @@ class ModelRef:
     vram_gb: float = 0.0
     batch_size: int = 1
     params: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    """Absolute local weights (file or directory); None for a repo id or no weights. Never in keys."""
+    resolved: dict[str, str | None] | None = None
+    """The weights' identity (repo id + commit, or content digest); None when the model has no weights."""
+    adapters: tuple[AdapterR, ...] = ()
 
     @property
     def identity(self) -> ModelId:
         return ModelId(digest(self.key_config()))
 
     def key_config(self) -> dict[str, Any]:
-        """What enters cache keys: everything that changes outputs, not the name or memory estimate."""
-        return {"backend": self.backend, "weights": self.weights, "revision": self.revision, "dtype": self.dtype,
-                "params": self.params}
+        """What enters cache keys: everything that changes outputs, not the name, memory estimate or
+        where local weights lie (their content digest stands for them)."""
+        config: dict[str, Any] = {"backend": self.backend, "weights": self.weights, "revision": self.revision,
+                                  "dtype": self.dtype, "params": self.params}
+        if self.resolved is not None:
+            config.update(self.resolved)
+        if self.adapters:
+            roles = {a.role for a in self.adapters}
+            config["params"] = {k: v for k, v in self.params.items() if k not in roles}
+            config["adapters"] = {a.role: {**a.identity, "options": _options(self.params.get(a.role))}
+                                  for a in self.adapters}
+        return config
 
     def config(self) -> dict[str, Any]:
-        """The configuration a backend's ``load`` receives."""
-        return {"name": self.name, "kinds": sorted(self.kinds), **self.key_config(), "vram_gb": self.vram_gb,
-                "batch_size": self.batch_size}
+        """The configuration a backend's ``load`` receives: the weights as written, where they lie and
+        the resolved revision (a commit hash when the repo is cached)."""
+        revision = self.resolved.get("revision") if self.resolved and self.path is None else self.revision
+        return {"name": self.name, "kinds": sorted(self.kinds), "backend": self.backend, "weights": self.weights,
+                "revision": revision, "path": self.path, "dtype": self.dtype, "params": self.params,
+                "adapters": {a.role: {"weights": a.weights, "path": a.path, "revision": a.revision}
+                             for a in self.adapters},
+                "vram_gb": self.vram_gb, "batch_size": self.batch_size}
+
+
+def _options(value: Any) -> dict[str, Any]:
+    """An adapter parameter's settings other than where its weights lie."""
+    return {k: v for k, v in value.items() if k != "weights"} if isinstance(value, dict) else {}
 
 
 BUILTIN_MODELS: dict[str, ModelRef] = {
@@ -64,12 +102,31 @@ BUILTIN_MODELS: dict[str, ModelRef] = {
 
 
 @dataclass(frozen=True)
+class LoraR:
+    """A LoRA adapter of an element or a style: a local file (by content) or a repo id + revision."""
+
+    owner: str
+    """``element:<Name>`` or ``style:<name>``; the file role is ``lora:<owner>``."""
+    weights: str
+    scale: float
+    file: FileRef | None
+    revision: str | None
+
+    def params(self) -> dict[str, Any]:
+        return {"owner": self.owner, "scale": self.scale,
+                "file": f"lora:{self.owner}" if self.file is not None else None,
+                "repo": None if self.file is not None else self.weights,
+                "revision": None if self.file is not None else self.revision}
+
+
+@dataclass(frozen=True)
 class ElementR:
     name: str
     kind: str
     description: str
     color: str | None
     references: tuple[FileRef, ...]
+    lora: LoraR | None = None
 
     def params(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "color": self.color,
@@ -126,6 +183,8 @@ class ShotR:
     video_model: ModelRef
     seed: int
     pattern: spec.Pattern | None
+    loras: tuple[LoraR, ...] = ()
+    """The style's LoRA, then those of the bound elements (location, characters, props)."""
 
     @property
     def shot_id(self) -> ShotId:
@@ -158,3 +217,6 @@ class Film:
     shots: tuple[ShotR, ...]
     audio: tuple[AudioR, ...]
     output: spec.Output
+    watched: tuple[str, ...] = ()
+    """Paths beyond the project file and its referenced files that the compile read (model weights,
+    Hugging Face cache refs): a cached plan is valid only while they are unchanged."""

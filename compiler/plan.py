@@ -150,6 +150,9 @@ class _Builder:
             "location": shot.location.params() if shot.location else None,
             "characters": [c.params() for c in shot.characters], "props": [p.params() for p in shot.props],
         }
+        if shot.loras:  # only models that apply LoRAs get them (the resolver drops them for others)
+            params["loras"] = [lora.params() for lora in shot.loras]
+            files.update({f"lora:{lora.owner}": lora.file for lora in shot.loras if lora.file is not None})
         return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, files=files)
 
     def speech(self, shot: ShotR, line: LineR) -> TaskId:
@@ -175,6 +178,8 @@ class _Builder:
             "camera": {"move": shot.camera_move, "amount": shot.camera_amount}, "crf": f.output.crf,
             "pattern": pattern, **self.length(shot, cut_in, cut_out),
         }
+        if shot.video_model.backend == "diffusers":  # video models are prompted too (procedural keys stay as they were)
+            params.update(prompt=shot.prompt, negative=shot.negative)
         return self.add(shot_task("motion", shot), "motion", shot.video_model, params, inputs, files)
 
     def length(self, shot: ShotR, cut_in: float, cut_out: float) -> dict[str, Any]:

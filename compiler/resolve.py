@@ -19,10 +19,24 @@ from studio_lang.diagnostics import Diagnostic, Span, sort_key
 from . import spec
 from .canonical import normalise
 from .files import FileRef, ProjectFiles
-from .film import BUILTIN_MODELS, KNOWN_EMOTIONS, AudioR, ElementR, Film, LineR, ModelRef, ShotR, VoiceR
+from .film import (
+    BUILTIN_MODELS,
+    KNOWN_EMOTIONS,
+    AdapterR,
+    AudioR,
+    ElementR,
+    Film,
+    LineR,
+    LoraR,
+    ModelRef,
+    ShotR,
+    VoiceR,
+)
+from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, adapter_weights, check_model
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, layout
 from .validate import closest
+from .weights import Weights, WeightsResolver
 
 __all__ = ["TRIGGER", "resolve", "shot_seed"]
 
@@ -73,6 +87,10 @@ class _Resolver:
         self.voiceless: set[str] = set()
         self._default_voice: VoiceR | None = None
         self.triggers = {(e.trigger or f"@{name}"): name for name, e in project.elements.items()}
+        self.weights = WeightsResolver(files)
+        self.watched: dict[str, None] = {}
+        self.style_loras: dict[str, LoraR | None] = {}
+        self.lora_warned: set[tuple[str, str]] = set()
 
     # --- helpers -------------------------------------------------------------------------
     def span(self, *path: str | int, key: bool = False) -> Span:
@@ -110,8 +128,7 @@ class _Resolver:
                 self.error("E208", f"'{name}' is the name of a built-in model", self.span("models", name, key=True),
                            "choose another name")
                 continue
-            self.models[name] = ModelRef(name, cfg.backend, frozenset({cfg.kind}), cfg.weights, cfg.revision,
-                                         cfg.dtype, cfg.vram_gb, cfg.batch_size, normalise(dict(cfg.params)))
+            self.models[name] = self.model_ref(name, cfg)
         for kind in ("image", "video", "speech"):
             self.model(getattr(p.project.models, kind), kind, ("project", "models", kind))
         if p.project.style is not None:
@@ -132,7 +149,54 @@ class _Resolver:
         return Film(
             title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
             seed=p.project.seed, vram_gb=p.project.vram_gb, language=p.project.language, shots=tuple(shots),
-            audio=audio, output=p.output)
+            audio=audio, output=p.output, watched=tuple(self.watched))
+
+    def resolve_weights(self, written: str, revision: str | None, span: Span, file_only: bool = False,
+                        name: str | None = None) -> Weights | None:
+        found, diagnostics = self.weights.resolve(written, revision, span, file_only=file_only)
+        for d in diagnostics:
+            if d.is_error:
+                self.error(d.code, d.message, span, d.hint, name=name)
+            else:
+                self.warn(d.code, d.message, span, d.hint)
+        if found is not None:
+            self.watched.update((str(p), None) for p in found.watched)
+        return found
+
+    def model_ref(self, name: str, cfg: spec.ModelConfig) -> ModelRef:
+        """A named model with its weights and adapters resolved to their identities."""
+        for d in check_model(name, cfg, lambda *path, key=False: self.span("models", name, *path, key=key)):
+            self.diagnostics.append(d)
+        params = normalise(dict(cfg.params))
+        path: str | None = None
+        resolved = None
+        adapters: list[AdapterR] = []
+        if cfg.weights is not None and cfg.backend in NEEDS_WEIGHTS:
+            found = self.resolve_weights(cfg.weights, cfg.revision, self.span("models", name, "weights"), name=name)
+            if found is not None:
+                path = str(found.path) if found.path is not None else None
+                resolved = found.identity()
+            for role, value in params.items():
+                written = adapter_weights(value)
+                if role not in ADAPTERS or ADAPTERS[role] != (cfg.backend, cfg.kind) or written is None:
+                    continue
+                where = ("models", name, "params", role, *(("weights",) if isinstance(value, dict) else ()))
+                extra = self.resolve_weights(written, None, self.span(*where), name=name,
+                                             file_only=role == "speaker_embeddings")
+                if extra is not None:
+                    adapters.append(AdapterR(role, written, str(extra.path) if extra.path else None, extra.revision,
+                                             extra.identity()))
+        return ModelRef(name, cfg.backend, frozenset({cfg.kind}), cfg.weights, cfg.revision, cfg.dtype, cfg.vram_gb,
+                        cfg.batch_size, params, path, resolved, tuple(adapters))
+
+    def lora(self, owner: str, lora: spec.Lora, path: tuple[str | int, ...]) -> LoraR | None:
+        found = self.resolve_weights(lora.weights, None, self.span(*path, "lora", "weights"), file_only=True)
+        if found is None:
+            return None
+        file = None
+        if found.path is not None:
+            file = FileRef(lora.weights.replace("\\", "/"), found.path, self.files.digester(found.path))
+        return LoraR(owner, lora.weights, lora.scale, file, found.revision)
 
     def model(self, name: str, kind: str, path: tuple[str | int, ...]) -> ModelRef:
         ref = self.models.get(name) or BUILTIN_MODELS.get(name)
@@ -151,6 +215,8 @@ class _Resolver:
             self.error("E301", f"unknown style '{name}'", self.span(*path), _hint(name, self.p.styles, "styles"),
                        name=name)
             return None
+        if name not in self.style_loras:
+            self.style_loras[name] = self.lora(f"style:{name}", style.lora, ("styles", name)) if style.lora else None
         if name not in self.templates:
             try:
                 self.templates[name] = compile_template(style.prompt)
@@ -179,7 +245,8 @@ class _Resolver:
                 self.diagnostics.append(found)
             else:
                 refs.append(found)
-        return ElementR(name, element.kind, element.description, element.color, tuple(refs))
+        lora = self.lora(f"element:{name}", element.lora, ("elements", name)) if element.lora else None
+        return ElementR(name, element.kind, element.description, element.color, tuple(refs), lora)
 
     def voice(self, name: str, path: tuple[str | int, ...]) -> VoiceR | None:
         if name in self.voices:
@@ -246,14 +313,39 @@ class _Resolver:
         if shot.pattern is not None and shot.pattern.track not in {t.id for t in p.audio}:
             self.error("E301", f"unknown audio track '{shot.pattern.track}'", self.span(*path, "pattern", "track"),
                        _hint(shot.pattern.track, [t.id for t in p.audio], "audio tracks"))
+        if shot.pattern is not None and video_model.backend != "procedural":
+            self.error("E312", f"shot '{shot.id}' has an audio-reactive pattern, which only the procedural video "
+                       f"model renders, but its video model is '{video_model.name}' ({video_model.backend})",
+                       self.span(*path, "pattern", key=True), "set models: {video: procedural} on this shot")
         seed = shot.seed if shot.seed is not None else shot_seed(p.project.seed, scene.id, shot.id)
+        loras = self.shot_loras(style_name, location, characters, props, image_model)
         transition = shot.transition if shot.transition is not None and shot.transition.type != "cut" else None
         return ShotR(
             scene=scene.id, id=shot.id, heading=scene.heading, type=shot.type, duration=explicit,
             estimate=estimate.duration, action=action, prompt=prompt, negative=negative,
             palette=tuple(style.palette) if style else (), location=location, characters=characters,
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
-            lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern)
+            lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
+            loras=loras)
+
+    def shot_loras(self, style_name: str | None, location: ElementR | None, characters: tuple[ElementR, ...],
+                   props: tuple[ElementR, ...], model: ModelRef) -> tuple[LoraR, ...]:
+        """The LoRAs a shot's keyframe applies: the style's, then each bound element's."""
+        found = [self.style_loras.get(style_name)] if style_name else []
+        found += [e.lora for e in (*([location] if location else []), *characters, *props)]
+        loras = tuple(dict.fromkeys(x for x in found if x is not None))
+        if model.backend == "diffusers" or not loras:
+            return loras if model.backend == "diffusers" else ()
+        for lora in loras:
+            if (lora.owner, model.name) in self.lora_warned:
+                continue
+            self.lora_warned.add((lora.owner, model.name))
+            kind, owner = lora.owner.split(":", 1)
+            where = ("elements" if kind == "element" else "styles", owner, "lora")
+            self.warn("W312", f"{kind} '{owner}' has a LoRA but model '{model.name}' ({model.backend}) does not "
+                      "apply LoRAs; it is ignored there", self.span(*where, key=True),
+                      "render these shots with a diffusers image model to apply it")
+        return ()
 
     def inherited(self, field: tuple[str, ...], i: int, scene: spec.Scene, j: int, shot: spec.Shot
                   ) -> tuple[Any, tuple[str | int, ...]]:

@@ -141,6 +141,13 @@ class ModelConfig(_Strict):
     description: str | None = Field(None, description="Free text.")
 
 
+class Lora(_Strict):
+    """A LoRA adapter applied while this element or style is in a shot."""
+
+    weights: str = Field(min_length=1, description="LoRA weights: a repo id or a local file.")
+    scale: float = Field(1.0, ge=0, le=2, description="Strength of the adapter.")
+
+
 class Style(_Strict):
     """A visual style: a prompt template and colours."""
 
@@ -153,6 +160,7 @@ class Style(_Strict):
     negative: str = Field("", max_length=10_000, description="Negative prompt: what the picture must not show.")
     palette: list[Color] = Field(default_factory=list, max_length=32,
                                  description="Colours of the style, used by procedural rendering.")
+    lora: Lora | None = Field(None, description="LoRA adapter applied to every keyframe in this style.")
     description: str | None = Field(None, description="Free text.")
 
 
@@ -182,13 +190,6 @@ class Voice(_Strict):
     emotions: dict[str, EmotionAdjust] = Field(
         default_factory=dict, description="Emotion name -> adjustments; overrides the engine's built-in table.")
     description: str | None = Field(None, description="Free text.")
-
-
-class Lora(_Strict):
-    """A LoRA adapter applied while this element or style is in a shot."""
-
-    weights: str = Field(min_length=1, description="LoRA weights: a repo id or a local file.")
-    scale: float = Field(1.0, ge=0, le=2, description="Strength of the adapter.")
 
 
 class Element(_Strict):

@@ -1,8 +1,8 @@
 """``studio build``: compile (or reuse the cached plan), find what is stale, run it, deliver.
 
 1. take the project's build lock; clear leftovers of killed builds;
-2. load the plan: from the plan cache when the project file and every file it references are
-   unchanged, else compile (diagnostics -> exit 1);
+2. load the plan: from the plan cache when the project file, every file it references and the model
+   weights its keys were read from are unchanged, else compile (diagnostics -> exit 1);
 3. look every task up in the store; the rest is stale; ``--explain`` says why;
 4. schedule the stale tasks by model and run them (executor);
 5. copy the deliverables into ``build/`` atomically, write ``report.json``, print the summary.
@@ -113,7 +113,8 @@ def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: l
     tasks = {str(t.id): Task.from_spec(t) for t in result.plan.tasks.values()}
     film = result.plan.film
     index = [(t.id, t.kind, t.key) for t in tasks.values()]
-    files = [result.path, *{Path(f["absolute"]) for t in tasks.values() for f in t.files.values()}]
+    files = [result.path, *{Path(f["absolute"]) for t in tasks.values() for f in t.files.values()},
+             *map(Path, film.watched)]  # model weights and Hugging Face cache refs the keys were read from
     cache.save(result.path, fingerprint, files, {
         "title": film.title, "vram_gb": film.vram_gb, "index": index, "diagnostics_text": text,
         "diagnostics_json": as_json}, [t.to_json() for t in tasks.values()])

@@ -43,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--no-wait", dest="wait", action="store_false",
                        help="fail at once if another build of this project is running")
     sub.add_parser("schema", help="print the JSON Schema of project files")
+    fmt = sub.add_parser("fmt", help="format project files in place (YAML or the .studio screenplay DSL)")
+    fmt.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="project file, or a directory holding one")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would be reformatted")
+    convert = sub.add_parser("convert", help="convert a project between .studio.yaml and .studio")
+    convert.add_argument("source", type=Path, metavar="IN")
+    convert.add_argument("target", type=Path, metavar="OUT", help="format from the extension")
+    convert.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    imp = sub.add_parser("import", help="import a Fountain screenplay as a project")
+    imp.add_argument("script", type=Path, metavar="SCRIPT", help="a .fountain file")
+    imp.add_argument("-o", "--out", type=Path, metavar="OUT",
+                     help="project file to write, .studio.yaml or .studio (default: SCRIPT's name + .studio.yaml)")
+    imp.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     cache = sub.add_parser("cache", help="inspect and clean the store")
     cache.add_argument("action", choices=("stats", "gc", "verify"))
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
@@ -70,6 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             return build(BuildOptions(args.path, args.out, args.cache, args.format, args.explain, args.jobs,
                                       args.wait, args.allow_path))
+        if args.command in ("fmt", "convert", "import"):
+            from . import lang_cmd
+
+            if args.command == "fmt":
+                return lang_cmd.fmt_command(args.paths, args.check)
+            if args.command == "convert":
+                return lang_cmd.convert_command(args.source, args.target, args.force)
+            return lang_cmd.import_command(args.script, args.out, args.force)
         if args.command == "cache":
             from .build import cache_root_for
             from .cache_cmd import cache_command

@@ -170,8 +170,9 @@ class Executor:
             self.cancel.set()
             out.cancelled = True
         if out.cancelled:
-            for thread in running.values():
-                thread.join(timeout=2.0)
+            for thread in set(running.values()):
+                if thread.ident is not None:  # Ctrl-C may land between registering a thread and starting it
+                    thread.join(timeout=2.0)
         return out
 
     def _concurrent(self, task: Task) -> bool:

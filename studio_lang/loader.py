@@ -9,10 +9,12 @@ from . import ast
 from .diagnostics import Diagnostic, Span
 from .source import SourceFile
 
-__all__ = ["MAX_BYTES", "PROJECT_SUFFIXES", "display_name", "find_project", "parse", "read_source"]
+__all__ = ["DSL_SUFFIX", "MAX_BYTES", "PROJECT_SUFFIXES", "display_name", "find_project", "is_dsl", "parse",
+           "read_source"]
 
-PROJECT_SUFFIXES = (".studio.yaml", ".studio.yml")
-"""File names that hold a project (the screenplay DSL adds ``.studio``)."""
+PROJECT_SUFFIXES = (".studio.yaml", ".studio.yml", ".studio")
+"""File names that hold a project: YAML, or the screenplay DSL (``.studio``)."""
+DSL_SUFFIX = ".studio"
 MAX_BYTES = 32 * 1024 * 1024
 """Largest project file read; a 10,000-shot film is about 3 MB."""
 
@@ -84,8 +86,17 @@ def decode(data: bytes, name: str, path: Path | None = None) -> tuple[SourceFile
     return SourceFile(name, text.replace("\r\n", "\n"), path), []
 
 
+def is_dsl(source: SourceFile) -> bool:
+    """Whether a source is written in the screenplay DSL (by its file name)."""
+    return (source.path.name if source.path is not None else source.name).endswith(DSL_SUFFIX)
+
+
 def parse(source: SourceFile) -> tuple[ast.Project, list[Diagnostic]]:
-    """Parse by file name: YAML for ``*.studio.yaml``."""
+    """Parse by file name: the screenplay DSL for ``*.studio``, YAML for ``*.studio.yaml``."""
+    if is_dsl(source):
+        from .dsl_syntax import parse_dsl  # lark is imported only when a DSL file is parsed
+
+        return parse_dsl(source)
     from .yaml_syntax import parse_yaml  # ruamel is imported only when a file is parsed
 
     return parse_yaml(source)

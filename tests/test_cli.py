@@ -20,7 +20,8 @@ def test_check_clean_project_exits_zero() -> None:
 
 
 def test_check_errors_exit_one_with_json(tmp_path: Path) -> None:
-    (tmp_path / "film.studio.yaml").write_text(MINIMAL.replace("project: {title: Tiny}", "project:\n  title: Tiny\n  fps: 0"))
+    broken = MINIMAL.replace("project: {title: Tiny}", "project:\n  title: Tiny\n  fps: 0")
+    (tmp_path / "film.studio.yaml").write_text(broken)
     done = studio("check", str(tmp_path), "--format", "json")
     assert done.returncode == 1
     diags = json.loads(done.stdout)["diagnostics"]

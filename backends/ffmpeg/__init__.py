@@ -5,9 +5,10 @@ Everything runs through the ffmpeg binary that the ``imageio-ffmpeg`` wheel ship
 H.264 settings every video in studio is encoded with (the procedural motion backend imports
 :func:`~backends.ffmpeg.encode.encode_frames`), so that the film joins shots by stream copy.
 
-Modules: ``encode`` (encoder settings), ``shot``, ``transition``, ``film`` (+ ``film_audio``),
-``subtitles``, ``timeline`` (where shots sit in the film), ``mp4`` (frame counts and key frames
-read from the MP4 index), ``captions`` (burnt-in captions drawn with Pillow), ``audio``, ``_bin``.
+Modules: ``encode`` (encoder settings), ``shot``, ``transition``, ``film`` (+ ``film_video``,
+``film_audio`` and ``loudness``, EBU R128 normalisation in numpy), ``subtitles``, ``timeline``
+(where shots sit in the film), ``mp4`` (frame counts and key frames read from the MP4 index),
+``captions`` (burnt-in captions drawn with Pillow), ``audio``, ``_bin``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["KINDS", "NAME", "VERSION", "load", "run", "unload"]
 
 NAME = "ffmpeg"
-VERSION = "1"
+VERSION = "2"
 KINDS = frozenset({"shot", "transition", "film", "subtitles"})
 
 

@@ -2,27 +2,32 @@
 
 Steps: (1) place the timeline (:mod:`.timeline`) and check every input against it; (2) list
 the shot bodies and transition segments for the concat demuxer, cut by stream copy
-(:mod:`.film_video`); (3) mix and measure the soundtrack (:mod:`.film_audio`); (4) one ffmpeg
-run muxes the copied video, the loudness-normalised AAC audio and the soft subtitles.
+(:mod:`.film_video`), in a second thread while (3) the soundtrack is mixed (:mod:`.film_audio`)
+and normalised to the target loudness (:mod:`.loudness`); (4) one ffmpeg run muxes the copied
+video, the soundtrack in AAC and the soft subtitles.
 
 meta: ``frames``, ``duration``, ``input_loudness`` (LUFS of the mix before normalisation, null
-when silent) and ``normalisation`` (``linear``, ``dynamic`` or ``none``).
+when silent), ``loudness`` (LUFS after) and ``normalisation`` (``linear``: one gain; ``limited``:
+one gain and the true-peak limiter; ``none``: silence).
 """
 
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
+import numpy as np
 
 from backends.base import BackendError, Result, TaskRun
 
 from ._bin import run_ffmpeg
 from .encode import AUDIO_SETTINGS, muxer_args
-from .film_audio import build_mix, loudnorm_args, measure_loudness, normalisation_mode
+from .film_audio import CHANNELS, build_mix
 from .film_video import concat_list
+from .loudness import integrated_loudness, normalise
 from .mp4 import read_video_track
 from .timeline import Placement, place_shots, shot_frames
 
@@ -61,19 +66,11 @@ def _subtitle_file(task: TaskRun) -> Path | None:
     return Path(srt)
 
 
-def _mux(task: TaskRun, concat: Path, mix: Path, audio_filter: dict[str, Any] | None, total: int, out: Path) -> None:
+def _mux(task: TaskRun, concat: Path, mix: Path, out: Path) -> None:
     params = task.params
     fps, sample_rate = int(params["fps"]), int(params["sample_rate"])
     video = ffmpeg.input(str(concat), f="concat", safe=0).video
-    audio = ffmpeg.input(str(mix), f="f32le", ar=sample_rate, ac=2).audio
-    if audio_filter is not None:
-        audio = audio.filter("loudnorm", **audio_filter)
-    samples = round(total * sample_rate / fps)
-    audio = (
-        audio.filter("aresample", sample_rate, resampler="swr")
-        .filter("apad", whole_len=samples)
-        .filter("atrim", end_sample=samples)
-    )
+    audio = ffmpeg.input(str(mix), f="f32le", ar=sample_rate, ac=CHANNELS).audio  # exactly the film's samples
     streams = [video, audio]
     options: dict[str, Any] = {
         "c:v": "copy",
@@ -83,7 +80,7 @@ def _mux(task: TaskRun, concat: Path, mix: Path, audio_filter: dict[str, Any] | 
         **AUDIO_SETTINGS,
         "b:a": "192k",
         "ar": str(sample_rate),
-        "ac": "2",
+        "ac": str(CHANNELS),
     }
     srt = _subtitle_file(task)
     if srt is not None:
@@ -102,17 +99,23 @@ def run_film(task: TaskRun) -> Result:
     fps, sample_rate = int(params["fps"]), int(params["sample_rate"])
     target = float(params.get("loudness", -16.0))
     out = task.workdir / "film.mp4"
-    with tempfile.TemporaryDirectory(prefix=".film-", dir=task.workdir) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".film-", dir=task.workdir) as tmp, ThreadPoolExecutor(1) as pool:
         scratch = Path(tmp).resolve()
-        concat = concat_list(task, placed, scratch)
+        video = pool.submit(concat_list, task, placed, scratch)  # mostly ffmpeg runs: the GIL is free
         dialogue = {p.shot: Path(task.inputs[p.shot].outputs["dialogue"]) for p in placed}
-        mix, audible = build_mix(
+        mix = build_mix(
             placed, dialogue, params.get("audio", ()), task.files,
             fps=fps, sample_rate=sample_rate, total=round(total * sample_rate / fps), scratch=scratch,
         )  # fmt: skip
-        loudness = measure_loudness(mix, sample_rate=sample_rate, target=target, scratch=scratch) if audible else None
+        sound = normalise(mix, sample_rate, target)
+        soundtrack = scratch / "soundtrack.f32"
+        np.ascontiguousarray(sound.samples, "<f4").tofile(soundtrack)
+        concat = video.result()
         task.report(len(placed) + 1, len(placed) + 2)
-        _mux(task, concat, mix, None if loudness is None else loudnorm_args(loudness, target), total, out)
+        # The exact loudness of a limited soundtrack (for the record) is measured while ffmpeg encodes.
+        loudness = pool.submit(integrated_loudness, sound.samples, sample_rate) if sound.mode == "limited" else None
+        _mux(task, concat, soundtrack, out)
+        measured = sound.loudness if loudness is None else loudness.result()
     track = read_video_track(out, label=f"{task.id}: film")
     if track.frames != total:
         raise BackendError(f"{task.id}: the film came out with {track.frames} frames instead of {total}")
@@ -120,7 +123,8 @@ def run_film(task: TaskRun) -> Result:
     meta = {
         "frames": total,
         "duration": total / fps,
-        "input_loudness": None if loudness is None else round(loudness.input_i, 2),
-        "normalisation": normalisation_mode(loudness, target),
+        "input_loudness": None if sound.input_loudness is None else round(sound.input_loudness, 2),
+        "loudness": None if measured is None else round(measured, 2),
+        "normalisation": sound.mode,
     }
     return Result(outputs={"film": out}, meta=meta)

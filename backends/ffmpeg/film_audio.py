@@ -1,22 +1,19 @@
-"""The film's soundtrack: dialogue placed per shot, music and effects under it, loudness.
+"""The film's soundtrack: dialogue placed per shot, music and effects under it.
 
 Steps: (1) the dialogue bus: each shot's ``dialogue`` WAV at the shot's start in the film;
-(2) the tracks: decoded, looped, faded, scaled and placed in numpy, split into a bus that ducks
-under the dialogue and one that does not; (3) ducking with ffmpeg's ``sidechaincompress`` keyed
-by the dialogue; (4) the sum, measured with ``loudnorm`` (first pass). The film's mux applies the
-second, linear ``loudnorm`` pass with the measured values (:func:`loudnorm_args`).
+(2) the tracks: each file decoded once, looped, faded, scaled and placed in numpy, split into a
+bus that ducks under the dialogue and one that does not; (3) ducking with ffmpeg's
+``sidechaincompress`` keyed by the dialogue; (4) the sum. :mod:`.loudness` then normalises it.
 
-Intermediate buffers are raw float32 files, never float WAVs (libsndfile stamps those with the
-time of day).
+The ducking reads a raw float32 file rather than a pipe: a pipe hands the filter chunks whose
+sizes depend on timing.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +27,11 @@ from ._bin import decode_audio, run_ffmpeg
 from .audio import add_at, samples_for
 from .timeline import Placement
 
-__all__ = ["DUCKING", "Loudness", "build_mix", "loudnorm_args", "measure_loudness", "track_gain"]
+__all__ = ["CHANNELS", "DUCKING", "build_mix", "track_gain"]
 
 DUCKING = {"threshold": 0.02, "ratio": 8, "attack": 20, "release": 400, "knee": 2}
 """sidechaincompress settings for music under dialogue (about -12 dB while someone speaks)."""
-TRUE_PEAK = -1.0
-LOUDNESS_RANGE = 50.0
-"""The widest range loudnorm accepts, so that the measured range never forces its dynamic mode."""
 CHANNELS = 2
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """loudnorm's first-pass measurement."""
-
-    input_i: float
-    input_tp: float
-    input_lra: float
-    input_thresh: float
-    target_offset: float
 
 
 def track_gain(volume: Any) -> float:
@@ -126,12 +109,14 @@ def _duck(music: np.ndarray, dialogue: np.ndarray, sample_rate: int, scratch: Pa
     and its output depends on the chunking.
     """
     source = scratch / "duck.f32"
-    source.write_bytes(np.column_stack([music, dialogue]).astype("<f4").tobytes())
-    both = ffmpeg.input(str(source), f="f32le", ar=sample_rate, ac=3).audio.asplit()
+    both = np.empty((len(music), CHANNELS + 1), "<f4")
+    both[:, :CHANNELS], both[:, CHANNELS] = music, dialogue
+    both.tofile(source)
+    split = ffmpeg.input(str(source), f="f32le", ar=sample_rate, ac=CHANNELS + 1).audio.asplit()
     ducked_music = ffmpeg.filter(
         [
-            both[0].filter("channelmap", map="0|1", channel_layout="stereo"),
-            both[1].filter("channelmap", map="2|2", channel_layout="stereo"),
+            split[0].filter("channelmap", map="0|1", channel_layout="stereo"),
+            split[1].filter("channelmap", map="2|2", channel_layout="stereo"),
         ],
         "sidechaincompress",
         **DUCKING,
@@ -157,60 +142,21 @@ def build_mix(
     sample_rate: int,
     total: int,
     scratch: Path,
-) -> tuple[Path, bool]:
-    """Mix the film's audio (``total`` samples, stereo float32) into a raw ``mix.f32`` file.
-
-    Returns the file and whether anything in it is audible (not all zeros).
-    """
+) -> np.ndarray:
+    """The film's audio: ``total`` samples, stereo float32, shape ``(total, 2)``."""
     speech = _dialogue_bus(placed, dialogue, fps, sample_rate, total)
     ducked = np.zeros((total, CHANNELS), np.float32)
     plain = np.zeros((total, CHANNELS), np.float32)
+    decoded: dict[str, np.ndarray] = {}  # a file placed by several tracks is decoded once
     for track in tracks:
         role = str(track["file"])
         if role not in files:
             raise BackendError(f"audio track {role!r}: no such file among the task's files")
-        samples = decode_audio(files[role], label=str(files[role]), sample_rate=sample_rate, channels=CHANNELS)
-        region, at = _place_track(track, samples, sample_rate, total)
+        if role not in decoded:
+            path = files[role]
+            decoded[role] = decode_audio(path, label=str(path), sample_rate=sample_rate, channels=CHANNELS)
+        region, at = _place_track(track, decoded[role], sample_rate, total)
         add_at(ducked if track.get("duck") else plain, region, at)
     if np.any(ducked) and np.any(speech):
         ducked = _duck(ducked, speech, sample_rate, scratch)
-    mix = ducked + plain + speech[:, None]
-    path = scratch / "mix.f32"
-    path.write_bytes(mix.astype("<f4").tobytes())
-    return path, bool(np.any(mix))
-
-
-def measure_loudness(mix: Path, *, sample_rate: int, target: float, scratch: Path) -> Loudness | None:
-    """loudnorm's first pass over the mix; ``None`` when the mix is (nearly) silent."""
-    stats = scratch / "loudness.json"
-    measured = ffmpeg.input(str(mix), f="f32le", ar=sample_rate, ac=CHANNELS).filter(
-        "loudnorm", I=target, TP=TRUE_PEAK, LRA=LOUDNESS_RANGE, print_format="json", stats_file=str(stats)
-    )
-    run_ffmpeg(measured.output("-", f="null").get_args(), what="measuring loudness")
-    try:
-        values = {k: float(v) for k, v in json.loads(stats.read_text()).items() if k.startswith(("input_", "target_"))}
-    except (OSError, ValueError) as exc:
-        raise BackendError(f"measuring loudness: unreadable loudnorm statistics ({exc})") from None
-    if not math.isfinite(values["input_i"]) or values["input_i"] <= -70:
-        return None
-    return Loudness(
-        values["input_i"], values["input_tp"], values["input_lra"], values["input_thresh"], values["target_offset"]
-    )
-
-
-def loudnorm_args(loudness: Loudness, target: float) -> dict[str, Any]:
-    """Keyword arguments of the second, linear loudnorm pass."""
-    return {
-        "I": target, "TP": TRUE_PEAK, "LRA": LOUDNESS_RANGE,
-        "measured_I": loudness.input_i, "measured_TP": loudness.input_tp,
-        "measured_LRA": loudness.input_lra, "measured_thresh": loudness.input_thresh,
-        "offset": loudness.target_offset, "linear": "true",
-    }  # fmt: skip
-
-
-def normalisation_mode(loudness: Loudness | None, target: float) -> str:
-    """``linear`` (one gain for the whole film), ``dynamic`` (loudnorm's fallback) or ``none``."""
-    if loudness is None:
-        return "none"
-    fits = loudness.input_tp + (target - loudness.input_i) <= TRUE_PEAK and loudness.input_lra <= LOUDNESS_RANGE
-    return "linear" if fits and loudness.input_lra != 0 else "dynamic"
+    return ducked + plain + speech[:, None]

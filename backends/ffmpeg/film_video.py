@@ -3,7 +3,10 @@
 Each shot's body (the frames between its transitions) is cut out of its clip by stream copy:
 the motion backend put key frames at the cut points, the encoder uses no B-frames, so cutting at
 a key frame start and at any end is exact to the frame. The concat demuxer then joins bodies
-and transition segments without decoding anything.
+and transition segments without decoding anything. It reads a body straight from the clip
+(only its video stream is listed) unless the body ends before the clip does: the demuxer stops
+a file at the first packet of *any* stream past the out point, and the clip's audio would stop
+it a frame early. Those bodies get a video-only copy first, all in one ffmpeg run.
 
 Stream copy needs two things of a segment: its first frame is a key frame, and its parameter
 sets (SPS/PPS) equal those of the studio encoder at this size. A segment that fails either
@@ -41,11 +44,13 @@ class Segment:
     def directives(self, fps: int) -> str:
         quoted = str(self.path.resolve()).replace("'", "'\\''")
         lines = [f"file '{quoted}'", f"duration {self.frames / fps:.6f}"]
-        if self.first is not None and self.end is not None:
-            # The demuxer seeks to the key frame at ``first`` (microseconds, far finer than a
-            # tick) and stops at the first packet at or after ``outpoint``: half a frame before
-            # ``end`` is safe from rounding either way.
-            lines += [f"inpoint {self.first / fps:.6f}", f"outpoint {(self.end - 0.5) / fps:.6f}"]
+        # The demuxer seeks to the key frame at ``first`` (microseconds, far finer than a tick)
+        # and stops at the first packet at or after ``outpoint``: half a frame before ``end`` is
+        # safe from rounding either way.
+        if self.first:
+            lines.append(f"inpoint {self.first / fps:.6f}")
+        if self.end is not None:
+            lines.append(f"outpoint {(self.end - 0.5) / fps:.6f}")
         return "\n".join(lines)
 
 
@@ -66,9 +71,12 @@ def _check_size(task: TaskRun, track: VideoTrack, label: str) -> None:
         raise BackendError(f"{label} is {track.width}x{track.height}, the film is {want[0]}x{want[1]}")
 
 
-def _copy_video(source: Path, out: Path, label: str) -> None:
-    args = ffmpeg.input(str(source)).video.output(str(out), **{"c:v": "copy"}, **muxer_args()).get_args()
-    run_ffmpeg(["-y", *args], what=f"{label}: copying the video")
+def _copy_videos(copies: list[tuple[Path, Path]], label: str) -> None:
+    """The video streams of ``(source, out)`` pairs copied into video-only files, in one ffmpeg run."""
+    if not copies:
+        return
+    outputs = [ffmpeg.input(str(s)).video.output(str(o), **{"c:v": "copy"}, **muxer_args()) for s, o in copies]
+    run_ffmpeg(["-y", *ffmpeg.merge_outputs(*outputs).get_args()], what=f"{label}: copying the video")
 
 
 def _re_encode(task: TaskRun, source: Path, out: Path, first: int, end: int, crf: int, label: str) -> Segment:
@@ -77,7 +85,10 @@ def _re_encode(task: TaskRun, source: Path, out: Path, first: int, end: int, crf
     return Segment(out, end - first)
 
 
-def _body(task: TaskRun, k: int, p: Placement, config: bytes, scratch: Path) -> Segment | None:
+def _body(
+    task: TaskRun, k: int, p: Placement, config: bytes, scratch: Path, copies: list[tuple[Path, Path]]
+) -> Segment | None:
+    """The shot's body; a video-only copy it needs is added to ``copies`` (made later, in one run)."""
     clip = Path(task.inputs[p.shot].outputs["clip"])
     track = read_video_track(clip, label=f"{p.shot}: clip")
     if track.frames != p.frames:
@@ -88,7 +99,9 @@ def _body(task: TaskRun, k: int, p: Placement, config: bytes, scratch: Path) -> 
         return None
     out = scratch / f"body{k}.mp4"
     if first in track.keyframes and track.config == config:
-        _copy_video(clip, out, p.shot)  # video only: the clip's audio would end the cut early
+        if end == track.frames and track.track_id == 1:  # the concat list reads track 1 of every file
+            return Segment(clip, end - first, first)
+        copies.append((clip, out))  # video only: the clip's audio would end the cut early
         return Segment(out, end - first, first, end)
     crf = int(task.inputs[p.shot].meta.get("crf", DEFAULT_CRF))
     return _re_encode(task, clip, out, first, end, crf, p.shot)
@@ -114,13 +127,15 @@ def concat_list(task: TaskRun, placed: list[Placement], scratch: Path) -> Path:
         int(task.params.get("width") or first.width), int(task.params.get("height") or first.height), fps
     )
     segments: list[Segment] = []
+    copies: list[tuple[Path, Path]] = []
     for k, p in enumerate(placed):
-        body = _body(task, k, p, config, scratch)
+        body = _body(task, k, p, config, scratch, copies)
         if body is not None:
             segments.append(body)
         if p.transition is not None:
             segments.append(_transition(task, k, p, config, scratch))
         task.report(k + 1, len(placed) + 2)
+    _copy_videos(copies, task.id)
     text = "ffconcat version 1.0\nstream\nexact_stream_id 1\n" + "\n".join(s.directives(fps) for s in segments) + "\n"
     path = scratch / "video.ffconcat"
     path.write_text(text, encoding="utf-8")

@@ -37,6 +37,8 @@ class VideoTrack:
     """Sample entry type, e.g. ``avc1``."""
     config: bytes = b""
     """The decoder configuration (``avcC``: SPS and PPS); segments join by stream copy only when equal."""
+    track_id: int = 0
+    """The track's ID (``tkhd``), which the concat demuxer's ``exact_stream_id`` names."""
 
 
 def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
@@ -88,6 +90,7 @@ def _video_track(moov: bytes) -> VideoTrack:
         tables: dict[bytes, tuple[int, int]] = {}
         handler = b""
         timescale = 0
+        track_id = 0
         stack = [(start, end)]
         while stack:
             s, e = stack.pop()
@@ -96,6 +99,8 @@ def _video_track(moov: bytes) -> VideoTrack:
                     stack.append((ps, pe))
                 elif k == b"hdlr":
                     handler = moov[ps + 8 : ps + 12]
+                elif k == b"tkhd":
+                    track_id = struct.unpack_from(">I", moov, ps + (20 if moov[ps] == 1 else 12))[0]
                 elif k == b"mdhd":
                     version = moov[ps]
                     timescale = struct.unpack_from(">I", moov, ps + (20 if version == 1 else 12))[0]
@@ -113,7 +118,7 @@ def _video_track(moov: bytes) -> VideoTrack:
             keys = tuple(n - 1 for n in struct.unpack_from(f">{count}I", moov, ps + 8))
         else:
             keys = tuple(range(frames))
-        return VideoTrack(frames, keys, timescale, *_sample_entry(moov, *tables.get(b"stsd", (0, 0))))
+        return VideoTrack(frames, keys, timescale, *_sample_entry(moov, *tables.get(b"stsd", (0, 0))), track_id)
     raise ValueError("no video track")
 
 

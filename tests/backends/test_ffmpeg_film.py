@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +13,12 @@ import pytest
 
 from backends.base import Artifact, BackendError
 from backends.ffmpeg._bin import run_ffmpeg
-from backends.ffmpeg.film_audio import measure_loudness
 from backends.ffmpeg.mp4 import read_video_track
 from backends.ffmpeg.probe import decode_audio, frame_hashes
 from tests.backends.test_ffmpeg_support import (
     SR,
     band_level,
+    ebur128,
     film_params,
     motion,
     run_task,
@@ -104,6 +105,17 @@ def test_shot_bodies_are_stream_copies(reel: Reel, tmp_path: Path) -> None:
     assert read_video_track(film.outputs["film"]).keyframes == (0, 24, 30, 48, 60)
 
 
+def test_film_index_comes_first(reel: Reel, tmp_path: Path) -> None:
+    """+faststart: a player can start before the whole file has arrived."""
+    data = reel.film(tmp_path, audio=MUSIC).outputs["film"].read_bytes()
+    boxes, at = [], 0
+    while at + 8 <= len(data):
+        size, kind = struct.unpack_from(">I4s", data, at)
+        boxes.append(kind)
+        at += size if size else len(data)
+    assert boxes.index(b"moov") < boxes.index(b"mdat")
+
+
 def test_cuts_only_film_is_a_cheap_copy(reel: Reel, tmp_path: Path) -> None:
     timeline: list[dict[str, Any]] = [
         {"shot": "shot:a", "transition": None, "cut_in": 0.0, "cut_out": 0.0},
@@ -114,6 +126,20 @@ def test_cuts_only_film_is_a_cheap_copy(reel: Reel, tmp_path: Path) -> None:
     assert time.perf_counter() - started < 5  # generous: a copy takes a fraction of a second
     a, b = (frame_hashes(reel.inputs[r].outputs["clip"]) for r in ("shot:a", "shot:b"))
     assert frame_hashes(film.outputs["film"]) == a + b
+
+
+def test_clip_with_video_as_second_track_still_joins(reel: Reel, tmp_path: Path) -> None:
+    """The concat list names track 1 of each file: a clip that keeps its video elsewhere is copied first."""
+    clip = Path(reel.inputs["shot:b"].outputs["clip"])
+    swapped = tmp_path / "swapped.mp4"
+    args = ["-y", "-i", str(clip), "-map", "0:a", "-map", "0:v", "-c", "copy", "-f", "mp4", str(swapped)]
+    run_ffmpeg(args, what="swapping tracks")
+    assert read_video_track(swapped).track_id == 2 and read_video_track(clip).track_id == 1
+    inputs = dict(reel.inputs) | {
+        "shot:b": Artifact({**reel.inputs["shot:b"].outputs, "clip": swapped}, reel.inputs["shot:b"].meta)
+    }
+    film = run_task(tmp_path, "film", "film", film_params(reel.timeline, subtitles="none"), inputs)
+    assert frame_hashes(film.outputs["film"])[30:48] == frame_hashes(clip)[6:]
 
 
 def test_body_not_starting_on_a_key_frame_is_re_encoded(reel: Reel, tmp_path: Path) -> None:
@@ -202,14 +228,27 @@ def test_track_placement_fades_and_volume(reel: Reel, tmp_path: Path) -> None:
     assert music(3.1, 4.0) < 0.01 * music(1.7, 2.3), "a 2 s track without loop ends at 3 s"
 
 
-def test_loudness_is_normalised(reel: Reel, tmp_path: Path) -> None:
-    film = reel.film(tmp_path, audio=MUSIC, subtitles="none")
+@pytest.mark.parametrize(("target", "mode"), [(-16.0, "linear"), (-3.0, "limited")])
+def test_loudness_is_normalised(reel: Reel, tmp_path: Path, target: float, mode: str) -> None:
+    """ffmpeg's own EBU R128 meter reads the target off the decoded film; at -3 LUFS the one gain
+    would put the peaks over -1 dBTP and the limiter holds them."""
+    film = reel.film(tmp_path, audio=MUSIC, subtitles="none", loudness=target)
     audio = decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2)
-    raw = tmp_path / "decoded.f32"
-    raw.write_bytes(audio.astype("<f4").tobytes())
-    measured = measure_loudness(raw, sample_rate=SR, target=-16.0, scratch=tmp_path)
-    assert measured is not None and measured.input_i == pytest.approx(-16.0, abs=1.0)
-    assert film.meta["normalisation"] in ("linear", "dynamic")
+    loudness, peak = ebur128(audio, SR)
+    assert loudness == pytest.approx(target, abs=0.3)
+    assert film.meta["loudness"] == pytest.approx(target, abs=0.15)
+    assert film.meta["input_loudness"] == pytest.approx(-9.1, abs=0.3)
+    assert film.meta["normalisation"] == mode
+    assert peak < -0.5  # -1 dBTP before AAC, whose own error adds a little
+
+
+def test_silent_film_is_not_normalised(reel: Reel, tmp_path: Path) -> None:
+    timeline: list[dict[str, Any]] = [{"shot": "shot:c", "transition": None, "cut_in": 0.0, "cut_out": 0.0}]
+    film = run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), reel.inputs)
+    assert film.meta | {"loudness": None} == {
+        "frames": 18, "duration": 1.5, "input_loudness": None, "loudness": None, "normalisation": "none"
+    }  # fmt: skip
+    assert not decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2).any()
 
 
 def test_soft_subtitles_carry_the_film_times(reel: Reel, tmp_path: Path) -> None:
@@ -227,9 +266,10 @@ def test_no_subtitle_track_when_none(reel: Reel, tmp_path: Path) -> None:
         run_ffmpeg(["-i", str(film.outputs["film"]), "-map", "0:s:0", "-f", "srt", "pipe:1"], what="subs", stdout=True)
 
 
-def test_film_is_deterministic(reel: Reel, tmp_path: Path) -> None:
-    first = reel.film(tmp_path / "one", audio=MUSIC)
-    second = reel.film(tmp_path / "two", audio=MUSIC)
+@pytest.mark.parametrize("target", [-16.0, -3.0])  # one gain; gain and limiter
+def test_film_is_deterministic(reel: Reel, tmp_path: Path, target: float) -> None:
+    first = reel.film(tmp_path / "one", audio=MUSIC, loudness=target)
+    second = reel.film(tmp_path / "two", audio=MUSIC, loudness=target)
     assert first.outputs["film"].read_bytes() == second.outputs["film"].read_bytes()
     assert first.meta == second.meta
 

@@ -27,7 +27,7 @@ from tests.backends.test_ffmpeg_support import (
 
 
 def test_module_contract() -> None:
-    assert NAME == "ffmpeg" and VERSION == "1"
+    assert NAME == "ffmpeg" and VERSION == "2"
     assert KINDS == {"shot", "transition", "film", "subtitles"}
 
 
@@ -128,6 +128,19 @@ def test_transition_length_and_ends(tmp_path: Path, kind: str) -> None:
 
     assert likeness(frames[-1], head[-1]) > 0.7
     assert likeness(frames[-1], tail[-1]) < 0.6, "ends on the incoming shot"
+
+
+def test_dissolve_is_a_cross_fade(tmp_path: Path) -> None:
+    """Halfway through, each pixel is the mean of the two shots' (not a dither of whole pixels)."""
+    a, b = _two_shots(tmp_path)
+    seg = run_task(tmp_path, "transition", "transition:a", transition_params("dissolve", 0.5), {"from": a, "to": b})
+    frames = read_frames(seg.outputs["video"], W, H).astype(np.float64)
+    tail, head = read_frames(a.outputs["clip"], W, H)[18:], read_frames(b.outputs["clip"], W, H)[:6]
+    noise = np.abs(frames[0] - tail[0]).mean()  # what re-encoding these noisy little pictures costs
+    blend = (tail[3].astype(np.float64) + head[3]) / 2
+    off = np.abs(frames[3] - blend).mean()
+    assert off < 1.2 * noise + 1
+    assert off < min(np.abs(frames[3] - tail[3]).mean(), np.abs(frames[3] - head[3]).mean()) / 3
 
 
 def test_last_transition_fades_to_black(tmp_path: Path) -> None:

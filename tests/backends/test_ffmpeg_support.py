@@ -6,6 +6,7 @@ encoder, sine WAVs written with soundfile, and tasks run through the backend's o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import soundfile as sf
 
 from backends import ffmpeg as backend
 from backends.base import Artifact, TaskRun
+from backends.ffmpeg._bin import run_ffmpeg
 from backends.ffmpeg.encode import encode_frames
 
 W, H, FPS, SR = 64, 36, 12, 48000
@@ -105,3 +107,17 @@ def band_level(samples: np.ndarray, freq: float, rate: int = SR) -> float:
     spectrum = np.abs(np.fft.rfft(samples * window)) * 2 / window.sum()
     bins = np.fft.rfftfreq(len(samples), 1 / rate)
     return float(spectrum[np.abs(bins - freq) < 20].max())
+
+
+def ebur128(samples: np.ndarray, rate: int) -> tuple[float, float]:
+    """ffmpeg's ``ebur128`` meter on float samples ``(n, channels)``: integrated LUFS, true peak dBTP."""
+    text = run_ffmpeg(
+        ["-loglevel", "info", "-f", "f32le", "-ar", str(rate), "-ac", str(samples.shape[1]), "-i", "pipe:0",
+         "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        what="ebur128", stdin_chunks=[np.ascontiguousarray(samples, "<f4").tobytes()],
+    ).decode()  # fmt: skip
+    summary = text[text.rindex("Summary:") :]
+    loudness = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    assert loudness is not None and peak is not None, summary
+    return float(loudness.group(1)), float(peak.group(1))

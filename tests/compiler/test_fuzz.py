@@ -16,7 +16,7 @@ from compiler import compile_project
 from studio_lang.diagnostics import render_json, render_text
 from tests.conftest import EXAMPLES
 
-TEXTS = [(p / "film.studio.yaml").read_text(encoding="utf-8") for p in EXAMPLES]
+TEXTS = [p.read_text(encoding="utf-8") for e in EXAMPLES for p in e.glob("*.studio.yaml")]
 DATA = [YAML(typ="safe", pure=True).load(t) for t in TEXTS]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

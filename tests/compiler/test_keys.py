@@ -132,7 +132,8 @@ EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
     "shot type": (lambda d, v: d["scenes"][0]["shots"][0].__setitem__("type", v),
                   st.sampled_from(["medium", "close_up", "establishing", "pov"]),
                   {"keyframe:cove/establishing", "motion:cove/establishing", "storyboard"}),
-    "voice pitch": (lambda d, v: d["voices"]["alberto"].__setitem__("pitch", v), st.integers(0, 100),
+    "voice pitch": (lambda d, v: d["voices"]["alberto"].__setitem__("pitch", v),
+                    st.integers(0, 100).filter(lambda v: v != 40),  # 40 is the pitch it has
                     {"speech:cove/dare/1"}),
     "element colour": (lambda d, v: d["elements"]["Alberto"].__setitem__("color", v),
                        st.sampled_from(["#000000", "#ffffff", "#123abc"]),

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 from runtime.commands import schema_text
 from tests.conftest import ROOT

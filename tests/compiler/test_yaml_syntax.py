@@ -45,7 +45,8 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
 
 def test_deep_nesting(tmp_path: Path) -> None:
     only(compile_text(tmp_path, "studio: " + "[" * 5000 + "]" * 5000 + "\n"), "E104")
-    only(compile_text(tmp_path, "studio: 1\nproject:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 200))), "E104")
+    deep = "studio: 1\nproject:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 200))
+    only(compile_text(tmp_path, deep), "E104")
 
 
 def test_merge_keys_work(tmp_path: Path) -> None:

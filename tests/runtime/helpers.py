@@ -19,10 +19,11 @@ TINY = (320, 180)
 def tiny_copy(example: Path, dest: Path, size: tuple[int, int] = TINY) -> Path:
     """A copy of ``example`` rendered at a small resolution (same structure, fast to build)."""
     shutil.copytree(example, dest, ignore=shutil.ignore_patterns(".studio", "build"))
-    project = dest / "film.studio.yaml"
-    text = project.read_text(encoding="utf-8")
-    text = re.sub(r"resolution: \[\d+, \d+\]", f"resolution: [{size[0]}, {size[1]}]", text)
-    project.write_text(text, encoding="utf-8")
+    for project in [*dest.glob("*.studio.yaml"), *dest.glob("*.studio")]:
+        text = project.read_text(encoding="utf-8")
+        text = re.sub(r"resolution: \[\d+, \d+\]", f"resolution: [{size[0]}, {size[1]}]", text)
+        text = re.sub(r"resolution \d+x\d+", f"resolution {size[0]}x{size[1]}", text)
+        project.write_text(text, encoding="utf-8")
     return dest
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, LUCA
+from tests.conftest import EXAMPLES, LUCA, skip_without_ai
 from tests.runtime.helpers import build_json, studio, tiny_copy
 
 
@@ -40,6 +40,7 @@ def edit(project: Path, old: str, new: str) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_builds_and_rebuilds_nothing(tmp_path: Path, example: Path) -> None:
+    skip_without_ai(example)
     project = tiny_copy(example, tmp_path / example.name)
     code, first, err = build_json(project)
     assert code == 0, err

@@ -63,11 +63,17 @@ def test_one_kill_then_a_clean_result(tmp_path: Path, clean_build: dict[str, byt
 def test_ctrl_c_exits_130_and_keeps_nothing_partial(tmp_path: Path, clean_build: dict[str, bytes]) -> None:
     project = tiny_copy(LUCA, tmp_path / "luca")
     cache = tmp_path / "cache"
-    proc = _start(project, cache)
-    time.sleep(1.5)
+    env = dict(os.environ, STUDIO_CACHE=str(cache))
+    proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "build", str(project), "--format", "json"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # interrupt once tasks are running, however slow start-up is
+        if '"event": "finished"' in line:
+            break
     start = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 130
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 130, rest[-2000:]
     assert time.monotonic() - start < 10
     code, _, err = build_json(project, cache=cache)
     assert code == 0, err

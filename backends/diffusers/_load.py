@@ -1,0 +1,348 @@
+"""Loading a diffusers pipeline from a model configuration, and freeing it again.
+
+``load(model)`` picks the device (cuda, then mps, then cpu) and dtype (the config's, else float16
+on cuda and float32 elsewhere), loads the pipeline from a local directory, a single checkpoint
+file or a Hugging Face repo id at its resolved revision, swaps the scheduler, applies the
+``cpu_offload`` and ``vae_tiling`` options, loads adapters (IP-Adapter for image models, a
+motion adapter for AnimateDiff) and measures what the model takes. Every failure becomes a
+``BackendError`` that says what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import threading
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from backends.base import BackendError
+
+__all__ = ["SCHEDULERS", "Loaded", "load", "memory_gb", "oom_guard", "unload"]
+
+SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ddim": ("DDIMScheduler", {}),
+    "ddpm": ("DDPMScheduler", {}),
+    "euler": ("EulerDiscreteScheduler", {}),
+    "euler_a": ("EulerAncestralDiscreteScheduler", {}),
+    "heun": ("HeunDiscreteScheduler", {}),
+    "lms": ("LMSDiscreteScheduler", {}),
+    "pndm": ("PNDMScheduler", {}),
+    "dpm++": ("DPMSolverMultistepScheduler", {}),
+    "dpm++_karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
+    "dpm++_sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
+    "unipc": ("UniPCMultistepScheduler", {}),
+    "lcm": ("LCMScheduler", {}),
+    "flow_euler": ("FlowMatchEulerDiscreteScheduler", {}),
+}
+"""Scheduler names of the ``scheduler`` parameter (compiler/modelcheck.py lists the same names)."""
+
+
+@dataclass
+class Loaded:
+    """A loaded pipeline and what the backend needs to know about it."""
+
+    pipe: Any
+    kind: str
+    """image or video."""
+    name: str
+    device: str
+    dtype: Any
+    params: dict[str, Any]
+    memory_gb: float = 0.0
+    ip_adapter: bool = False
+    loras: dict[str, str] = field(default_factory=dict)
+    """LoRA owner -> adapter name, for the LoRAs loaded into the pipeline so far."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def offload(self) -> bool:
+        return bool(self.params.get("cpu_offload"))
+
+
+def quiet() -> None:
+    """No progress bars or advice on stderr: studio has its own progress display."""
+    import diffusers
+    import transformers
+
+    diffusers.utils.logging.set_verbosity_error()
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    with contextlib.suppress(Exception):
+        import huggingface_hub.utils
+
+        huggingface_hub.utils.disable_progress_bars()
+
+
+def pick_device() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pick_dtype(name: str | None, device: str) -> Any:
+    import torch
+
+    if name is None:
+        return torch.float16 if device == "cuda" else torch.float32
+    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
+
+
+@contextlib.contextmanager
+def oom_guard(what: str, device: str) -> Iterator[None]:
+    """Turn out-of-memory errors into a message that says what to change."""
+    import torch
+
+    try:
+        yield
+    except torch.OutOfMemoryError as exc:
+        raise BackendError(_oom(what, device, exc)) from None
+    except RuntimeError as exc:
+        if "out of memory" in str(exc).lower() or "can't allocate memory" in str(exc).lower():
+            raise BackendError(_oom(what, device, exc)) from None
+        raise
+
+
+def _oom(what: str, device: str, exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (f"out of memory {what} on {device} ({first[:160]}): lower the resolution or the model's size "
+            "parameter, enable cpu_offload (params: {cpu_offload: true}), or reduce batch_size")
+
+
+def _source(model: dict[str, Any]) -> tuple[str, dict[str, Any], bool]:
+    """(what to pass to from_pretrained, its keyword arguments, whether it is a single file)."""
+    path = model.get("path")
+    if path:
+        return path, {}, os.path.isfile(path)
+    weights = model.get("weights")
+    if not weights:
+        raise BackendError(f"model '{model.get('name')}' has no weights: set weights to a repo id or a local path")
+    return weights, hub_kwargs(weights, model.get("revision")), False
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def hub_kwargs(repo: str, revision: str | None) -> dict[str, Any]:
+    """from_pretrained arguments for a repo id: its revision, and no network at all when HF_HUB_OFFLINE
+    is set (read now, not when huggingface_hub was imported) or the revision's snapshot is cached."""
+    from compiler.weights import hub_cache
+
+    kwargs: dict[str, Any] = {"revision": revision} if revision else {}
+    snapshot = hub_cache() / ("models--" + repo.replace("/", "--")) / "snapshots" / (revision or "")
+    if offline() or (revision and len(revision) == 40 and snapshot.is_dir()):
+        kwargs["local_files_only"] = True
+    return kwargs
+
+
+def not_found(model: dict[str, Any], exc: BaseException | None = None, what: str = "weights") -> BackendError:
+    weights = model.get("weights")
+    detail = ""
+    if exc is not None and str(exc).strip():
+        detail = f" ({str(exc).strip().splitlines()[0][:200]})"
+    if model.get("path"):
+        return BackendError(f"{what} not found or unreadable: '{weights}'{detail}; rebuild the directory (for the "
+                            "tiny example models: python bench/make_tiny_models.py DIR) or point weights elsewhere")
+    rev = f" --revision {model['revision']}" if model.get("revision") else ""
+    note = " (HF_HUB_OFFLINE is set)" if offline() else ""
+    return BackendError(f"{what} not found: '{weights}'{note}{detail}; download with "
+                        f"`huggingface-cli download {weights}{rev}` or set weights to a local directory")
+
+
+def _missing_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError, FileNotFoundError]
+    with contextlib.suppress(ImportError):
+        from huggingface_hub import errors as hub_errors
+
+        errors += [getattr(hub_errors, n) for n in ("RepositoryNotFoundError", "RevisionNotFoundError",
+                                                     "EntryNotFoundError", "LocalEntryNotFoundError",
+                                                     "HFValidationError") if hasattr(hub_errors, n)]
+    return tuple(errors)
+
+
+def _pipeline_class(name: str) -> Any:
+    import diffusers
+
+    cls = getattr(diffusers, name, None)
+    if cls is None or not hasattr(cls, "from_pretrained"):
+        raise BackendError(f"unknown pipeline class '{name}' in params.pipeline; name a diffusers pipeline such as "
+                           "StableDiffusionXLPipeline or LTXImageToVideoPipeline")
+    return cls
+
+
+def _from_pretrained(model: dict[str, Any], kind: str, dtype: Any) -> Any:
+    import diffusers
+
+    source, kwargs, single = _source(model)
+    params = model.get("params") or {}
+    if params.get("variant"):
+        kwargs["variant"] = params["variant"]
+    named = params.get("pipeline")
+    adapters = model.get("adapters") or {}
+    if kind == "video" and "motion_adapter" in adapters:
+        kwargs["motion_adapter"] = _motion_adapter(adapters["motion_adapter"], params, dtype)
+        named = named or "AnimateDiffVideoToVideoPipeline"
+    if single:
+        if not named:
+            named = "StableDiffusionPipeline" if kind == "image" else None
+        if named is None:
+            raise BackendError(f"model '{model['name']}': a single-file video checkpoint needs params.pipeline "
+                               "(the diffusers pipeline class, e.g. LTXImageToVideoPipeline)")
+        cls = _pipeline_class(named)
+        if not hasattr(cls, "from_single_file"):
+            raise BackendError(f"pipeline {named} cannot load a single checkpoint file; use a diffusers directory")
+        return cls.from_single_file(source, torch_dtype=dtype, **kwargs)
+    if named:
+        cls = _pipeline_class(named)
+    elif kind == "image":
+        cls = diffusers.AutoPipelineForText2Image
+    else:
+        cls = diffusers.DiffusionPipeline
+    try:
+        return cls.from_pretrained(source, torch_dtype=dtype, **kwargs)
+    except ValueError as exc:
+        if "AutoPipeline" in str(exc) or "can't find a pipeline" in str(exc).lower():
+            raise BackendError(f"model '{model['name']}' ({model.get('weights')}) is not a text-to-image pipeline "
+                               "that diffusers' AutoPipelineForText2Image knows; set params.pipeline to its "
+                               "pipeline class") from None
+        raise
+
+
+def _motion_adapter(ref: dict[str, Any], params: dict[str, Any], dtype: Any) -> Any:
+    from diffusers import MotionAdapter
+
+    source = ref.get("path") or ref["weights"]
+    kwargs = {} if ref.get("path") else hub_kwargs(ref["weights"], ref.get("revision"))
+    option = params.get("motion_adapter")
+    if isinstance(option, dict) and option.get("subfolder"):
+        kwargs["subfolder"] = option["subfolder"]
+    try:
+        return MotionAdapter.from_pretrained(source, torch_dtype=dtype, **kwargs)
+    except _missing_errors() as exc:
+        raise not_found({"weights": ref["weights"], "path": ref.get("path"), "revision": ref.get("revision")}, exc,
+                        "motion adapter") from None
+
+
+def _scheduler(pipe: Any, name: str) -> None:
+    import diffusers
+
+    cls_name, extra = SCHEDULERS[name]
+    cls = getattr(diffusers, cls_name)
+    pipe.scheduler = cls.from_config(pipe.scheduler.config, **extra)
+
+
+def _ip_adapter(handle: Loaded, ref: dict[str, Any], option: Any) -> None:
+    pipe = handle.pipe
+    if not hasattr(pipe, "load_ip_adapter"):
+        raise BackendError(f"model '{handle.name}' ({type(pipe).__name__}) does not support IP-Adapter reference "
+                           "images; remove params.ip_adapter or use a Stable Diffusion / SDXL / FLUX pipeline")
+    option = option if isinstance(option, dict) else {}
+    source = ref.get("path") or ref["weights"]
+    kwargs: dict[str, Any] = {"subfolder": option.get("subfolder", "models" if not ref.get("path") else ""),
+                              "weight_name": option.get("weight_name", "ip-adapter_sd15.safetensors")}
+    if option.get("image_encoder_folder"):
+        kwargs["image_encoder_folder"] = option["image_encoder_folder"]
+    if not ref.get("path"):
+        kwargs.update(hub_kwargs(ref["weights"], ref.get("revision")))
+    try:
+        pipe.load_ip_adapter(source, **kwargs)
+    except _missing_errors() as exc:
+        raise not_found({"weights": ref["weights"], "path": ref.get("path"), "revision": ref.get("revision")}, exc,
+                        "IP-Adapter weights") from None
+    handle.ip_adapter = True
+
+
+def load(model: dict[str, Any]) -> Loaded:
+    """Load the pipeline a model configuration names (see the module docstring)."""
+    import torch
+
+    quiet()
+    kinds = model.get("kinds") or []
+    kind = "video" if "video" in kinds else "image"
+    params = dict(model.get("params") or {})
+    device = pick_device()
+    dtype = pick_dtype(model.get("dtype"), device)
+    if device == "cuda":
+        torch.backends.cudnn.benchmark = False  # the fastest kernel may differ between runs: fix the choice
+        torch.backends.cudnn.deterministic = True
+    before = torch.cuda.memory_allocated() if device == "cuda" else 0
+    with oom_guard(f"loading model '{model.get('name')}'", device), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecation notices and advice meant for diffusers' own callers
+        try:
+            pipe = _from_pretrained(model, kind, dtype)
+        except BackendError:
+            raise
+        except _missing_errors() as exc:
+            raise not_found(model, exc) from None
+        except ImportError:
+            raise
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BackendError(f"model '{model.get('name')}' ({model.get('weights')}) cannot be loaded by diffusers: "
+                               f"{type(exc).__name__}: {str(exc).strip()[:300]}") from None
+        pipe.set_progress_bar_config(disable=True)
+        if params.get("scheduler"):
+            _scheduler(pipe, params["scheduler"])
+        handle = Loaded(pipe, kind, str(model.get("name")), device, dtype, params)
+        if params.get("vae_tiling"):
+            vae = getattr(pipe, "vae", None)
+            if vae is None or not hasattr(vae, "enable_tiling"):
+                raise BackendError(f"model '{handle.name}' ({type(pipe).__name__}) has no VAE tiling; "
+                                   "remove params.vae_tiling")
+            vae.enable_tiling()
+        adapters = model.get("adapters") or {}
+        if "ip_adapter" in adapters:
+            _ip_adapter(handle, adapters["ip_adapter"], params.get("ip_adapter"))
+        if params.get("cpu_offload") and device in ("cuda", "mps"):
+            pipe.enable_model_cpu_offload(device=device)
+        else:
+            pipe.to(device)
+    handle.memory_gb = _measure(handle, before)
+    return handle
+
+
+def _modules(pipe: Any) -> list[Any]:
+    import torch
+
+    return [c for c in pipe.components.values() if isinstance(c, torch.nn.Module)]
+
+
+def _measure(handle: Loaded, before: int) -> float:
+    """GB the model takes where it runs: the CUDA allocation it added, else its parameter bytes."""
+    import torch
+
+    if handle.device == "cuda" and not handle.offload:
+        return max(0, torch.cuda.memory_allocated() - before) / 1e9
+    total = 0
+    for module in _modules(handle.pipe):
+        total += sum(t.numel() * t.element_size() for t in module.parameters())
+        total += sum(t.numel() * t.element_size() for t in module.buffers())
+    return total / 1e9
+
+
+def memory_gb(handle: Loaded) -> float:
+    return handle.memory_gb
+
+
+def unload(handle: Loaded) -> None:
+    """Free the pipeline: drop every reference, collect, return cached CUDA blocks to the driver."""
+    import torch
+
+    with contextlib.suppress(Exception):
+        handle.pipe.maybe_free_model_hooks()
+    handle.pipe = None
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    mps = getattr(torch, "mps", None)
+    if mps is not None and hasattr(mps, "empty_cache") and torch.backends.mps.is_available():
+        mps.empty_cache()

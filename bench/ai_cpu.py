@@ -1,0 +1,169 @@
+"""The AI backends on CPU with the tiny random-weight models: load and per-task seconds, batching,
+studio's overhead against a bare diffusers loop, and a full tiny-ai build.
+
+Usage: python bench/ai_cpu.py [--repeat 5]
+
+Each figure is the fastest of ``--repeat`` runs after one warm-up run (the first call of a
+pipeline pays one-time kernel set-up; the minimum also filters out other processes on a shared
+machine). Studio's run and the bare loop alternate, so both see the same machine. The tiny
+models are noise generators; the figures say what studio adds around a model, not how fast a
+real model renders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from backends.base import Artifact, TaskRun  # noqa: E402
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    return alternating([fn], repeat)[0]
+
+
+def alternating(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """The fastest of ``repeat`` runs of each function, run in turns after a warm-up of each."""
+    for fn in fns:
+        fn()
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
+
+
+def model(kind: str, path: Path, **params: Any) -> dict[str, Any]:
+    return {"name": path.name, "kinds": [kind], "weights": path.name, "path": str(path), "revision": None,
+            "dtype": None, "params": params, "adapters": {}}
+
+
+def task(kind: str, params: dict[str, Any], work: Path, inputs: dict[str, Artifact] | None = None) -> TaskRun:
+    folder = Path(tempfile.mkdtemp(dir=work))
+    return TaskRun(f"{kind}:bench/x", kind, params, inputs or {}, {}, folder, 2)
+
+
+def keyframe_params(seed: int, width: int = 320, height: int = 180) -> dict[str, Any]:
+    return {"width": width, "height": height, "seed": seed, "prompt": "a girl on a pier, wide shot", "negative": "",
+            "characters": [], "props": [], "location": None}
+
+
+def bench_keyframes(tiny: dict[str, Path], work: Path, repeat: int) -> dict[str, float]:
+    import torch
+
+    import backends.diffusers as backend
+
+    out: dict[str, float] = {}
+    start = time.perf_counter()
+    handle = backend.load(model("image", tiny["sd"], steps=4, guidance=5.0, size=[112, 64]))
+    out["sd load s"] = time.perf_counter() - start
+    four = [keyframe_params(seed) for seed in range(4)]
+    out["4 keyframes, batch_size 1 s"] = timed(
+        lambda: [backend.run(task("keyframe", p, work), handle) for p in four], repeat)
+    out["4 keyframes, one run_batch s"] = timed(
+        lambda: backend.run_batch([task("keyframe", p, work) for p in four], handle), repeat)
+    pipe = handle.pipe
+
+    def bare() -> None:  # what a hand-written loop does for the same picture
+        image = pipe("a girl on a pier, wide shot", width=112, height=64, num_inference_steps=4, guidance_scale=5.0,
+                     generator=torch.Generator().manual_seed(1)).images[0]
+        image.resize((320, 180)).save(work / "bare.png")
+
+    studio, plain = alternating([lambda: backend.run(task("keyframe", keyframe_params(1), work), handle), bare],
+                                repeat)
+    out["keyframe s (112x64, 4 steps)"] = studio
+    out["bare diffusers loop s"] = plain
+    out["studio overhead vs bare"] = studio / plain - 1
+    backend.unload(handle)
+    return out
+
+
+def bench_motion(tiny: dict[str, Path], work: Path, repeat: int) -> dict[str, float]:
+    from PIL import Image
+
+    import backends.diffusers as backend
+
+    key = work / "key.png"
+    Image.radial_gradient("L").convert("RGB").resize((320, 180)).save(key)
+    start = time.perf_counter()
+    handle = backend.load(model("video", tiny["ltx"], steps=2, size=[64, 32], fps=8, window=9))
+    out = {"ltx load s": time.perf_counter() - start}
+    params = {"width": 320, "height": 180, "fps": 12, "frames": 30, "duration": 2.5, "seed": 3, "shot_type": "wide",
+              "camera": {"move": "static", "amount": None}, "keyframes_at": [0], "crf": 20, "pattern": None,
+              "prompt": "the sea", "negative": ""}
+    out["motion s (2.5 s at 12 fps, 4 chunks)"] = timed(
+        lambda: backend.run(task("motion", params, work, {"keyframe": Artifact({"image": key})}), handle), repeat)
+    backend.unload(handle)
+    return out
+
+
+def bench_speech(tiny: dict[str, Path], work: Path, repeat: int) -> dict[str, float]:
+    import backends.transformers as backend
+
+    start = time.perf_counter()
+    handle = backend.load(model("speech", tiny["vits"]))
+    out = {"vits load s": time.perf_counter() - start}
+    params = {"text": "Good morning! The sea is calm today.", "language": "en", "pitch": 55, "rate": 170,
+              "volume": 100, "range": 50, "speaker": None, "emotion": "happy", "emotions": {}}
+    out["speech s (one line)"] = timed(lambda: backend.run(task("speech", params, work), handle), repeat)
+    backend.unload(handle)
+    return out
+
+
+def bench_build(work: Path) -> dict[str, float]:
+    project = work / "tiny-ai"
+    shutil.copytree(ROOT / "examples" / "tiny-ai", project, ignore=shutil.ignore_patterns(".studio", "build"))
+    out: dict[str, float] = {}
+    for label in ("clean build", "no-op build"):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "runtime.cli", "build", str(project), "--format", "json"],
+                              capture_output=True, text=True, cwd=ROOT)
+        out[f"tiny-ai {label} s"] = time.perf_counter() - start
+        summary = json.loads(done.stdout)
+        if label == "clean build":
+            report = json.loads((project / "build" / "report.json").read_text())
+            out["tiny-ai model loads"] = summary["model_loads"]
+            out["tiny-ai model-load s"] = report.get("model_load_seconds", 0.0)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    import torch
+
+    from bench.make_tiny_models import make_all
+
+    torch.set_num_threads(2)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        start = time.perf_counter()
+        tiny = make_all(work / "models", ["sd", "ltx", "vits"])
+        figures: dict[str, float] = {"make tiny models s": time.perf_counter() - start}
+        figures |= bench_keyframes(tiny, work, args.repeat)
+        figures |= bench_motion(tiny, work, args.repeat)
+        figures |= bench_speech(tiny, work, args.repeat)
+        figures |= bench_build(work)
+    width = max(map(len, figures))
+    for name, value in figures.items():
+        shown = f"{value:+.1%}" if "overhead" in name else f"{value:.0f}" if "loads" in name else f"{value:.3f}"
+        print(f"{name:<{width}}  {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

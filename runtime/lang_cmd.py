@@ -1,0 +1,277 @@
+"""``studio fmt``, ``studio convert`` and ``studio import``: rewriting project files.
+
+Every write goes through a temporary file that is renamed into place, and only after the new text
+has been read back to exactly the same document (so a formatter bug can never lose a line of a
+film). Files with syntax errors are never written: their diagnostics are printed instead.
+
+Exit codes: 0 done, 1 errors (or ``fmt --check`` found a file to reformat), 2 usage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio_lang import ast
+from studio_lang.comments import Comment
+from studio_lang.diagnostics import Diagnostic, has_errors, render_text
+from studio_lang.loader import display_name, find_project, is_dsl, parse, read_source
+from studio_lang.source import SourceFile
+
+__all__ = ["convert_command", "fmt_command", "import_command", "schema_comment"]
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "schemas" / "project.schema.json"
+_SCHEMA_PREFIX = " yaml-language-server:"
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    source: SourceFile
+    tree: ast.Project
+    comments: list[Comment]
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _report(diagnostics: list[Diagnostic], source: SourceFile | None) -> None:
+    sys.stderr.write(render_text(diagnostics, {source.name: source} if source else {}))
+
+
+def _syntax(path: Path) -> str | None:
+    name = path.name
+    if name.endswith((".studio.yaml", ".studio.yml")):
+        return "yaml"
+    if name.endswith(".studio"):
+        return "studio"
+    return None
+
+
+def _load(path: Path) -> _Parsed | None:
+    """Read and parse a project file; print its problems and return None when it has syntax errors."""
+    source, diagnostics = read_source(path)
+    if source is None:
+        _report(diagnostics, None)
+        return None
+    tree, diagnostics = parse(source)
+    if tree.root is None or has_errors(diagnostics):
+        _report([d for d in diagnostics if d.is_error], source)
+        _say(f"{source.name}: not rewritten (fix the syntax errors first)")
+        return None
+    return _Parsed(source, tree, _comments(source, tree))
+
+
+def _comments(source: SourceFile, tree: ast.Project) -> list[Comment]:
+    if is_dsl(source):
+        from studio_lang.dsl_lexer import lex
+
+        return lex(source).comments
+    from studio_lang.comments import yaml_comments
+
+    return yaml_comments(source, tree.root)
+
+
+def _emit(tree: ast.Node, syntax: str, *, source: SourceFile | None, comments: list[Comment],
+          schema: str | None) -> str | None:
+    """The document as text of ``syntax``; None (the reason printed) when it cannot be written so."""
+    try:
+        return _emit_text(tree, syntax, source=source, comments=comments, schema=schema)
+    except ValueError as exc:
+        _say(f"{source.name if source else 'studio'}: cannot write this document as {syntax}: {exc}")
+        return None
+
+
+def _emit_text(tree: ast.Node, syntax: str, *, source: SourceFile | None, comments: list[Comment],
+               schema: str | None) -> str:
+    if syntax == "studio":
+        from studio_lang.emit_dsl import emit_dsl
+
+        return emit_dsl(tree, source, comments)
+    from studio_lang.emit_yaml import emit_yaml
+
+    header = [f"yaml-language-server: $schema={schema}"] if schema else []
+    return emit_yaml(tree, header=header, source=source, comments=comments)
+
+
+def _same_document(text: str, name: str, expected: ast.Node) -> bool:
+    """Whether ``text`` (written as ``name``) reads back to the document ``expected``."""
+    source = SourceFile(name, text, Path(name))
+    tree, diagnostics = parse(source)
+    return tree.root is not None and not has_errors(diagnostics) and ast.to_data(tree.root) == ast.to_data(expected)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` atomically (temporary file, fsync, rename), keeping its permissions."""
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def schema_comment(out: Path) -> str | None:
+    """The ``$schema`` path for a YAML file written at ``out``: relative to it, when both lie in this
+    checkout of studio (an installed studio has no schema file to point at: ``studio schema`` prints it)."""
+    if not SCHEMA.is_file():
+        return None
+    target = out.resolve().parent
+    if not target.is_relative_to(ROOT):
+        return None
+    return Path(os.path.relpath(SCHEMA, target)).as_posix()
+
+
+# --- fmt ----------------------------------------------------------------------------------------
+def fmt_command(paths: list[Path], check: bool) -> int:
+    status = 0
+    for path in paths:
+        found, diagnostics = find_project(path)
+        if found is None:
+            _report(diagnostics, None)
+            status = 1
+            continue
+        result = _fmt_one(found, check)
+        status = max(status, result)
+    return status
+
+
+def _fmt_one(path: Path, check: bool) -> int:
+    parsed = _load(path)
+    if parsed is None:
+        return 1
+    source, root = parsed.source, parsed.tree.root
+    assert root is not None
+    if is_dsl(source):
+        from studio_lang.emit_dsl import emit_dsl
+
+        text = emit_dsl(root, source, parsed.comments)
+    else:
+        from studio_lang.emit_yaml import format_yaml
+
+        try:
+            text = format_yaml(source.text)
+        except Exception as exc:  # ruamel refusing what the checker accepted: leave the file alone
+            _say(f"{source.name}: cannot format this YAML ({type(exc).__name__}: {exc}); file left as it was")
+            return 1
+    if not _same_document(text, source.name, root):
+        _say(f"{source.name}: internal error: the formatted text would mean something else; file left as it was")
+        return 1
+    original = path.read_bytes().decode("utf-8", errors="replace")
+    if text == original:
+        return 0
+    if check:
+        _say(f"would reformat {source.name}")
+        return 1
+    _write(path, text)
+    _say(f"reformatted {source.name}")
+    return 0
+
+
+# --- convert -------------------------------------------------------------------------------------
+def convert_command(src: Path, dst: Path, force: bool) -> int:
+    syntax_in, syntax_out = _syntax(src), _syntax(dst)
+    for path, syntax in ((src, syntax_in), (dst, syntax_out)):
+        if syntax is None:
+            _say(f"studio convert: '{display_name(path)}' is neither a .studio.yaml nor a .studio file")
+            return 2
+    if src.resolve() == dst.resolve():
+        _say("studio convert: IN and OUT are the same file (use 'studio fmt' to reformat a file in place)")
+        return 2
+    if dst.exists() and not force:
+        _say(f"studio convert: '{display_name(dst)}' exists; pass --force to overwrite it")
+        return 1
+    parsed = _load(src)
+    if parsed is None:
+        return 1
+    root = parsed.tree.root
+    assert root is not None and syntax_out is not None
+    comments = parsed.comments
+    notes = []
+    if syntax_out == "studio":
+        dropped = [c for c in comments if c.text.startswith(_SCHEMA_PREFIX)]
+        if dropped:
+            notes.append(f"note: dropped the yaml-language-server comment (line {dropped[0].line}): "
+                         "it means nothing in a .studio file")
+        comments = [c for c in comments if not c.text.startswith(_SCHEMA_PREFIX)]
+    schema = schema_comment(dst) if syntax_out == "yaml" else None
+    if syntax_out == "yaml" and schema is None:
+        notes.append("note: no '# yaml-language-server: $schema=' line: the schema is not beside this file "
+                     "(write one with 'studio schema > project.schema.json' and point the line at it)")
+    text = _emit(root, syntax_out, source=parsed.source, comments=comments, schema=schema)
+    if text is None:
+        return 1
+    if not _same_document(text, dst.name, root):
+        _say(f"{parsed.source.name}: internal error: the converted text would mean something else; nothing written")
+        return 1
+    if src.resolve().parent != dst.resolve().parent:
+        notes.append("note: paths in the project (references, audio files, weights) are relative to the project "
+                     "file and were not rewritten for the new directory")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    _write(dst, text)
+    for note in notes:
+        _say(note)
+    carried = len(comments)
+    _say(f"wrote {display_name(dst)}" + (f" ({carried} comment{'s' * (carried != 1)} carried)" if carried else ""))
+    return 0
+
+
+# --- import --------------------------------------------------------------------------------------
+def import_command(script: Path, out: Path | None, force: bool) -> int:
+    from studio_lang.emit_dsl import from_data
+    from studio_lang.fountain import import_fountain
+    from studio_lang.loader import decode
+
+    if out is None:
+        stem = script.name[: -len(".fountain")] if script.name.endswith(".fountain") else script.stem
+        out = script.with_name(stem + ".studio.yaml")
+    syntax = _syntax(out)
+    if syntax is None:
+        _say(f"studio import: '{display_name(out)}' is neither a .studio.yaml nor a .studio file")
+        return 2
+    if out.exists() and not force:
+        _say(f"studio import: '{display_name(out)}' exists; pass --force to overwrite it")
+        return 1
+    try:
+        data = script.read_bytes()
+    except OSError as exc:
+        _say(f"studio import: cannot read '{display_name(script)}': {exc.strerror or exc}")
+        return 1
+    source, diagnostics = decode(data, display_name(script), script)
+    if source is None:
+        _report(diagnostics, None)
+        return 1
+    project, diagnostics = import_fountain(source, title=script.name.split(".")[0] or "Untitled")
+    _report(diagnostics, source)
+    if has_errors(diagnostics):
+        return 1
+    tree = from_data(project)
+    text = _emit(tree, syntax, source=None, comments=[], schema=schema_comment(out) if syntax == "yaml" else None)
+    if text is None:
+        return 1
+    if not _same_document(text, out.name, tree):
+        _say(f"{source.name}: internal error: the imported project does not read back; nothing written")
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write(out, text)
+    scenes = project.get("scenes", [])
+    shots = sum(len(s.get("shots", [])) for s in scenes)
+    characters = sum(1 for e in project.get("elements", {}).values() if e.get("kind") == "character")
+    _say(f"wrote {display_name(out)}: {len(scenes)} scene{'s' * (len(scenes) != 1)}, {shots} shot"
+         f"{'s' * (shots != 1)}, {characters} character{'s' * (characters != 1)}")
+    return 0
