@@ -9,10 +9,8 @@ Exit codes: 0 done, 1 errors (or ``fmt --check`` found a file to reformat), 2 us
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +19,8 @@ from studio_lang.comments import Comment
 from studio_lang.diagnostics import Diagnostic, has_errors, render_text
 from studio_lang.loader import display_name, find_project, is_dsl, parse, read_source
 from studio_lang.source import SourceFile
+
+from .store import atomic_write
 
 __all__ = ["convert_command", "fmt_command", "import_command", "schema_comment"]
 
@@ -112,18 +112,7 @@ def _write(path: Path, text: str) -> None:
         mode = path.stat().st_mode & 0o7777
     except OSError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text.encode("utf-8"), mode)
 
 
 def schema_comment(out: Path) -> str | None:

@@ -62,8 +62,8 @@ def _replace(path: Path, write: Callable[[BinaryIO], object], mode: int | None =
     fsync_dir(path.parent)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    _replace(path, lambda f: f.write(data))
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    _replace(path, lambda f: f.write(data), mode)
 
 
 def atomic_copy(source: Path, path: Path) -> None:
