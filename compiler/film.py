@@ -7,6 +7,7 @@ names are the user's, ids are stable, nothing here depends on list positions of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NewType
 
 from . import spec
@@ -61,8 +62,9 @@ class ModelRef:
     """The weights' identity (repo id + commit, or content digest); None when the model has no weights."""
     adapters: tuple[AdapterR, ...] = ()
 
-    @property
+    @cached_property
     def identity(self) -> ModelId:
+        """Computed once: the plan asks for it for every task of the model."""
         return ModelId(digest(self.key_config()))
 
     def key_config(self) -> dict[str, Any]:

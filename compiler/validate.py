@@ -77,7 +77,8 @@ def validate(project: ast.Project) -> tuple[Validated | None, list[Diagnostic]]:
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
             if round_ == 0:
-                diagnostics = _merge_misspelt(_dedupe([_diagnostic(root, error) for error in errors]))
+                reported = _without_misspelt_missing(errors)
+                diagnostics = _dedupe([_diagnostic(root, error) for error in reported])
             for error in errors:
                 _repair(data, error, poisoned)
     diagnostics += _duplicate_ids(root, result) if result is not None else []
@@ -109,20 +110,17 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def _merge_misspelt(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """An unknown key that suggests a missing required key says it all: drop the 'missing' one."""
-    suggested = {(d.span.file, d.hint) for d in diagnostics if d.code == "E201" and d.span and d.hint}
-    out = []
-    for d in diagnostics:
-        if d.code == "E203" and d.span and (d.span.file, _suggestion_hint(d)) in suggested:
-            continue
-        out.append(d)
-    return out
-
-
-def _suggestion_hint(d: Diagnostic) -> str:
-    name = d.message.split("'")[1] if "'" in d.message else ""
-    return f"did you mean '{name}'?"
+def _without_misspelt_missing(errors: list[Any]) -> list[Any]:
+    """A 'missing' key that an unknown key beside it is a misspelling of: the unknown key's
+    diagnostic ("did you mean 'title'?") says it all, so the 'missing' one is dropped."""
+    suggested: set[tuple[str | int, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden":
+            guess = closest(str(loc[-1]), _allowed_keys(loc[:-1]))
+            if guess is not None:
+                suggested.add((*loc[:-1], guess))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in suggested)]
 
 
 def _diagnostic(root: ast.Mapping, error: Any) -> Diagnostic:

@@ -98,3 +98,11 @@ def test_yaml_12_booleans(tmp_path: Path) -> None:
     text = MINIMAL + "output: {storyboard: yes}\n"
     d = only(compile_text(tmp_path, text), "E202")
     assert "true or false" in d.message
+
+
+def test_a_misspelt_key_stands_for_its_missing_key_only_where_it_is(tmp_path: Path) -> None:
+    text = MINIMAL.replace("elements:\n", "elements:\n  Bo: {kind: prop, descripton: a kite}\n  Cy: {kind: prop}\n")
+    result = compile_text(tmp_path, text)
+    found = [(d.code, d.span.line) for d in result.diagnostics]
+    assert found == [("E201", 4), ("E203", 5)]  # Bo: the typo says it all; Cy: description is missing
+    assert result.diagnostics[0].hint == "did you mean 'description'?"
