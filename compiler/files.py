@@ -136,4 +136,28 @@ def _probe(path: Path, media: Media) -> str | None:
         return f"is not readable audio ({exc})"
     if info.frames <= 0 or info.samplerate <= 0:
         return "holds no audio"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return _wav_truncated(path)
+    return None
+
+
+def _wav_truncated(path: Path) -> str | None:
+    """Why a WAV file is cut short (its data chunk promises more bytes than follow), or None.
+
+    libsndfile plays such a file up to where it ends, so a half-copied music track would go
+    unnoticed. A size of 0 or 0xFFFFFFFF is a streaming writer's "unknown" and passes."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        offset = 12
+        while offset + 8 <= size:
+            f.seek(offset)
+            chunk = f.read(8)
+            declared = int.from_bytes(chunk[4:8], "little")
+            if chunk[:4] == b"data":
+                present = size - offset - 8
+                if declared in (0, 0xFFFFFFFF) or declared <= present:
+                    return None
+                return (f"is cut short: its header promises {declared} bytes of audio but {present} follow "
+                        "(an interrupted copy or export?)")
+            offset += 8 + declared + (declared & 1)
     return None

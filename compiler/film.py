@@ -187,6 +187,10 @@ class ShotR:
     pattern: spec.Pattern | None
     loras: tuple[LoraR, ...] = ()
     """The style's LoRA, then those of the bound elements (location, characters, props)."""
+    start: FileRef | None = None
+    """The picture the keyframe starts from (image-to-image), or None to start from noise."""
+    strength: float = 0.6
+    """How far the keyframe may move away from ``start`` (0 keeps it, 1 ignores it)."""
 
     @property
     def shot_id(self) -> ShotId:

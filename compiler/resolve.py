@@ -320,13 +320,21 @@ class _Resolver:
         seed = shot.seed if shot.seed is not None else shot_seed(p.project.seed, scene.id, shot.id)
         loras = self.shot_loras(style_name, location, characters, props, image_model)
         transition = shot.transition if shot.transition is not None and shot.transition.type != "cut" else None
+        start = self.start(path, shot.start) if shot.start is not None else None
         return ShotR(
             scene=scene.id, id=shot.id, heading=scene.heading, type=shot.type, duration=explicit,
             estimate=estimate.duration, action=action, prompt=prompt, negative=negative,
             palette=tuple(style.palette) if style else (), location=location, characters=characters,
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
-            loras=loras)
+            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6)
+
+    def start(self, path: tuple[str | int, ...], start: spec.Start) -> FileRef | None:
+        found = self.files.check(start.image, "image", self.span(*path, "start", "image"))
+        if isinstance(found, Diagnostic):
+            self.diagnostics.append(found)
+            return None
+        return found
 
     def shot_loras(self, style_name: str | None, location: ElementR | None, characters: tuple[ElementR, ...],
                    props: tuple[ElementR, ...], model: ModelRef) -> tuple[LoraR, ...]:

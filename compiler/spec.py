@@ -243,6 +243,15 @@ class Pattern(_Strict):
     offset: float = Field(0, ge=0, le=86_400, description="Seconds into the track where the shot's pattern starts.")
 
 
+class Start(_Strict):
+    """A picture the shot's keyframe starts from (image-to-image): a sketch, a layout, a photo."""
+
+    image: str = Field(min_length=1, description="Image file (PNG, JPEG, WebP), relative to the project.",
+                       examples=["boards/pier.png"])
+    strength: float = Field(0.6, ge=0, le=1, description=(
+        "How far the keyframe may move away from the picture: 0 keeps it as it is, 1 ignores it."))
+
+
 class Shot(_Strict):
     """One shot: a keyframe, a camera move, dialogue."""
 
@@ -257,6 +266,7 @@ class Shot(_Strict):
     style: Name | None = Field(None, description="Style; overrides the scene's and the project's.")
     models: ModelOverrides | None = Field(None, description="Models for this shot; override the scene's.")
     seed: Seed | None = Field(None, description="Seed for this shot; default derives from the project seed and id.")
+    start: Start | None = Field(None, description="Start the keyframe from this picture instead of from noise.")
     pattern: Pattern | None = Field(None, description="Render audio-reactive visuals instead of the keyframe motion.")
     notes: str | None = Field(None, description="Free text for the crew; ignored by rendering.")
 

@@ -45,12 +45,13 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "audio": ("id", "file", "kind", "start", "at", "volume", "duck_under_dialogue", "loop", "fade_in", "fade_out"),
     "scene": ("id", "heading", "description", "location", "style", "models", "shots"),
     "shot": ("id", "type", "duration", "action", "camera", "dialogue", "transition", "location", "style", "models",
-             "seed", "pattern", "notes"),
+             "seed", "start", "pattern", "notes"),
     "dialogue": ("character", "line", "emotion", "voice"),
     "camera": ("move", "amount"),
     "transition": ("type", "duration"),
     "models": ("image", "video", "speech"),
     "lora": ("weights", "scale"),
+    "start": ("image", "strength"),
 }
 
 WORD_RE = re.compile(r'(?:[^\s"=,\[\]{}():#]|#(?=\S))[^\s"=,\[\]{}():]*')

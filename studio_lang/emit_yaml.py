@@ -19,7 +19,7 @@ from .source import SourceFile
 
 __all__ = ["emit_yaml", "format_yaml"]
 
-_FLOW_KEYS = {"camera", "transition", "models", "params", "pattern", "lora"}
+_FLOW_KEYS = {"camera", "transition", "models", "params", "pattern", "lora", "start"}
 
 
 def _yaml() -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from backends.base import BackendError
 
@@ -23,6 +23,17 @@ def read_image(path: Path, what: str, mode: str = "RGB") -> np.ndarray:
     try:
         with Image.open(path) as im:
             return np.asarray(im.convert(mode))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise BackendError(f"cannot read {what} ({path}): {exc}") from None
+
+
+def read_fitted(path: Path, width: int, height: int, what: str) -> np.ndarray:
+    """Read an image as uint8 RGB of exactly ``width`` x ``height``: scaled to cover the frame
+    (Lanczos) and cropped about its centre, so the aspect ratio is kept."""
+    try:
+        with Image.open(path) as im:
+            fitted = ImageOps.fit(im.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
+            return np.asarray(fitted)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise BackendError(f"cannot read {what} ({path}): {exc}") from None
 

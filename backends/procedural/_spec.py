@@ -68,6 +68,10 @@ class KeyframeSpec:
     location: Element | None
     characters: tuple[Element, ...]
     props: tuple[Element, ...]
+    start: Path | None = None
+    """The picture the keyframe starts from (image-to-image), or None."""
+    strength: float = 1.0
+    """How much of the drawing covers ``start``: 0 keeps the picture, 1 hides it."""
 
 
 def check_size(params: Mapping[str, Any], task_id: str) -> tuple[int, int]:
@@ -103,6 +107,7 @@ def check_keyframe(task_id: str, params: Mapping[str, Any], files: Mapping[str, 
     if not isinstance(palette, list):
         raise BackendError(f"{task_id}: palette must be a list of '#rrggbb' colours, got {palette!r}")
     location = params.get("location")
+    start, strength = check_start(params, files, task_id)
     return KeyframeSpec(
         width=width,
         height=height,
@@ -114,7 +119,25 @@ def check_keyframe(task_id: str, params: Mapping[str, Any], files: Mapping[str, 
         location=None if location is None else element(location, files, task_id, "location"),
         characters=tuple(element(e, files, task_id, "character") for e in _list(params, "characters", task_id)),
         props=tuple(element(e, files, task_id, "prop") for e in _list(params, "props", task_id)),
+        start=start,
+        strength=strength,
     )
+
+
+def check_start(params: Mapping[str, Any], files: Mapping[str, Path], task_id: str) -> tuple[Path | None, float]:
+    """``start: {file: ROLE, strength: 0..1}`` -> (the picture's path, strength); (None, 1) without one."""
+    start = params.get("start")
+    if start is None:
+        return None, 1.0
+    if not isinstance(start, Mapping) or not isinstance(start.get("file"), str):
+        raise BackendError(f"{task_id}: start must be {{file: ROLE, strength: 0..1}}, got {start!r}")
+    strength = start.get("strength", 0.6)
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 <= strength <= 1:
+        raise BackendError(f"{task_id}: start strength must be a number from 0 to 1, got {strength!r}")
+    path = files.get(start["file"])
+    if path is None:
+        raise BackendError(f"{task_id}: the starting image {start['file']!r} was not provided")
+    return Path(path), float(strength)
 
 
 def _list(params: Mapping[str, Any], key: str, task_id: str) -> list[Any]:

@@ -6,7 +6,8 @@ for parallax in motion. ``meta`` carries ``focus`` (the point of interest as fra
 frame; a dolly moves toward it) and the names of the drawn figures.
 
 Steps: 1 check the parameters and resolve colours, 2 classify the location and lay out the
-shot, 3 paint the backdrop and props, 4 draw the figures, 5 apply the look, 6 caption, 7 write.
+shot, 3 paint the backdrop and props, 4 draw the figures, 5 apply the look, 6 lay the drawing over
+the starting picture (``start``, image-to-image) at its strength, 7 caption, 8 write.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from backends.base import Result, TaskRun
 from . import _figures
 from ._backdrop import render_backdrop
 from ._draw import Layer
-from ._io import interleave, to_uint8, write_png
+from ._io import interleave, read_fitted, to_uint8, write_png
 from ._layout import DEPTH_BLUR, layout
 from ._looks import apply_look
 from ._noise import box_blur
@@ -53,6 +54,20 @@ def run_keyframe(task: TaskRun, look: str) -> Result:
     return Result(outputs=outputs, meta=frame.meta)
 
 
+def over_start(spec: KeyframeSpec, bg: np.ndarray, fg_rgb: np.ndarray, fg_alpha: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Image-to-image, procedurally: the drawing laid over the starting picture at ``strength``.
+
+    The backdrop becomes a cross-fade from the picture to the drawn backdrop, and the figures'
+    (premultiplied) layer fades with it, so the layers still compose to the image (motion's
+    parallax needs that): strength 0 gives the picture itself, 1 the drawing alone."""
+    assert spec.start is not None
+    s = np.float32(spec.strength)
+    picture = read_fitted(spec.start, spec.width, spec.height, "the starting image")
+    picture_planar = picture.transpose(2, 0, 1).astype(np.float32) / np.float32(255.0)
+    return picture_planar * (np.float32(1.0) - s) + bg * s, fg_rgb * s, fg_alpha * s
+
+
 def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
     w, h = spec.width, spec.height
     scene = classify(spec.location)
@@ -73,6 +88,8 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
         _figures.draw(front, f.figure, f.hx, f.hy, f.unit, facing=f.facing, back=f.back, soft=f.soft, shade=f.shade)
 
     bg, fg_rgb, fg_alpha = apply_look(look, back.rgb, front.rgb, front.alpha, spec.seed)
+    if spec.start is not None:
+        bg, fg_rgb, fg_alpha = over_start(spec, bg, fg_rgb, fg_alpha)
     image = interleave(to_uint8(fg_rgb + bg * (1.0 - fg_alpha)))
     meta: dict[str, Any] = {
         "look": look,
@@ -86,6 +103,8 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
     if spec.caption and spec.action.strip():
         meta["layers"] = False
         return Keyframe(caption(image, spec.action), None, None, meta)
+    if spec.start is not None:
+        meta["start_strength"] = spec.strength
     meta["layers"] = True
     straight = fg_rgb / np.maximum(fg_alpha, np.float32(1e-6))
     foreground = interleave(np.concatenate([to_uint8(straight), to_uint8(fg_alpha)[None]]))

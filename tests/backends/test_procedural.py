@@ -286,6 +286,61 @@ def test_bad_reference_images_are_reported(render, tmp_path: Path) -> None:
         render(characters=[luca])
 
 
+def board(tmp_path: Path) -> Path:
+    """A 4:3 gradient picture: fitting it to the 16:9 keyframe crops its top and bottom."""
+    y, x = np.mgrid[0:120, 0:160]
+    path = tmp_path / "board.png"
+    Image.fromarray(np.stack([x * 255 // 160, y * 255 // 120, np.full_like(x, 90)], -1).astype(np.uint8)).save(path)
+    return path
+
+
+def test_start_picture_is_kept_at_strength_0_and_hidden_at_1(render, tmp_path: Path) -> None:
+    files = {"start": board(tmp_path)}
+    kept = render(files=files, start={"file": "start", "strength": 0.0})
+    with Image.open(files["start"]) as im:
+        fitted = np.asarray(im.convert("RGB").resize((W, H), Image.Resampling.LANCZOS, box=(0, 15, 160, 105)))
+    assert np.abs(pixels(kept.outputs["image"]).astype(int) - fitted).max() <= 2
+    assert kept.meta["start_strength"] == 0.0
+    drawn = render()
+    hidden = render(files=files, start={"file": "start", "strength": 1.0})
+    assert pixels(hidden.outputs["image"]).tolist() == pixels(drawn.outputs["image"]).tolist()
+
+
+def test_start_picture_blends_and_the_layers_still_compose(render, tmp_path: Path) -> None:
+    files = {"start": board(tmp_path)}
+    plain = render()
+    drawn = pixels(plain.outputs["image"]).astype(int)
+    empty = pixels(plain.outputs["foreground"], "RGBA")[..., 3] == 0
+    kept = pixels(render(files=files, start={"file": "start", "strength": 0}).outputs["image"]).astype(int)
+    half = render(files=files, start={"file": "start", "strength": 0.5})
+    image = pixels(half.outputs["image"]).astype(int)
+    # the backdrop is a cross-fade; the figures fade in over it
+    assert np.abs(image - (kept + drawn) / 2)[empty].max() <= 2
+    assert (np.abs(image - kept)[~empty] > 8).any() and (np.abs(image - drawn)[~empty] > 8).any()
+    bg = pixels(half.outputs["background"]).astype(int)
+    fg = pixels(half.outputs["foreground"], "RGBA").astype(int)
+    a = fg[..., 3:] / 255
+    assert np.abs(fg[..., :3] * a + bg * (1 - a) - image).max() <= 3
+    again = render(files=files, start={"file": "start", "strength": 0.5})
+    assert again.outputs["image"].read_bytes() == half.outputs["image"].read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("start", "files", "message"),
+    [
+        ({"file": "start", "strength": 1.5}, True, "strength must be a number from 0 to 1"),
+        ("board.png", True, "start must be"),
+        ({"file": "start", "strength": 0.5}, False, "starting image 'start' was not provided"),
+    ],
+)
+def test_bad_start_is_reported(render, tmp_path: Path, start: Any, files: bool, message: str) -> None:
+    with pytest.raises(BackendError, match=message):
+        render(files={"start": board(tmp_path)} if files else None, start=start)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(BackendError, match="cannot read the starting image"):
+        render(files={"start": tmp_path / "broken.png"}, start={"file": "start", "strength": 0.5})
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [

@@ -68,3 +68,63 @@ def test_reference_content_enters_keys_not_its_path(tmp_path: Path) -> None:
     after = compile_project(project, backends=CATALOG)
     assert before.plan is not None and after.plan is not None
     assert {t.id: t.key for t in before.plan.tasks.values()} == {t.id: t.key for t in after.plan.tasks.values()}
+
+
+def with_start(project: Path, start: str) -> Path:
+    """Give the 'peek' shot a starting picture (image-to-image)."""
+    path = project / "film.studio.yaml"
+    text = path.read_text()
+    assert "      - id: peek\n" in text
+    path.write_text(text.replace("      - id: peek\n", f"      - id: peek\n        start: {start}\n"))
+    return path
+
+
+def test_start_picture_enters_the_keyframe_by_content(tmp_path: Path) -> None:
+    project = copy_luca(tmp_path)
+    plain = compile_project(project, backends=CATALOG)
+    shutil.copy(project / "refs" / "luca.png", project / "board.png")
+    path = with_start(project, "{image: board.png, strength: 0.4}")
+    started = compile_project(path, backends=CATALOG)
+    assert started.ok and started.plan is not None and plain.plan is not None
+    task = started.plan.tasks["keyframe:cove/peek"]
+    assert task.params["start"] == {"file": "start", "strength": 0.4}
+    assert task.files["start"].digest == task.files["ref:Luca/1"].digest  # the same picture, by content
+    before = {t.id: t.key for t in plain.plan.tasks.values()}
+    after = {t.id: t.key for t in started.plan.tasks.values()}
+    changed = {tid for tid in before if before[tid] != after[tid]}
+    assert {"keyframe:cove/peek", "motion:cove/peek", "shot:cove/peek", "film"} <= changed
+    assert not {tid for tid in changed if tid.startswith(("keyframe:", "motion:")) and "peek" not in tid}
+    # the picture's content counts, not its name; the strength counts too
+    (project / "board.png").rename(project / "layout.png")
+    path.write_text(path.read_text().replace("board.png", "layout.png"))
+    assert {t.id: t.key for t in compile_project(path, backends=CATALOG).plan.tasks.values()} == after
+    path.write_text(path.read_text().replace("strength: 0.4", "strength: 0.5"))
+    assert compile_project(path, backends=CATALOG).plan.tasks["keyframe:cove/peek"].key != after["keyframe:cove/peek"]
+
+
+def test_start_picture_problems_are_reported_together(tmp_path: Path) -> None:
+    project = copy_luca(tmp_path)
+    (project / "notes.txt").write_text("not a picture")
+    path = with_start(project, "{image: board.pgn, strength: 1.2}")
+    text = path.read_text().replace("      - id: dare\n", "      - id: dare\n        start: {image: notes.txt}\n")
+    path.write_text(text)
+    result = compile_project(path, backends=CATALOG)
+    found = sorted((d.code, d.span.line, d.span.column) for d in result.diagnostics)
+    peek = text.splitlines().index("        start: {image: board.pgn, strength: 1.2}") + 1
+    dare = text.splitlines().index("        start: {image: notes.txt}") + 1
+    assert found == sorted([("E305", peek, 24), ("E204", peek, 45), ("E307", dare, 24)]), found
+
+
+def test_truncated_wav_is_refused_not_played_partly(tmp_path: Path) -> None:
+    project = copy_luca(tmp_path)
+    theme = project / "audio" / "theme.wav"
+    data = theme.read_bytes()
+    theme.write_bytes(data[: len(data) * 2 // 3])  # decodable, but a third of the music is missing
+    result = compile_project(project, backends=CATALOG)
+    assert codes(result) == ["E307"]
+    assert "cut short" in result.diagnostics[0].message
+    streamed = bytearray(data)  # a streaming writer's "size unknown" is not a truncation
+    at = streamed.index(b"data")
+    streamed[at + 4: at + 8] = b"\xff\xff\xff\xff"
+    theme.write_bytes(bytes(streamed))
+    assert compile_project(project, backends=CATALOG).ok
