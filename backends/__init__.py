@@ -19,17 +19,22 @@ def _bundled(package: str) -> str:
         return f"+{package}-missing"
 
 
-_VERSIONS = {"procedural": "1", "espeak": "1", "ffmpeg": "2", "diffusers": "1", "transformers": "1"}
+_VERSIONS = {"procedural": "1", "espeak": "1", "ffmpeg": "2", "diffusers": "1", "transformers": "2"}
 """Backend name -> the ``VERSION`` its module declares (a test keeps them equal)."""
 
+_FFMPEG = _bundled("imageio-ffmpeg")
+"""Every backend that encodes or filters through the bundled ffmpeg (x264 clips, audio retiming)."""
+
 CATALOG: dict[str, str] = {
-    "procedural": _VERSIONS["procedural"],
+    "procedural": _VERSIONS["procedural"] + _FFMPEG,  # motion clips are x264-encoded
     "espeak": _VERSIONS["espeak"] + _bundled("espeakng-loader"),
-    "ffmpeg": _VERSIONS["ffmpeg"] + _bundled("imageio-ffmpeg"),
-    "diffusers": _VERSIONS["diffusers"],
-    "transformers": _VERSIONS["transformers"],
+    "ffmpeg": _VERSIONS["ffmpeg"] + _FFMPEG,
+    "diffusers": _VERSIONS["diffusers"] + _FFMPEG,  # motion clips are x264-encoded
+    "transformers": _VERSIONS["transformers"] + _FFMPEG,  # pitch and tempo through ffmpeg
 }
-"""Backend name -> version that enters cache keys."""
+"""Backend name -> version that enters cache keys. Library versions (torch, diffusers, numpy, Pillow)
+do not enter: an upgrade that changes numerics slightly would otherwise re-render every AI shot,
+hours of GPU time; a build with a fresh ``--cache DIR`` (or without ``.studio``) renders everything anew."""
 
 _MODULES = {name: f"backends.{name}" for name in CATALOG}
 

@@ -4,16 +4,19 @@ Nothing is downloaded: every component is constructed from a config with seeded 
 the tokenizers' vocabularies are written here, and each model is saved with ``save_pretrained``
 so that the backends load it through the same ``from_pretrained`` path that real weights take.
 
-    python bench/make_tiny_models.py DEST [--only sd,ltx,animatediff,vits]
+    python bench/make_tiny_models.py DEST [--only sd,lora,ip,speecht5,ltx,animatediff,vits]
 
 writes ``DEST/tiny-sd`` (Stable Diffusion: UNet2DConditionModel, AutoencoderKL, CLIP text
-encoder and tokenizer, DDIM scheduler), ``DEST/tiny-ltx`` (LTX-Video image-to-video: a
-one-layer LTXVideoTransformer3DModel, a small causal video VAE with a 4x temporal stride, a T5
-encoder with a Unigram tokenizer), ``DEST/tiny-animatediff`` (the tiny SD components with a
-motion adapter) and ``DEST/tiny-vits`` (VITS with a character vocabulary). The pictures and
-sounds they make are noise; what matters is that every code path runs, fast, on a CPU.
-``examples/tiny-ai/models`` holds the output of ``python bench/make_tiny_models.py
-examples/tiny-ai/models --only sd,ltx,vits``.
+encoder and tokenizer, DDIM scheduler), ``DEST/tiny-lora`` (a LoRA for the tiny SD UNet),
+``DEST/tiny-ip-adapter`` (an IP-Adapter for the tiny SD UNet: ``ip-adapter.safetensors`` in the
+original format and a CLIP vision ``image_encoder/``), ``DEST/tiny-speecht5`` (SpeechT5 with a
+HiFi-GAN vocoder), ``DEST/tiny-ltx`` (LTX-Video image-to-video: a one-layer
+LTXVideoTransformer3DModel, a small causal video VAE with a 4x temporal stride, a T5 encoder with
+a Unigram tokenizer), ``DEST/tiny-animatediff`` (the tiny SD components with a motion adapter)
+and ``DEST/tiny-vits`` (VITS with a character vocabulary). The pictures and sounds they make are
+noise; what matters is that every code path runs, fast, on a CPU. Every weight is seeded, so a
+rebuild writes the same bytes. ``examples/tiny-ai/models`` holds the output of ``python
+bench/make_tiny_models.py examples/tiny-ai/models --only sd,lora,ip,ltx,vits``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BUILDERS", "make_all", "tiny_animatediff", "tiny_lora", "tiny_ltx", "tiny_sd", "tiny_speecht5", "tiny_vits"]
+__all__ = ["BUILDERS", "IP_ADAPTER_WEIGHTS", "make_all", "tiny_animatediff", "tiny_ip_adapter", "tiny_lora", "tiny_ltx",
+           "tiny_sd", "tiny_speecht5", "tiny_vits"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORDS = ["the", "and", "sea", "boy", "at", "in", "on", "of", "shot", "style", "wide", "medium", "close"]
@@ -115,6 +119,56 @@ def tiny_sd(dest: Path) -> Path:
                                    requires_safety_checker=False)
     pipe.save_pretrained(dest, safe_serialization=True)
     return dest
+
+
+IP_ADAPTER_WEIGHTS = "ip-adapter.safetensors"
+"""The IP-Adapter weights file ``tiny_ip_adapter`` writes (models name it with ``weight_name``)."""
+
+
+def tiny_ip_adapter(dest: Path) -> Path:
+    """An IP-Adapter for the tiny SD UNet, laid out as diffusers' ``load_ip_adapter`` reads a local directory:
+    ``image_encoder/`` (a CLIPVisionModelWithProjection, 32x32 input, 16-dim image embeddings) and
+    ``ip-adapter.safetensors`` in the original IP-Adapter format: ``image_proj.proj`` (image embedding ->
+    4 tokens of the UNet's cross-attention width), ``image_proj.norm``, and ``ip_adapter.<id>.to_k_ip`` /
+    ``to_v_ip`` for every cross-attention processor, where ``<id>`` counts the UNet's attention processors
+    from 1 in diffusers' order (self-attention, cross-attention, ...) so the cross-attention ones are odd."""
+    import torch
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    unet = _sd_components()["unet"]
+    width = unet.config.cross_attention_dim
+    _seed(50)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        image_size=32, patch_size=8, num_channels=3, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+        num_attention_heads=2, projection_dim=16))
+    encoder.save_pretrained(dest / "image_encoder", safe_serialization=True)
+    embed = encoder.config.projection_dim
+    _seed(51)
+    tokens = 4  # diffusers reads a plain IP-Adapter (image_proj.proj.weight) as 4 image tokens
+    tensors = {"image_proj.proj.weight": torch.randn(tokens * width, embed) * 0.5,
+               "image_proj.proj.bias": torch.randn(tokens * width) * 0.1,
+               "image_proj.norm.weight": 1 + torch.randn(width) * 0.1,
+               "image_proj.norm.bias": torch.randn(width) * 0.1}
+    key_id = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue  # self-attention: no image tokens, but the id skips it (diffusers adds 2 per cross-attention)
+        hidden = _hidden_size(unet, name)
+        tensors[f"ip_adapter.{key_id}.to_k_ip.weight"] = torch.randn(hidden, width) * 0.5
+        tensors[f"ip_adapter.{key_id}.to_v_ip.weight"] = torch.randn(hidden, width) * 0.5
+        key_id += 2
+    save_file(tensors, str(dest / IP_ADAPTER_WEIGHTS), metadata={"format": "pt"})
+    return dest
+
+
+def _hidden_size(unet: Any, processor: str) -> int:
+    """The channel width of the UNet block an attention processor belongs to (as diffusers works it out)."""
+    channels = list(unet.config.block_out_channels)
+    if processor.startswith("mid_block"):
+        return channels[-1]
+    block = int(processor.split(".")[1])
+    return channels[::-1][block] if processor.startswith("up_blocks") else channels[block]
 
 
 def tiny_animatediff(dest: Path) -> Path:
@@ -224,7 +278,12 @@ def _spm_model(text: str, size: int) -> bytes:
 
 
 def tiny_speecht5(dest: Path) -> Path:
-    """SpeechT5 text-to-speech with a tiny HiFi-GAN vocoder in ``dest/vocoder`` (16 kHz, 16-dim speakers)."""
+    """SpeechT5 text-to-speech with a tiny HiFi-GAN vocoder in ``dest/vocoder`` (16 kHz, 16-dim speakers).
+
+    The stop head never fires (its bias is -8), so a line lasts SpeechT5's maximum, 20 frames per
+    token (a character; 80 ms at 16 kHz), and the vocoder's weights are large enough to make an
+    audible buzz with harmonics of its 250 Hz frame rate: something whose duration and pitch a test
+    can measure."""
     from transformers import (
         SpeechT5Config,
         SpeechT5FeatureExtractor,
@@ -249,12 +308,14 @@ def tiny_speecht5(dest: Path) -> Path:
         positional_dropout=0.0, hidden_dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
         speech_decoder_prenet_dropout=0.0, reduction_factor=2, pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
-    SpeechT5ForTextToSpeech(config).save_pretrained(dest, safe_serialization=True)
+    net = SpeechT5ForTextToSpeech(config)
+    net.speech_decoder_postnet.prob_out.bias.data.fill_(-8.0)
+    net.save_pretrained(dest, safe_serialization=True)
     processor.save_pretrained(dest)
     _seed(41)
     vocoder = SpeechT5HifiGan(SpeechT5HifiGanConfig(
         model_in_dim=8, upsample_initial_channel=16, upsample_rates=[4, 4, 2, 2], upsample_kernel_sizes=[8, 8, 4, 4],
-        resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]], sampling_rate=16000))
+        resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]], sampling_rate=16000, initializer_range=0.3))
     vocoder.save_pretrained(dest / "vocoder", safe_serialization=True)
     return dest
 
@@ -262,6 +323,7 @@ def tiny_speecht5(dest: Path) -> Path:
 BUILDERS: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "sd": ("tiny-sd", tiny_sd),
     "lora": ("tiny-lora", tiny_lora),
+    "ip": ("tiny-ip-adapter", tiny_ip_adapter),
     "speecht5": ("tiny-speecht5", tiny_speecht5),
     "ltx": ("tiny-ltx", tiny_ltx),
     "animatediff": ("tiny-animatediff", tiny_animatediff),

@@ -4,9 +4,14 @@ One task kind, ``speech`` (parameters in backends/README.md). The model is a rep
 directory holding a ``VitsModel`` (MMS-TTS checkpoints are VITS) or a
 ``SpeechT5ForTextToSpeech`` with its processor; the architecture comes from its config.
 
-Voice settings, best effort: ``rate`` (words per minute, 175 is the model's own pace) becomes
-VITS's ``speaking_rate``; ``pitch`` (50 is neutral, 0..100 spans -4..+4 semitones) shifts the
-pitch by rendering at a compensating rate and resampling, so the duration still follows ``rate``;
+Voice settings: ``rate`` (words per minute, 175 is the model's own pace) sets the duration to
+the model's own times 175 / rate; ``pitch`` (50 is neutral, 0..100 spans -4..+4 semitones) moves
+the pitch without moving the duration. One path per architecture, both through
+:func:`._retime.retime` (ffmpeg's ``swr`` resampler for pitch, its ``atempo`` WSOLA stretcher for
+tempo; see that module): VITS renders at ``speaking_rate`` = pace / pitch ratio (its own duration
+model, the best quality) and the resampling by the pitch ratio brings the length back to the pace
+(within a few %: VITS rounds each token to whole frames); SpeechT5, which has no speed control,
+renders at its own pace, is resampled for the pitch and stretched by ``atempo`` to the pace.
 ``volume`` is a gain; an ``emotion`` adds the voice's deltas (or a small built-in table's).
 ``speaker``: a speaker index for multi-speaker VITS models; for SpeechT5 a row of the
 ``speaker_embeddings`` file (``.npy``, one 512-vector per row) when the model names one, else a
@@ -16,7 +21,8 @@ vocoder: ``params.vocoder`` (default ``microsoft/speecht5_hifigan``).
 Output: ``audio``, mono 16-bit PCM WAV at the model's sampling rate, written by ``wave`` (no
 metadata). Meta: ``duration`` (exactly samples / sample_rate), ``sample_rate``, ``samples``.
 Determinism: sampling noise comes from a generator state seeded from the line's text and voice,
-forked so that nothing else's randomness moves; torch threads fixed on CPU.
+forked so that nothing else's randomness moves; torch threads fixed on CPU; ffmpeg on one thread
+with its plain C code paths. The version of the bundled ffmpeg is part of the backend's version.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "load", "memory_gb", "run", "unload"]
 
 NAME = "transformers"
-VERSION = "1"
+VERSION = "2"
 KINDS = frozenset({"speech"})
 CONCURRENT = False
 
@@ -255,20 +261,12 @@ def _synthesize(task: TaskRun, handle: Loaded, speaking_rate: float) -> Any:
     return np.asarray(wave_.float().cpu().numpy(), dtype=np.float32).reshape(-1)
 
 
-def _shift_pitch(samples: Any, factor: float) -> Any:
-    """Raise the pitch by ``factor`` by playing the samples faster (length / factor)."""
-    import numpy as np
-
-    if abs(factor - 1.0) < 1e-6 or samples.size < 2:
-        return samples
-    count = max(1, int(round(samples.size / factor)))
-    return np.interp(np.arange(count, dtype=np.float64) * factor, np.arange(samples.size), samples).astype(np.float32)
-
-
 def run(task: TaskRun, handle: Loaded) -> Result:
     """Speak one dialogue line into ``audio.wav``."""
     import numpy as np
     import torch
+
+    from backends.transformers._retime import retime
 
     # 1. check the parameters and settle the voice
     if task.kind != "speech":
@@ -276,8 +274,11 @@ def run(task: TaskRun, handle: Loaded) -> Result:
     if not str(task.params.get("text", "")).strip():
         raise BackendError(f"{task.id}: empty dialogue line")
     voice = _voice(dict(task.params))
-    factor = 2.0 ** ((voice["pitch"] - 50) / 50 * _SEMITONES / 12)
-    speaking_rate = voice["rate"] / _NEUTRAL_RATE / factor  # slower by the pitch factor, undone by resampling
+    pitch = 2.0 ** ((voice["pitch"] - 50) / 50 * _SEMITONES / 12)
+    pace = voice["rate"] / _NEUTRAL_RATE
+    # VITS speaks at pace / pitch itself and the resampling by ``pitch`` brings it to ``pace``;
+    # SpeechT5 speaks at its own pace and ffmpeg's atempo stretches it to ``pace``.
+    speaking_rate, tempo = (pace / pitch, pitch) if handle.arch == "vits" else (1.0, pace)
 
     # 2. synthesise with a seeded, forked random state
     task.report(0, 1)
@@ -294,8 +295,8 @@ def run(task: TaskRun, handle: Loaded) -> Result:
     if task.cancelled():
         raise BackendError("cancelled")
 
-    # 3. pitch, volume, 16-bit samples
-    samples = _shift_pitch(samples, factor) if handle.arch == "vits" else samples
+    # 3. pitch and tempo, volume, 16-bit samples
+    samples = retime(samples, handle.sample_rate, pitch, tempo, what=f"{task.id}: pitch and tempo")
     samples = np.clip(samples * (voice["volume"] / 100.0), -1.0, 1.0)
     pcm = np.round(samples * 32767.0).astype("<i2")
     if pcm.size == 0:
