@@ -56,6 +56,8 @@ class Loaded:
     ip_adapter: bool = False
     loras: dict[str, str] = field(default_factory=dict)
     """LoRA owner -> adapter name, for the LoRAs loaded into the pipeline so far."""
+    img2img: Any = None
+    """The image-to-image pipeline over the same components (made the first time a shot has a start)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -241,25 +243,71 @@ def _scheduler(pipe: Any, name: str) -> None:
     pipe.scheduler = cls.from_config(pipe.scheduler.config, **extra)
 
 
+IP_WEIGHT_NAME = "ip-adapter_sd15.safetensors"
+"""The IP-Adapter weights file read when params.ip_adapter names no weight_name (h94/IP-Adapter's SD 1.5 one)."""
+
+
 def _ip_adapter(handle: Loaded, ref: dict[str, Any], option: Any) -> None:
+    """Load the IP-Adapter ``ref`` names (a repo id, a local directory or a local weights file).
+
+    Options (params.ip_adapter): ``weight_name`` (default ip-adapter_sd15.safetensors), ``subfolder``
+    (the folder of the weights file: ``models`` for a repo id, as in h94/IP-Adapter; for a local
+    directory, where the weights file is: the directory itself or its ``models/``) and
+    ``image_encoder_folder`` (default ``image_encoder``: a bare name lies inside ``subfolder``, a path
+    with a slash is from the top, as diffusers reads it). A weights file alone needs a pipeline that
+    has its own image encoder."""
     pipe = handle.pipe
     if not hasattr(pipe, "load_ip_adapter"):
         raise BackendError(f"model '{handle.name}' ({type(pipe).__name__}) does not support IP-Adapter reference "
                            "images; remove params.ip_adapter or use a Stable Diffusion / SDXL / FLUX pipeline")
     option = option if isinstance(option, dict) else {}
-    source = ref.get("path") or ref["weights"]
-    kwargs: dict[str, Any] = {"subfolder": option.get("subfolder", "models" if not ref.get("path") else ""),
-                              "weight_name": option.get("weight_name", "ip-adapter_sd15.safetensors")}
-    if option.get("image_encoder_folder"):
-        kwargs["image_encoder_folder"] = option["image_encoder_folder"]
-    if not ref.get("path"):
-        kwargs.update(hub_kwargs(ref["weights"], ref.get("revision")))
+    path = ref.get("path")
+    weight_name = option.get("weight_name", IP_WEIGHT_NAME)
+    encoder = option.get("image_encoder_folder", "image_encoder")
+    needs_encoder = hasattr(pipe, "image_encoder") and getattr(pipe, "image_encoder", None) is None
+    source = path or ref["weights"]
+    kwargs: dict[str, Any]
+    if path and os.path.isfile(path):
+        if needs_encoder:
+            raise BackendError(f"IP-Adapter weights '{ref['weights']}' is a single file and model '{handle.name}' "
+                               "has no image encoder: set ip_adapter's weights to the directory that holds the "
+                               f"file and its image_encoder folder, with weight_name: {os.path.basename(path)}")
+        kwargs = {"subfolder": "", "weight_name": os.path.basename(path), "image_encoder_folder": None}
+    elif path:
+        subfolder = option.get("subfolder") or _local_subfolder(path, weight_name)
+        kwargs = {"subfolder": subfolder, "weight_name": weight_name, "image_encoder_folder": encoder}
+        folder = encoder if "/" in encoder else os.path.join(subfolder, encoder)
+        if needs_encoder and os.path.isfile(os.path.join(path, subfolder, weight_name)) \
+                and not os.path.isfile(os.path.join(path, folder, "config.json")):
+            raise BackendError(f"IP-Adapter '{ref['weights']}' has no image encoder in '{folder or '.'}' (a "
+                               "CLIPVisionModelWithProjection directory with config.json); set "
+                               "params.ip_adapter.image_encoder_folder to where it is")
+    else:
+        kwargs = {"subfolder": option.get("subfolder", "models"), "weight_name": weight_name,
+                  "image_encoder_folder": encoder, **hub_kwargs(ref["weights"], ref.get("revision"))}
     try:
         pipe.load_ip_adapter(source, **kwargs)
     except _missing_errors() as exc:
-        raise not_found({"weights": ref["weights"], "path": ref.get("path"), "revision": ref.get("revision")}, exc,
+        raise not_found({"weights": ref["weights"], "path": path, "revision": ref.get("revision")}, exc,
                         "IP-Adapter weights") from None
+    except (ValueError, KeyError, RuntimeError) as exc:
+        text = str(exc).strip()
+        if isinstance(exc, RuntimeError) and "size mismatch" not in text:
+            raise
+        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        raise BackendError(f"IP-Adapter '{ref['weights']}' ({kwargs['weight_name']}) does not fit model "
+                           f"'{handle.name}' ({type(pipe).__name__}): {type(exc).__name__}: {first}; use the "
+                           "IP-Adapter made for this base model (weight_name, subfolder)") from None
     handle.ip_adapter = True
+
+
+def _local_subfolder(path: str, weight_name: str) -> str:
+    """Where a local IP-Adapter directory keeps its weights file: at the top, or in ``models/`` (a local
+    copy of h94/IP-Adapter); the top when it is in neither (diffusers then says it is missing)."""
+    if not os.path.isfile(os.path.join(path, weight_name)) and os.path.isfile(os.path.join(path, "models",
+                                                                                              weight_name)):
+        return "models"
+    return ""
 
 
 def load(model: dict[str, Any]) -> Loaded:
@@ -339,7 +387,7 @@ def unload(handle: Loaded) -> None:
 
     with contextlib.suppress(Exception):
         handle.pipe.maybe_free_model_hooks()
-    handle.pipe = None
+    handle.pipe = handle.img2img = None
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()

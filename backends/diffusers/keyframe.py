@@ -5,7 +5,10 @@ style's, joined with the model's ``negative``), ``seed``, ``width``/``height`` (
 the picture is rendered at ``size``: ``project``, ``native`` or ``[w, h]``, then resized with
 Pillow), ``steps``, ``guidance``, ``loras`` (the style's and the bound elements' LoRAs, applied
 with their scales), and the bound elements' reference images (``ref:<Element>/<n>``) as
-IP-Adapter inputs when the model names an ``ip_adapter``.
+IP-Adapter inputs when the model names an ``ip_adapter``. A shot's ``start`` (``{file, strength}``)
+makes it image-to-image: ``AutoPipelineForImage2Image.from_pipe`` over the same loaded components
+denoises the starting picture (scaled to cover the rendering size, centre-cropped) from
+``strength`` of the way; strength 0 keeps the picture as it is.
 
 Items of a batch run one after another inside one call, each with its own generator: tensor
 batching is not batch-invariant (kernels reduce in a different order for another batch size), and
@@ -15,6 +18,7 @@ a batched result must equal the unbatched one bit for bit.
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from typing import Any
 
@@ -110,53 +114,113 @@ def _references(task: TaskRun, p: dict[str, Any]) -> list[Any]:
     return images
 
 
-def _ip_kwargs(handle: Loaded, task: TaskRun, p: dict[str, Any]) -> dict[str, Any]:
-    """Reference images for the IP-Adapter; with none, a blank image at scale 0 (the adapter is loaded)."""
+def _ip_kwargs(handle: Loaded, task: TaskRun, p: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Reference images for the IP-Adapter, and how many; with none, a blank image at scale 0 (the
+    adapter is loaded). diffusers takes one entry per loaded IP-Adapter: the one adapter gets the
+    list of all the images."""
     from PIL import Image
 
     if not handle.ip_adapter:
-        return {}
+        return {}, 0
     images = _references(task, p)
     option: dict[str, Any] = p["ip_adapter"] if isinstance(p.get("ip_adapter"), dict) else {}
     scale = float(option.get("scale", 0.6)) if images else 0.0
     handle.pipe.set_ip_adapter_scale(scale)
-    return {"ip_adapter_image": images or [Image.new("RGB", (224, 224))]}
+    return {"ip_adapter_image": [images or [Image.new("RGB", (224, 224))]]}, len(images) if scale else 0
+
+
+def _image_to_image(handle: Loaded, task: TaskRun) -> Any:
+    """The image-to-image pipeline over the loaded components (no second copy of the weights)."""
+    if handle.img2img is None:
+        from diffusers import AutoPipelineForImage2Image
+
+        try:
+            handle.img2img = AutoPipelineForImage2Image.from_pipe(handle.pipe)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackendError(f"{task.id}: model '{handle.name}' ({type(handle.pipe).__name__}) has no image-to-image "
+                               f"pipeline ({str(exc).strip().splitlines()[0][:160] if str(exc).strip() else exc!r}); "
+                               "remove the shot's start or use a Stable Diffusion, SDXL or FLUX model") from None
+        handle.img2img.set_progress_bar_config(disable=True)
+    return handle.img2img
+
+
+def _start(task: TaskRun, p: dict[str, Any], steps: int) -> tuple[Any, float, int] | None:
+    """The shot's starting picture (RGB, not yet sized), its strength and the steps that will denoise;
+    None without a start."""
+    from PIL import Image
+
+    start = p.get("start")
+    if start is None:
+        return None
+    strength = start.get("strength") if isinstance(start, dict) else None
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 <= strength <= 1:
+        raise BackendError(f"{task.id}: start must be {{file, strength 0..1}}, got {start!r}")
+    path = task.files.get(str(start.get("file")))
+    if path is None:
+        raise BackendError(f"{task.id}: the starting image {start.get('file')!r} was not provided")
+    denoised = min(steps, int(steps * strength))
+    if strength > 0 and denoised < 1:
+        raise BackendError(f"{task.id}: start strength {strength:g} with {steps} steps denoises no step; raise the "
+                           f"model's steps to at least {math.ceil(1 / strength)} or the strength")
+    try:
+        with Image.open(path) as img:
+            picture = img.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise BackendError(f"{task.id}: cannot read the starting image ({exc})") from None
+    return picture, float(strength), denoised
+
+
+def _fitted(picture: Any, width: int, height: int) -> Any:
+    """``picture`` scaled to cover ``width`` x ``height`` and cropped about its centre."""
+    from PIL import Image, ImageOps
+
+    return ImageOps.fit(picture, (width, height), Image.Resampling.LANCZOS)
 
 
 def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
     """Render each task's keyframe (see the module docstring)."""
-    # 1. check every task before spending time on any
+    # 1. check every task (and read its starting picture) before spending time on any
     settled = [check_inputs(task, handle) for task in tasks]
     pipe = handle.pipe
     steps = int(settled[0].get("steps") or _default(pipe, "num_inference_steps", 50))
-    progress = Steps(tasks, steps * len(tasks))
-    accepted = set(inspect.signature(pipe.__call__).parameters)
+    starts = [_start(task, p, int(p.get("steps") or steps)) for task, p in zip(tasks, settled, strict=True)]
+    total = sum(start[2] if start else int(p.get("steps") or steps) for start, p in zip(starts, settled, strict=True))
+    progress = Steps(tasks, total)
     results = []
     with handle.lock, oom_guard(f"rendering {tasks[0].id}", handle.device):
         numeric_setup(tasks[0], handle)
-        for task, p in zip(tasks, settled, strict=True):
-            # 2. this task's LoRAs, reference images and size
+        for task, p, start in zip(tasks, settled, starts, strict=True):
+            # 2. this task's pipeline, LoRAs, reference images and size
+            runner = pipe if start is None else _image_to_image(handle, task)
             apply_loras(handle, task, p.get("loras") or [])
             width, height = generation_size(p, native_size(pipe), _multiple(pipe))
+            ip_kwargs, references = _ip_kwargs(handle, task, p)
             negative = ", ".join(n for n in (task.params.get("negative") or "", handle.params.get("negative") or "")
                                  if n)
             kwargs: dict[str, Any] = {
                 "prompt": p["prompt"], "negative_prompt": negative or None, "width": width, "height": height,
                 "num_inference_steps": int(p.get("steps") or steps), "generator": generator(p["seed"]),
-                "output_type": "pil", "callback_on_step_end": progress.callback,
-                **_ip_kwargs(handle, task, p),
+                "output_type": "pil", "callback_on_step_end": progress.callback, **ip_kwargs,
             }
+            if start is not None:
+                kwargs.update(image=_fitted(start[0], width, height), strength=start[1])
             if p.get("guidance") is not None:
                 kwargs["guidance_scale"] = float(p["guidance"])
+            accepted = set(inspect.signature(runner.__call__).parameters)
             kwargs = {k: v for k, v in kwargs.items() if k in accepted and v is not None}
-            # 3. denoise
-            image = call(pipe, kwargs, task.id).images[0]
+            # 3. denoise (a start at strength 0 is kept as it is)
+            if start is not None and start[1] == 0:
+                image = kwargs["image"]
+            else:
+                image = call(runner, kwargs, task.id).images[0]
             progress.check()
             # 4. resize to the project's resolution and write the PNG
             out = task.workdir / "image.png"
             resized_rgb(image, p["width"], p["height"]).save(out, format="PNG")
-            results.append(Result(outputs={"image": out}, meta={
-                "width": p["width"], "height": p["height"], "rendered": [width, height],
-                "steps": kwargs["num_inference_steps"], "pipeline": type(pipe).__name__,
-                "loras": [lora["owner"] for lora in p.get("loras") or []]}))
+            meta = {"width": p["width"], "height": p["height"], "rendered": [width, height],
+                    "steps": start[2] if start else kwargs["num_inference_steps"], "pipeline": type(runner).__name__,
+                    "loras": [lora["owner"] for lora in p.get("loras") or []], "references": references}
+            if start is not None:
+                meta["start_strength"] = start[1]
+            results.append(Result(outputs={"image": out}, meta=meta))
     return results

@@ -35,6 +35,10 @@ def test_tiny_ai_builds_a_film_and_rebuilds_nothing(built: tuple[Path, dict]) ->
     report = {t["id"]: t for t in json.loads((project / "build" / "report.json").read_text())["tasks"]}
     assert report["keyframe:pier/talk"]["meta"]["pipeline"] == "StableDiffusionPipeline"
     assert report["keyframe:pier/talk"]["meta"]["loras"] == ["element:Mira"]
+    assert report["keyframe:pier/talk"]["meta"]["references"] == 1  # Mira's picture, through the IP-Adapter
+    sea = report["keyframe:pier/sea"]["meta"]
+    assert sea["pipeline"] == "StableDiffusionImg2ImgPipeline" and sea["start_strength"] == 0.75
+    assert sea["steps"] == 3 and sea["references"] == 0
     assert report["motion:pier/sea"]["meta"]["chunks"] == [9, 9, 9, 9]
     assert report["speech:pier/talk/1"]["meta"]["sample_rate"] == 16000
     code, second, err = build_json(project)

@@ -138,3 +138,68 @@ def test_features_a_pipeline_lacks_are_clean_errors(tiny: dict[str, Path], tmp_p
             backend.load(model("tiny-vits", "image", tiny["vits"]))
     finally:
         backend.unload(video)
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Path:
+    """A starting picture in another aspect ratio than the keyframe (so it is fitted and cropped)."""
+    import numpy as np
+    from PIL import Image
+
+    y, x = np.mgrid[0:90, 0:160]
+    path = tmp_path / "board.png"
+    Image.fromarray(np.stack([x * 255 // 160, y * 255 // 90, 255 - x * 255 // 160], -1).astype("uint8")).save(path)
+    return path
+
+
+def test_image_to_image_starts_from_the_picture(sd: Any, tmp_path: Path, board: Path) -> None:
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    import backends.diffusers as backend
+
+    start = {"file": "start", "strength": 0.7}
+    plain = pixels(backend.run(keyframe(tmp_path, 5), sd))
+    a, b = (backend.run(keyframe(tmp_path, 5, files={"start": board}, start=start), sd) for _ in range(2))
+    assert a.outputs["image"].read_bytes() == b.outputs["image"].read_bytes()
+    assert a.meta["pipeline"] == "StableDiffusionImg2ImgPipeline" and a.meta["start_strength"] == 0.7
+    assert a.meta["steps"] == 2  # int(3 steps x 0.7): image-to-image skips the first steps
+    assert (pixels(a) != plain).any()
+    # another picture, another keyframe; the text-to-image pipeline is unchanged afterwards
+    flipped = tmp_path / "flipped.png"
+    with Image.open(board) as img:
+        ImageOps.mirror(img).save(flipped)
+    other = pixels(backend.run(keyframe(tmp_path, 5, files={"start": flipped}, start=start), sd))
+    assert (other != pixels(a)).any()
+    assert (pixels(backend.run(keyframe(tmp_path, 5), sd)) == plain).all()
+    # strength 0 keeps the picture: fitted to the keyframe's 64x48 (cover, centre crop)
+    kept = pixels(backend.run(keyframe(tmp_path, 5, files={"start": board}, start={**start, "strength": 0}), sd))
+    with Image.open(board) as img:
+        expected = np.asarray(ImageOps.fit(img.convert("RGB"), (64, 48), Image.Resampling.LANCZOS))
+    assert kept.shape == (48, 64, 3) and np.abs(kept.astype(int) - expected).max() <= 1
+
+
+def test_image_to_image_batched_equals_unbatched(sd: Any, tmp_path: Path, board: Path) -> None:
+    import backends.diffusers as backend
+
+    def tasks() -> list[Any]:
+        return [keyframe(tmp_path, 3, files={"start": board}, start={"file": "start", "strength": 1.0}),
+                keyframe(tmp_path, 4, "the sea")]
+
+    batched = backend.run_batch(tasks(), sd)
+    single = [backend.run(task, sd) for task in tasks()]
+    assert [r.outputs["image"].read_bytes() for r in batched] == [r.outputs["image"].read_bytes() for r in single]
+    assert [r.meta["pipeline"] for r in batched] == ["StableDiffusionImg2ImgPipeline", "StableDiffusionPipeline"]
+
+
+def test_image_to_image_problems_are_backend_errors(sd: Any, tmp_path: Path, board: Path) -> None:
+    import backends.diffusers as backend
+
+    with pytest.raises(BackendError, match="denoises no step.*at least 5"):
+        backend.run(keyframe(tmp_path, 1, files={"start": board}, start={"file": "start", "strength": 0.2}), sd)
+    with pytest.raises(BackendError, match="was not provided"):
+        backend.run(keyframe(tmp_path, 1, start={"file": "start", "strength": 0.5}), sd)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with pytest.raises(BackendError, match="cannot read the starting image"):
+        backend.run(keyframe(tmp_path, 1, files={"start": broken}, start={"file": "start", "strength": 0.5}), sd)
