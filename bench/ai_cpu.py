@@ -51,9 +51,10 @@ def model(kind: str, path: Path, **params: Any) -> dict[str, Any]:
             "dtype": None, "params": params, "adapters": {}}
 
 
-def task(kind: str, params: dict[str, Any], work: Path, inputs: dict[str, Artifact] | None = None) -> TaskRun:
+def task(kind: str, params: dict[str, Any], work: Path, inputs: dict[str, Artifact] | None = None,
+         files: dict[str, Path] | None = None) -> TaskRun:
     folder = Path(tempfile.mkdtemp(dir=work))
-    return TaskRun(f"{kind}:bench/x", kind, params, inputs or {}, {}, folder, 2)
+    return TaskRun(f"{kind}:bench/x", kind, params, inputs or {}, files or {}, folder, 2)
 
 
 def keyframe_params(seed: int, width: int = 320, height: int = 180) -> dict[str, Any]:
@@ -63,8 +64,10 @@ def keyframe_params(seed: int, width: int = 320, height: int = 180) -> dict[str,
 
 def bench_keyframes(tiny: dict[str, Path], work: Path, repeat: int) -> dict[str, float]:
     import torch
+    from PIL import Image
 
     import backends.diffusers as backend
+    from bench.make_tiny_models import IP_ADAPTER_WEIGHTS
 
     out: dict[str, float] = {}
     start = time.perf_counter()
@@ -87,6 +90,22 @@ def bench_keyframes(tiny: dict[str, Path], work: Path, repeat: int) -> dict[str,
     out["keyframe s (112x64, 4 steps)"] = studio
     out["bare diffusers loop s"] = plain
     out["studio overhead vs bare"] = studio / plain - 1
+    layout = work / "layout.png"
+    Image.radial_gradient("L").convert("RGB").resize((160, 90)).save(layout)
+    started = {**keyframe_params(1), "start": {"file": "start", "strength": 0.75}}
+    out["image-to-image keyframe s (strength 0.75: 3 of 4 steps)"] = timed(
+        lambda: backend.run(task("keyframe", started, work, files={"start": layout}), handle), repeat)
+    backend.unload(handle)
+    adapter = {"ip_adapter": {"weights": "ip", "path": str(tiny["ip"]), "revision": None}}
+    start = time.perf_counter()
+    handle = backend.load({**model("image", tiny["sd"], steps=4, guidance=5.0, size=[112, 64],
+                                   ip_adapter={"weight_name": IP_ADAPTER_WEIGHTS, "scale": 0.7}),
+                           "adapters": adapter})
+    out["sd + IP-Adapter load s"] = time.perf_counter() - start
+    mira = {"name": "Mira", "description": "a girl", "color": None, "references": ["ref:Mira/1"]}
+    referenced = {**keyframe_params(1), "characters": [mira]}
+    out["keyframe with one reference image (IP-Adapter) s"] = timed(
+        lambda: backend.run(task("keyframe", referenced, work, files={"ref:Mira/1": layout}), handle), repeat)
     backend.unload(handle)
     return out
 
@@ -120,6 +139,13 @@ def bench_speech(tiny: dict[str, Path], work: Path, repeat: int) -> dict[str, fl
               "volume": 100, "range": 50, "speaker": None, "emotion": "happy", "emotions": {}}
     out["speech s (one line)"] = timed(lambda: backend.run(task("speech", params, work), handle), repeat)
     backend.unload(handle)
+    vocoder = {"weights": "vocoder", "path": str(tiny["speecht5"] / "vocoder"), "revision": None}
+    handle = backend.load({**model("speech", tiny["speecht5"]), "adapters": {"vocoder": vocoder}})
+    neutral = {**params, "pitch": 50, "rate": 175, "emotion": None}
+    out["SpeechT5 line at its own pace s"] = timed(lambda: backend.run(task("speech", neutral, work), handle), repeat)
+    out["SpeechT5 line at rate 220, pitch 60 (ffmpeg retime) s"] = timed(
+        lambda: backend.run(task("speech", {**neutral, "rate": 220, "pitch": 60}, work), handle), repeat)
+    backend.unload(handle)
     return out
 
 
@@ -152,7 +178,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         start = time.perf_counter()
-        tiny = make_all(work / "models", ["sd", "ltx", "vits"])
+        tiny = make_all(work / "models", ["sd", "ip", "ltx", "vits", "speecht5"])
         figures: dict[str, float] = {"make tiny models s": time.perf_counter() - start}
         figures |= bench_keyframes(tiny, work, args.repeat)
         figures |= bench_motion(tiny, work, args.repeat)

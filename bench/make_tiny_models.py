@@ -334,8 +334,10 @@ BUILDERS: dict[str, tuple[str, Callable[[Path], Path]]] = {
 def make_all(dest: Path, only: list[str] | None = None) -> dict[str, Path]:
     """Build the tiny models under ``dest``; returns name -> directory."""
     import torch
+    import transformers
 
     torch.set_num_threads(1)
+    transformers.utils.logging.disable_progress_bar()  # "Writing model shards" bars on stderr
     out = {}
     for name in only or list(BUILDERS):
         folder, build = BUILDERS[name]
