@@ -39,6 +39,11 @@ class BuildOptions:
     jobs: int = 0
     wait: bool = True
     allow_paths: list[Path] = field(default_factory=list)
+    cancel: threading.Event | None = None
+    """Set to stop the build between tasks and denoising steps (``studio watch`` sets it on an edit)."""
+    models: Any = None
+    """A ``ModelManager`` that outlives this build (``studio watch`` keeps models loaded between
+    builds); None: the build loads what it needs and unloads it all at the end."""
 
 
 @dataclass
@@ -194,8 +199,9 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
     out_dir = opts.out if opts.out is not None else plan.project.parent / "build"
     if cancelled:
-        sys.stderr.write("studio: interrupted; finished tasks are kept in the cache, "
-                         "unfinished ones left nothing behind\n")
+        why = getattr(opts.cancel, "reason", None) or "interrupted"  # studio watch says which file changed
+        sys.stderr.write(f"studio: {why}; finished tasks are kept in the cache, unfinished ones left nothing "
+                         "behind\n")
         return 130
     delivered = deliver(out_dir, kinds, records, store)
     elapsed = time.perf_counter() - started
@@ -241,18 +247,22 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     items = [(tid, tasks[tid].model_identity, tasks[tid].vram_gb,
               [d for d in tasks[tid].inputs.values() if d in stale_set]) for tid in stale]
     order = schedule(items, plan.vram_gb)
-    models = ModelManager(plan.vram_gb, load_backend)
+    models = opts.models if opts.models is not None else ModelManager(plan.vram_gb, load_backend)
+    models.budget = plan.vram_gb
+    loads_before, seconds_before = models.loads, models.load_seconds
     reporter = make_reporter(opts.format, len(stale))
     jobs = opts.jobs or max(1, os.cpu_count() or 1)
-    cancel = threading.Event()
+    cancel = opts.cancel if opts.cancel is not None else threading.Event()
     executor = Executor(tasks, store, models, load_backend, reporter, jobs, cancel)
     try:
         outcome = executor.run(order.order, cached)
     finally:
         reporter.close()
-        models.close()
+        if opts.models is None:
+            models.close()
     return _Executed(outcome.status, outcome.records, outcome.failures, outcome.details, outcome.seconds,
-                     outcome.cancelled, models.loads, order.lower_bound, models.load_seconds)
+                     outcome.cancelled, models.loads - loads_before, order.lower_bound,
+                     models.load_seconds - seconds_before)
 
 
 def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: Path, fmt: str) -> None:

@@ -32,16 +32,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(plan)
     plan.add_argument("--cache", type=Path, metavar="DIR", help="store to look tasks up in (default: .studio/ beside "
                       "the project, or $STUDIO_CACHE)")
-    build = sub.add_parser("build", help="render the film incrementally")
-    _add_common(build)
-    build.add_argument("--out", type=Path, metavar="DIR", help="where deliverables go (default: build/ beside it)")
-    build.add_argument("--cache", type=Path, metavar="DIR", help="store directory (default: .studio/ beside it, "
-                       "or $STUDIO_CACHE)")
-    build.add_argument("--explain", action="store_true", help="say why each task runs")
-    build.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
-                       help="CPU tasks run at once (default: the number of CPUs)")
-    build.add_argument("--no-wait", dest="wait", action="store_false",
-                       help="fail at once if another build of this project is running")
+    for name, text in (("build", "render the film incrementally"),
+                       ("watch", "build, then build again whenever a project file or a file it uses changes")):
+        build = sub.add_parser(name, help=text)
+        _add_common(build)
+        build.add_argument("--out", type=Path, metavar="DIR", help="where deliverables go (default: build/ beside it)")
+        build.add_argument("--cache", type=Path, metavar="DIR", help="store directory (default: .studio/ beside it, "
+                           "or $STUDIO_CACHE)")
+        build.add_argument("--explain", action="store_true", help="say why each task runs")
+        build.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                           help="CPU tasks run at once (default: the number of CPUs)")
+        build.add_argument("--no-wait", dest="wait", action="store_false",
+                           help="fail at once if another build of this project is running")
     sub.add_parser("schema", help="print the JSON Schema of project files")
     fmt = sub.add_parser("fmt", help="format project files in place (YAML or the .studio screenplay DSL)")
     fmt.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="project file, or a directory holding one")
@@ -74,14 +76,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in ("check", "plan"):
             return _check_or_plan(args)
-        if args.command == "build":
+        if args.command in ("build", "watch"):
             from .build import BuildOptions, build
 
             if args.jobs < 0:
                 sys.stderr.write("studio: --jobs must be at least 1\n")
                 return 2
-            return build(BuildOptions(args.path, args.out, args.cache, args.format, args.explain, args.jobs,
-                                      args.wait, args.allow_path))
+            opts = BuildOptions(args.path, args.out, args.cache, args.format, args.explain, args.jobs, args.wait,
+                                args.allow_path)
+            if args.command == "watch":
+                from .watch import watch
+
+                if not args.path.exists():
+                    sys.stderr.write(f"studio: {args.path} does not exist\n")
+                    return 2
+                return watch(opts)
+            return build(opts)
         if args.command in ("fmt", "convert", "import"):
             from . import lang_cmd
 

@@ -19,7 +19,8 @@ __all__ = ["JsonReporter", "PlainReporter", "RichReporter", "make_reporter"]
 class PlainReporter:
     """One line per finished task: for logs and pipes."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        stream = stream if stream is not None else sys.stderr  # now, not when the module was imported
         self.total = total
         self.done = 0
         self.stream = stream
@@ -45,7 +46,8 @@ class PlainReporter:
 class JsonReporter:
     """JSON lines on stderr: ``{"event": "started"|"step"|"finished", "id", ...}``."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        stream = stream if stream is not None else sys.stderr  # now, not when the module was imported
         self.stream = stream
         self.lock = threading.Lock()
         self.last_step: dict[str, float] = {}
@@ -79,7 +81,8 @@ class JsonReporter:
 class RichReporter:
     """An overall bar plus one bar per running task with its own steps and ETA."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        stream = stream if stream is not None else sys.stderr  # now, not when the module was imported
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

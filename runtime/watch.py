@@ -1,0 +1,148 @@
+"""``studio watch``: build, then build again whenever a file of the project changes.
+
+The loop: (1) build as ``studio build`` does; (2) wait for a change under the project's directory
+(and the ``--allow-path`` directories), ignoring the store, the deliverables and editor scratch
+files; (3) build again. A change during a build cancels it between tasks (and between denoising
+steps): finished tasks are kept in the store, so the next build resumes where this one stopped.
+Models stay loaded between builds (the model manager lives as long as the watch), so an edited
+prompt re-renders its keyframe without loading the image model again. Changes arriving together
+(an editor's save, a script writing several files) are debounced into one build.
+
+Output: each build prints what ``studio build`` prints; between builds a ``watching`` line (text)
+or ``{"event": "watching"}`` / ``{"event": "changed", "paths": [...]}`` JSON lines on stderr.
+Ctrl-C stops the watch with exit code 130; no other exit ends it (a project with errors is
+reported and waited on).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from .build import BuildOptions, build, cache_root_for
+
+__all__ = ["watch"]
+
+
+class _Cancel(threading.Event):
+    """The build's cancel event, with the reason a change gives (Ctrl-C leaves it None)."""
+
+    reason: str | None = None
+
+
+def _say(fmt: str, text: str, event: dict[str, object]) -> None:
+    sys.stderr.write(json.dumps(event) + "\n" if fmt == "json" else text + "\n")
+    sys.stderr.flush()
+
+
+def _roots(opts: BuildOptions) -> tuple[Path, list[Path], list[Path]]:
+    """(the project directory, the directories to watch, the paths whose changes never count)."""
+    project_dir = (opts.path if opts.path.is_dir() else opts.path.parent).resolve()
+    cache = cache_root_for(project_dir, opts.cache).resolve()
+    out = (opts.out if opts.out is not None else project_dir / "build").resolve()
+    roots = [project_dir, *(p.resolve() for p in opts.allow_paths if p.is_dir())]
+    return project_dir, roots, [cache, out]
+
+
+def watch(opts: BuildOptions, debounce_ms: int = 300, stop: threading.Event | None = None,
+          on_idle: Callable[[], None] | None = None) -> int:
+    """Build ``opts.path`` now and after every change until Ctrl-C (or ``stop``, for tests)."""
+    import watchfiles
+
+    from backends import load_backend
+
+    from .models import ModelManager
+
+    project_dir, roots, ignored = _roots(opts)
+    stop = stop or threading.Event()
+    changes: queue.Queue[set[str]] = queue.Queue()
+    cancel = _Cancel()
+    building = threading.Event()
+    watch_filter = watchfiles.DefaultFilter(ignore_paths=[str(p) for p in ignored])
+
+    def watcher() -> None:
+        for batch in watchfiles.watch(*roots, watch_filter=watch_filter, debounce=debounce_ms, step=50,
+                                      stop_event=stop, rust_timeout=500, yield_on_timeout=False,
+                                      raise_interrupt=False):
+            paths = _lasting(batch)
+            if not paths:
+                continue
+            changes.put(paths)
+            if building.is_set():
+                cancel.reason = f"{_shown(sorted(paths)[0], project_dir)} changed"
+                cancel.set()
+        if building.is_set():  # stopped (tests, an embedding program): the build stops too
+            cancel.reason = "stopped"
+            cancel.set()
+
+    thread = threading.Thread(target=watcher, name="studio-watch", daemon=True)
+    thread.start()
+    models = ModelManager(None, load_backend)
+    try:
+        while not stop.is_set():
+            cancel.clear()
+            cancel.reason = None
+            building.set()
+            try:
+                code = build(replace(opts, cancel=cancel, models=models))
+            finally:
+                building.clear()
+            if code == 130 and cancel.reason is None:
+                return 130  # Ctrl-C during the build
+            if code != 130:  # finished (or refused): idle until the next change
+                _say(opts.format, f"studio: watching {project_dir} for changes (Ctrl-C to stop)",
+                     {"event": "watching", "path": str(project_dir)})
+                if on_idle is not None:
+                    on_idle()
+            paths = _next_changes(changes, stop)
+            if paths is None:
+                break
+            shown = [_shown(p, project_dir) for p in sorted(paths)]
+            _say(opts.format, "studio: changed: " + ", ".join(shown[:5]) + (" ..." if len(shown) > 5 else ""),
+                 {"event": "changed", "paths": shown})
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop.set()
+        models.close()
+        thread.join(timeout=2.0)
+
+
+def _next_changes(changes: queue.Queue[set[str]], stop: threading.Event) -> set[str] | None:
+    """The paths of the next change (all those queued, merged); None once ``stop`` is set. After a
+    build a change cancelled, that change is already queued."""
+    paths: set[str] = set()
+    while not paths:
+        if stop.is_set():
+            return None
+        try:
+            paths |= changes.get(timeout=0.2)
+        except queue.Empty:
+            continue
+    while True:
+        try:
+            paths |= changes.get_nowait()
+        except queue.Empty:
+            return paths
+
+
+def _lasting(batch: set[tuple[object, str]]) -> set[str]:
+    """The changed paths, less scratch files that came and went within the batch (``sed -i``'s, an
+    editor's backup): a file added and gone again changed nothing the project can use."""
+    import watchfiles
+
+    added = {path for change, path in batch if change == watchfiles.Change.added}
+    return {path for _, path in batch if path not in added or Path(path).exists()}
+
+
+def _shown(path: str, project_dir: Path) -> str:
+    try:
+        return Path(path).relative_to(project_dir).as_posix()
+    except ValueError:
+        return path
