@@ -74,10 +74,13 @@ def test_an_edit_rebuilds_what_it_touches_with_models_kept_loaded(tmp_path: Path
         assert not {tid for tid in executed if tid.startswith(("keyframe:", "speech:")) and "peek" not in tid}
     finally:
         assert w.close() == 0
-    events = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
-    summaries = [e for e in events if e.get("event") == "changed"]
-    assert [e["paths"] for e in summaries] == [["film.studio.yaml"]]
+    out, err = capfd.readouterr()
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert [e["paths"] for e in events if e.get("event") == "changed"] == [["film.studio.yaml"]]
     assert sum(e.get("event") == "watching" for e in events) == 2
+    summaries = [json.loads(line) for line in out.splitlines()]
+    assert summaries[0]["model_loads"] >= 1
+    assert summaries[1]["model_loads"] == 0 and summaries[1]["model_loads_lower_bound"] >= 1  # still loaded
 
 
 def test_an_edit_during_a_build_cancels_it_and_the_next_build_finishes(tmp_path: Path, capfd: Any) -> None:
