@@ -19,11 +19,13 @@ from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
 
-__all__ = ["KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload"]
+__all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload"]
 
 NAME = "procedural"
 VERSION = "1"
 KINDS = frozenset({"keyframe", "motion", "storyboard"})
+CONCURRENT = True
+"""Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""
 LOOKS = ("flat", "paint", "sketch")
 """Values of the model parameter ``look``; the default is ``flat``."""
 
