@@ -141,6 +141,10 @@ def _image_to_image(handle: Loaded, task: TaskRun) -> Any:
                                f"pipeline ({str(exc).strip().splitlines()[0][:160] if str(exc).strip() else exc!r}); "
                                "remove the shot's start or use a Stable Diffusion, SDXL or FLUX model") from None
         handle.img2img.set_progress_bar_config(disable=True)
+        if handle.offload and handle.device in ("cuda", "mps"):
+            # from_pipe shares the modules but not the offload hook chain; each pipeline re-attaches
+            # its own chain at the end of a call (maybe_free_model_hooks), so both may take turns
+            handle.img2img.enable_model_cpu_offload(device=handle.device)
     return handle.img2img
 
 
