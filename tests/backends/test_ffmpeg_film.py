@@ -207,6 +207,23 @@ def test_music_without_ducking_is_not_ducked(reel: Reel, tmp_path: Path) -> None
     assert during == pytest.approx(outside, rel=0.1)
 
 
+def test_a_track_anchored_at_a_shot_starts_from_that_shot(reel: Reel, tmp_path: Path) -> None:
+    """``at: shot:b`` with ``start: 0.25``: shot b starts 2.0 s into the film, so the effect plays
+    from 2.25 s (not from 0.25 s)."""
+    effect = {"file": "audio:theme", "start": 0.25, "at": "shot:b", "volume": 1.0, "duck": False, "loop": False,
+              "fade_in": 0.0, "fade_out": 0.0}
+    film = reel.film(tmp_path, audio=[effect], subtitles="none", loudness=-30)
+    audio = decode_audio(film.outputs["film"], label="film", sample_rate=SR, channels=2)[:, 0]
+
+    def music(a: float, b: float) -> float:
+        return band_level(audio[round(a * SR) : round(b * SR)], 220.0)
+
+    assert music(0.3, 2.2) < 0.01 * music(2.35, 4.0), "nothing before the anchored start"
+    assert music(4.3, 5.4) < 0.01 * music(2.35, 4.0), "the 2 s track ends 2 s after it starts"
+    with pytest.raises(BackendError, match="'at' names 'shot:nope'"):
+        reel.film(tmp_path / "bad", audio=[effect | {"at": "shot:nope"}], subtitles="none")
+
+
 def test_track_placement_fades_and_volume(reel: Reel, tmp_path: Path) -> None:
     track = {
         "file": "audio:theme",
