@@ -9,6 +9,7 @@ files the project refers to. Unknown names get the closest known one as a hint.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -32,7 +33,7 @@ from .film import (
     ShotR,
     VoiceR,
 )
-from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, adapter_weights, check_model
+from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, layout
 from .validate import closest
@@ -163,11 +164,27 @@ class _Resolver:
             self.watched.update((str(p), None) for p in found.watched)
         return found
 
+    def finite(self, value: Any, path: tuple[str | int, ...], report: bool = True) -> Any:
+        """``value`` with every infinite or NaN number replaced by null (and reported, E204): free-form
+        parameters enter keys, and a key has no spelling for them."""
+        if isinstance(value, float) and not math.isfinite(value):
+            if report:
+                self.error("E204", f"{value!r} is not a finite number", self.span(*path),
+                           "write a number (YAML's .inf and .nan have no place in parameters)")
+            return None
+        if isinstance(value, dict):
+            return {k: self.finite(v, (*path, k), report) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.finite(v, (*path, i), report) for i, v in enumerate(value)]
+        return value
+
     def model_ref(self, name: str, cfg: spec.ModelConfig) -> ModelRef:
         """A named model with its weights and adapters resolved to their identities."""
         for d in check_model(name, cfg, lambda *path, key=False: self.span("models", name, *path, key=key)):
             self.diagnostics.append(d)
-        params = normalise(dict(cfg.params))
+        checked = PARAMS.get((cfg.backend, cfg.kind), {})  # check_model has said what is wrong with these
+        params = normalise({k: self.finite(v, ("models", name, "params", k), report=k not in checked)
+                            for k, v in cfg.params.items()})
         path: str | None = None
         resolved = None
         adapters: list[AdapterR] = []

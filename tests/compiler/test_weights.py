@@ -167,6 +167,20 @@ def test_model_configuration_diagnostics(tmp_path: Path, hub: Path, models: str,
         assert "cannot use ip_adapter" in d.message
 
 
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "[1, .inf]", "{deep: {er: .nan}}"])
+def test_non_finite_parameters_are_diagnosed_not_crashed_on(tmp_path: Path, value: str) -> None:
+    """Free-form parameters enter keys: a number with no spelling there is an error at its place."""
+    text = project(f"  img: {{backend: procedural, kind: image, params: {{x: {value}}}}}")
+    result = compile_text(tmp_path / "p", text)
+    assert codes(result) == ["E204"], result.diagnostics
+    d = result.diagnostics[0]
+    assert "is not a finite number" in d.message and d.span.line == 6, d
+    assert text.splitlines()[5][d.span.column - 1:].lstrip("-").startswith(".")  # at the number itself
+    checked = compile_text(tmp_path / "q", project(
+        "  img: {backend: diffusers, kind: image, weights: org/x, params: {steps: .inf}}"))
+    assert [c for c in codes(checked) if c not in ("E308", "W311")] == ["E313"]  # said once, by the table
+
+
 def test_lora_on_a_model_that_ignores_it_warns_once(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "ana.safetensors").write_bytes(b"lora")
