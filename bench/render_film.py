@@ -84,8 +84,9 @@ def main() -> None:
               f"= {length / clean:.2f}x real time")
         print(f"keyframes: {keyframes} in {by_kind['keyframe']:.1f} task-s ({keyframes / by_kind['keyframe']:.2f}/s)")
         print(f"motion (procedural frames + x264): {frames / by_kind['motion']:.0f} frames/s of task time")
-        print(f"shots, transitions, film assembly: {by_kind.get('shot', 0):.1f} + {by_kind.get('transition', 0):.1f}"
-              f" + {by_kind.get('film', 0):.1f} task-s; speech {by_kind.get('speech', 0):.2f} task-s")
+        print(f"shots, transitions, soundtrack, film assembly: {by_kind.get('shot', 0):.1f} + "
+              f"{by_kind.get('transition', 0):.1f} + {by_kind.get('soundtrack', 0):.1f} + {by_kind.get('film', 0):.1f}"
+              f" task-s; speech {by_kind.get('speech', 0):.2f} task-s")
         text = (work / "film.studio.yaml").read_text().replace("@Cove glitters, @Luca watches the waves",
                                                                 "@Cove glitters at noon, @Luca watches", 1)
         (work / "film.studio.yaml").write_text(text)

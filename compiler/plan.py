@@ -23,9 +23,9 @@ TaskId = NewType("TaskId", str)
 KEY_VERSION = 1
 """Bump to invalidate every cache key (a change in what keys mean)."""
 SAMPLE_RATE = 48_000
-TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "film", "subtitles", "storyboard")
-_TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "film": "ffmpeg", "subtitles": "ffmpeg",
-                  "storyboard": "procedural"}
+TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard")
+_TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg", "film": "ffmpeg",
+                  "subtitles": "ffmpeg", "storyboard": "procedural"}
 
 
 class UnknownBackend(Exception):
@@ -131,7 +131,7 @@ class _Builder:
         if film.output.subtitles != "none":
             subtitles = self.add(TaskId("subtitles"), "subtitles", None, {"timeline": timeline},
                                  {t["shot"]: t["shot"] for t in timeline})
-        self.film_task(timeline, subtitles)
+        self.film_task(timeline, subtitles, self.soundtrack(timeline))
         if film.output.storyboard:
             self.storyboard()
         return self.tasks
@@ -224,7 +224,26 @@ class _Builder:
             })
         return out
 
-    def film_task(self, timeline: list[dict[str, Any]], subtitles: TaskId | None) -> TaskId:
+    def soundtrack(self, timeline: list[dict[str, Any]]) -> TaskId:
+        """The film's audio, from the speech, the shots' lengths and the tracks, and from no picture:
+        an edit that changes only what we see leaves it cached (the film then only muxes)."""
+        f = self.film
+        entries: list[dict[str, Any]] = []
+        inputs: dict[str, TaskId] = {}
+        for shot, entry in zip(f.shots, timeline, strict=True):
+            lines = [TaskId(f"speech:{shot.scene}/{shot.id}/{ln.number}") for ln in shot.lines]
+            inputs.update({line: line for line in lines})
+            entries.append({**entry, "duration": shot.duration if shot.duration is not None else "auto",
+                            "lines": [{"input": line} for line in lines]})
+        files = {f"audio:{a.id}": a.file for a in f.audio}
+        audio = [{"file": f"audio:{a.id}", "kind": a.kind, "start": a.start,
+                  "at": f"shot:{a.at}" if a.at else None, "volume": a.volume, "duck": a.duck, "loop": a.loop,
+                  "fade_in": a.fade_in, "fade_out": a.fade_out} for a in f.audio]
+        params = {"fps": f.fps, "sample_rate": SAMPLE_RATE, "loudness": f.output.loudness, "timeline": entries,
+                  "audio": audio}
+        return self.add(TaskId("soundtrack"), "soundtrack", None, params, inputs, files)
+
+    def film_task(self, timeline: list[dict[str, Any]], subtitles: TaskId | None, soundtrack: TaskId) -> TaskId:
         f = self.film
         inputs: dict[str, TaskId] = {}
         for entry in timeline:
@@ -233,14 +252,10 @@ class _Builder:
                 inputs[entry["transition"]] = entry["transition"]
         if subtitles is not None:
             inputs["subtitles"] = subtitles
-        files = {f"audio:{a.id}": a.file for a in f.audio}
-        audio = [{"file": f"audio:{a.id}", "kind": a.kind, "start": a.start,
-                  "at": f"shot:{a.at}" if a.at else None, "volume": a.volume, "duck": a.duck, "loop": a.loop,
-                  "fade_in": a.fade_in, "fade_out": a.fade_out} for a in f.audio]
+        inputs["soundtrack"] = soundtrack
         params = {"fps": f.fps, "width": f.width, "height": f.height, "sample_rate": SAMPLE_RATE,
-                  "loudness": f.output.loudness, "subtitles": f.output.subtitles, "language": f.language,
-                  "title": f.title, "timeline": timeline, "audio": audio}
-        return self.add(TaskId("film"), "film", None, params, inputs, files)
+                  "subtitles": f.output.subtitles, "language": f.language, "title": f.title, "timeline": timeline}
+        return self.add(TaskId("film"), "film", None, params, inputs)
 
     def storyboard(self) -> TaskId:
         f = self.film

@@ -17,14 +17,27 @@ __all__ = ["settle"]
 
 
 def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Concrete parameters for a motion or shot task; other kinds are returned unchanged.
+    """Concrete parameters for a motion, shot or soundtrack task; other kinds are returned unchanged.
 
-    ``metas`` maps an input role (``line1``...) to the metadata its task recorded (``duration``).
+    ``metas`` maps an input role (``line1``..., a speech task's id for the soundtrack) to the
+    metadata its task recorded (``duration``). The soundtrack settles every entry of its timeline
+    the way each shot settles itself, so the two agree to the frame and the sample.
     """
     out = dict(params)
+    if kind == "soundtrack":
+        fps = int(params["fps"])
+        out["timeline"] = [_settle_length(entry, fps, metas, with_lines=True) for entry in params["timeline"]]
+        return out
     if kind not in ("motion", "shot"):
         return out
-    fps = int(params["fps"])
+    return _settle_length(out, int(params["fps"]), metas, with_lines=kind == "shot")
+
+
+def _settle_length(params: Mapping[str, Any], fps: int, metas: Mapping[str, Mapping[str, Any]], *,
+                   with_lines: bool) -> dict[str, Any]:
+    """``frames``, ``duration`` and ``keyframes_at`` from the length parameters, and each line's
+    ``start`` (``with_lines``; else the lines are dropped)."""
+    out = dict(params)
     explicit = params["duration"] if params["duration"] != "auto" else None
     lines = params.get("lines", [])
     seconds = [float(metas[line["input"]]["duration"]) for line in lines if line["input"] in metas]
@@ -35,7 +48,7 @@ def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str
     cut_in = min(round(float(params.get("cut_in", 0)) * fps), frames - 1)
     cut_out = min(round(float(params.get("cut_out", 0)) * fps), frames - 1)
     out["keyframes_at"] = sorted({0, *(f for f in (cut_in, frames - cut_out) if 0 < f < frames)})
-    if kind == "shot":
+    if with_lines:
         out["lines"] = [{**line, "start": start} for line, start in zip(lines, placed.starts, strict=True)]
     else:
         out.pop("lines", None)

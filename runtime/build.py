@@ -283,7 +283,8 @@ def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: 
 
 def _outputs(out_dir: Path, delivered: dict[str, str]) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
-    singles = {"final.mp4": "film", "subtitles.srt": "subtitles", "storyboard.png": "storyboard"}
+    singles = {"final.mp4": "film", "soundtrack.m4a": "soundtrack", "subtitles.srt": "subtitles",
+               "storyboard.png": "storyboard"}
     for rel in sorted(delivered):
         path = str(out_dir / rel)
         if rel in singles:

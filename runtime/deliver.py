@@ -29,6 +29,7 @@ def deliverables(tid: str, kind: str) -> dict[str, str]:
         "speech": {"audio": f"audio/{name}.wav"},
         "shot": {"clip": f"shots/{name}.mp4"},
         "film": {"film": "final.mp4"},
+        "soundtrack": {"audio": "soundtrack.m4a"},
         "subtitles": {"srt": "subtitles.srt"},
         "storyboard": {"image": "storyboard.png"},
     }.get(kind, {})

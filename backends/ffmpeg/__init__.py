@@ -1,12 +1,12 @@
-"""The ``ffmpeg`` backend: shot mixing, transitions, film assembly and subtitles.
+"""The ``ffmpeg`` backend: shot mixing, transitions, the soundtrack, film assembly and subtitles.
 
 Everything runs through the ffmpeg binary that the ``imageio-ffmpeg`` wheel ships (never one from
 ``PATH``), with filter graphs built by ``ffmpeg-python``. :mod:`.encode` holds the one set of
 H.264 settings every video in studio is encoded with (the procedural motion backend imports
 :func:`~backends.ffmpeg.encode.encode_frames`), so that the film joins shots by stream copy.
 
-Modules: ``encode`` (encoder settings), ``shot``, ``transition``, ``film`` (+ ``film_video``,
-``film_audio`` and ``loudness``, EBU R128 normalisation in numpy), ``subtitles``, ``timeline``
+Modules: ``encode`` (encoder settings), ``shot``, ``transition``, ``soundtrack`` (+ ``film_audio``
+and ``loudness``, EBU R128 normalisation in numpy), ``film`` (+ ``film_video``), ``subtitles``, ``timeline``
 (where shots sit in the film), ``mp4`` (frame counts and key frames read from the MP4 index),
 ``captions`` (burnt-in captions drawn with Pillow), ``audio``, ``_bin``.
 """
@@ -21,7 +21,7 @@ __all__ = ["KINDS", "NAME", "VERSION", "load", "run", "unload"]
 
 NAME = "ffmpeg"
 VERSION = "3"
-KINDS = frozenset({"shot", "transition", "film", "subtitles"})
+KINDS = frozenset({"shot", "transition", "soundtrack", "film", "subtitles"})
 
 
 def load(model: Any) -> None:
@@ -42,6 +42,10 @@ def run(task: TaskRun, handle: Any = None) -> Result:
         from .transition import run_transition
 
         return run_transition(task)
+    if task.kind == "soundtrack":
+        from .soundtrack import run_soundtrack
+
+        return run_soundtrack(task)
     if task.kind == "film":
         from .film import run_film
 

@@ -1,33 +1,28 @@
 """The ``film`` task: shots and transitions joined by stream copy, the soundtrack, subtitles.
 
-Steps: (1) place the timeline (:mod:`.timeline`) and check every input against it; (2) list
-the shot bodies and transition segments for the concat demuxer, cut by stream copy
-(:mod:`.film_video`), in a second thread while (3) the soundtrack is mixed (:mod:`.film_audio`)
-and normalised to the target loudness (:mod:`.loudness`); (4) one ffmpeg run muxes the copied
-video, the soundtrack in AAC and the soft subtitles.
+Steps: (1) place the timeline (:mod:`.timeline`) and check every input against it, the
+soundtrack's length included; (2) list the shot bodies and transition segments for the concat
+demuxer, cut by stream copy (:mod:`.film_video`); (3) one ffmpeg run muxes the copied video, the
+``soundtrack`` task's AAC (copied too: nothing is encoded here) and the soft subtitles.
 
-meta: ``frames``, ``duration``, ``input_loudness`` (LUFS of the mix before normalisation, null
-when silent), ``loudness`` (LUFS after) and ``normalisation`` (``linear``: one gain; ``limited``:
-one gain and the true-peak limiter; ``none``: silence).
+meta: ``frames``, ``duration``, and the soundtrack's ``input_loudness`` (LUFS of the mix before
+normalisation, null when silent), ``loudness`` (LUFS after) and ``normalisation`` (``linear``:
+one gain; ``limited``: one gain and the true-peak limiter; ``none``: silence).
 """
 
 from __future__ import annotations
 
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
-import numpy as np
 
 from backends.base import BackendError, Result, TaskRun
 
 from ._bin import run_ffmpeg
-from .encode import AUDIO_SETTINGS, muxer_args
-from .film_audio import CHANNELS, build_mix
+from .encode import muxer_args
 from .film_video import concat_list
-from .loudness import integrated_loudness, normalise
 from .mp4 import read_video_track
 from .timeline import Placement, place_shots, shot_frames
 
@@ -48,8 +43,8 @@ def _check_inputs(task: TaskRun) -> tuple[list[Placement], int]:
     for entry in params["timeline"]:
         role = str(entry["shot"])
         shot = task.inputs.get(role)
-        if shot is None or "clip" not in shot.outputs or "dialogue" not in shot.outputs:
-            raise BackendError(f"{task.id}: no shot input '{role}' with 'clip' and 'dialogue' outputs")
+        if shot is None or "clip" not in shot.outputs:
+            raise BackendError(f"{task.id}: no shot input '{role}' with a 'clip' output")
         lengths[role] = shot_frames(role, shot, fps)
         transition = entry.get("transition")
         if transition is not None and (transition not in task.inputs or "video" not in task.inputs[transition].outputs):
@@ -66,56 +61,48 @@ def _subtitle_file(task: TaskRun) -> Path | None:
     return Path(srt)
 
 
-def _mux(task: TaskRun, concat: Path, mix: Path, out: Path) -> None:
-    params = task.params
-    fps, sample_rate = int(params["fps"]), int(params["sample_rate"])
+def _soundtrack(task: TaskRun, total: int) -> tuple[Path, dict[str, Any]]:
+    """The soundtrack's file and meta, checked to last exactly as long as the picture."""
+    soundtrack = task.inputs.get("soundtrack")
+    if soundtrack is None or "audio" not in soundtrack.outputs:
+        raise BackendError(f"{task.id}: no 'soundtrack' input with an 'audio' output")
+    fps, sample_rate = int(task.params["fps"]), int(task.params["sample_rate"])
+    expected = round(total * sample_rate / fps)
+    if int(soundtrack.meta.get("samples", -1)) != expected:
+        raise BackendError(f"{task.id}: the soundtrack has {soundtrack.meta.get('samples')} samples but the picture "
+                           f"needs {expected} ({total} frames at {fps} fps)")
+    return Path(soundtrack.outputs["audio"]), dict(soundtrack.meta)
+
+
+def _mux(task: TaskRun, concat: Path, soundtrack: Path, out: Path) -> None:
+    fps = int(task.params["fps"])
     video = ffmpeg.input(str(concat), f="concat", safe=0).video
-    audio = ffmpeg.input(str(mix), f="f32le", ar=sample_rate, ac=CHANNELS).audio  # exactly the film's samples
-    streams = [video, audio]
+    streams = [video, ffmpeg.input(str(soundtrack)).audio]
     options: dict[str, Any] = {
         "c:v": "copy",
         # Re-time every packet to exactly N frames: the concat demuxer adds durations in
         # microseconds, which may drift by a tick over many segments.
         "bsf:v": f"setts=ts=round(N/({fps}*TB)):duration=round(1/({fps}*TB))",
-        **AUDIO_SETTINGS,
-        "b:a": "192k",
-        "ar": str(sample_rate),
-        "ac": str(CHANNELS),
+        "c:a": "copy",
     }
     srt = _subtitle_file(task)
     if srt is not None:
         streams.append(ffmpeg.input(str(srt), f="srt")["s"])
         options |= {"c:s": "mov_text"}
     args = ffmpeg.output(*streams, str(out), **options, **muxer_args()).get_args()
-    run_ffmpeg(
-        ["-y", "-filter_threads", "1", "-filter_complex_threads", "1", *args], what=f"{task.id}: muxing the film"
-    )
+    run_ffmpeg(["-y", *args], what=f"{task.id}: muxing the film")
 
 
 def run_film(task: TaskRun) -> Result:
-    """Render ``film`` (MP4: H.264 by stream copy, AAC, mov_text subtitles, +faststart)."""
+    """Render ``film`` (MP4: H.264 and AAC by stream copy, mov_text subtitles, +faststart)."""
     placed, total = _check_inputs(task)
-    params = task.params
-    fps, sample_rate = int(params["fps"]), int(params["sample_rate"])
-    target = float(params.get("loudness", -16.0))
+    soundtrack, sound = _soundtrack(task, total)
+    fps = int(task.params["fps"])
     out = task.workdir / "film.mp4"
-    with tempfile.TemporaryDirectory(prefix=".film-", dir=task.workdir) as tmp, ThreadPoolExecutor(1) as pool:
-        scratch = Path(tmp).resolve()
-        video = pool.submit(concat_list, task, placed, scratch)  # mostly ffmpeg runs: the GIL is free
-        dialogue = {p.shot: Path(task.inputs[p.shot].outputs["dialogue"]) for p in placed}
-        mix = build_mix(
-            placed, dialogue, params.get("audio", ()), task.files,
-            fps=fps, sample_rate=sample_rate, total=round(total * sample_rate / fps), scratch=scratch,
-        )  # fmt: skip
-        sound = normalise(mix, sample_rate, target)
-        soundtrack = scratch / "soundtrack.f32"
-        np.ascontiguousarray(sound.samples, "<f4").tofile(soundtrack)
-        concat = video.result()
+    with tempfile.TemporaryDirectory(prefix=".film-", dir=task.workdir) as tmp:
+        concat = concat_list(task, placed, Path(tmp).resolve())
         task.report(len(placed) + 1, len(placed) + 2)
-        # The exact loudness of a limited soundtrack (for the record) is measured while ffmpeg encodes.
-        loudness = pool.submit(integrated_loudness, sound.samples, sample_rate) if sound.mode == "limited" else None
         _mux(task, concat, soundtrack, out)
-        measured = sound.loudness if loudness is None else loudness.result()
     track = read_video_track(out, label=f"{task.id}: film")
     if track.frames != total:
         raise BackendError(f"{task.id}: the film came out with {track.frames} frames instead of {total}")
@@ -123,8 +110,8 @@ def run_film(task: TaskRun) -> Result:
     meta = {
         "frames": total,
         "duration": total / fps,
-        "input_loudness": None if sound.input_loudness is None else round(sound.input_loudness, 2),
-        "loudness": None if measured is None else round(measured, 2),
-        "normalisation": sound.mode,
+        "input_loudness": sound.get("input_loudness"),
+        "loudness": sound.get("loudness"),
+        "normalisation": sound.get("normalisation"),
     }
     return Result(outputs={"film": out}, meta=meta)

@@ -1,6 +1,6 @@
 """The film's soundtrack: dialogue placed per shot, music and effects under it.
 
-Steps: (1) the dialogue bus: each shot's ``dialogue`` WAV at the shot's start in the film;
+Steps: (1) the dialogue bus: each shot's dialogue (mono samples) at the shot's start in the film;
 (2) the tracks: each file decoded once, looped, faded, scaled and placed in numpy, split into a
 bus that ducks under the dialogue and one that does not; (3) ducking with ffmpeg's
 ``sidechaincompress`` keyed by the dialogue; (4) the sum. :mod:`.loudness` then normalises it.
@@ -19,7 +19,6 @@ from typing import Any
 
 import ffmpeg
 import numpy as np
-import soundfile as sf
 
 from backends.base import BackendError
 
@@ -51,24 +50,12 @@ def track_gain(volume: Any) -> float:
     return gain
 
 
-def _read_dialogue(path: Path, label: str, sample_rate: int) -> np.ndarray:
-    try:
-        info = sf.info(str(path))
-        if info.samplerate == sample_rate:
-            data, _ = sf.read(str(path), dtype="float32", always_2d=True)
-            return data.mean(axis=1).astype(np.float32)
-    except (RuntimeError, sf.LibsndfileError):
-        pass  # not something libsndfile reads: let ffmpeg decode it or say why it cannot
-    return decode_audio(path, label=label, sample_rate=sample_rate)[:, 0]
-
-
 def _dialogue_bus(
-    placed: Sequence[Placement], dialogue: Mapping[str, Path], fps: int, sample_rate: int, total: int
+    placed: Sequence[Placement], dialogue: Mapping[str, np.ndarray], fps: int, sample_rate: int, total: int
 ) -> np.ndarray:
     bus = np.zeros(total, dtype=np.float32)
     for p in placed:
-        speech = _read_dialogue(dialogue[p.shot], f"{p.shot}: dialogue", sample_rate)
-        add_at(bus, speech, round(p.start * sample_rate / fps))
+        add_at(bus, dialogue[p.shot], round(p.start * sample_rate / fps))
     return bus
 
 
@@ -148,7 +135,7 @@ def _duck(music: np.ndarray, dialogue: np.ndarray, sample_rate: int, scratch: Pa
 
 def build_mix(
     placed: Sequence[Placement],
-    dialogue: Mapping[str, Path],
+    dialogue: Mapping[str, np.ndarray],
     tracks: Sequence[Mapping[str, Any]],
     files: Mapping[str, Path],
     *,

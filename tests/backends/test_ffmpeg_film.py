@@ -16,6 +16,7 @@ from backends.ffmpeg._bin import run_ffmpeg
 from backends.ffmpeg.mp4 import read_video_track
 from backends.ffmpeg.probe import decode_audio, frame_hashes
 from tests.backends.test_ffmpeg_support import (
+    FPS,
     SR,
     band_level,
     ebur128,
@@ -37,30 +38,49 @@ class Reel:
     inputs: dict[str, Artifact]
     timeline: list[dict[str, Any]]
     theme: Path
+    speech: dict[str, Artifact]
+    """Speech artifacts by their roles, as the soundtrack task receives them."""
+    shots: dict[str, dict[str, Any]]
+    """Shot role -> its settled ``frames`` and ``lines`` (speech role, start)."""
+
+    def soundtrack(self, tmp: Path, timeline: list[dict[str, Any]] | None = None,
+                   audio: list[dict[str, Any]] | None = None, loudness: float = -16, theme: Path | None = None
+                   ) -> Artifact:
+        entries = [{**e, **self.shots[e["shot"]]} for e in timeline or self.timeline]
+        params = {"fps": FPS, "sample_rate": SR, "loudness": loudness, "timeline": entries, "audio": audio or []}
+        return run_task(tmp, "soundtrack", "soundtrack", params, self.speech, {"audio:theme": theme or self.theme})
 
     def film(
-        self, tmp: Path, *, audio: list[dict[str, Any]] | None = None, subtitles: str = "soft", **extra: Any
-    ) -> Artifact:
-        inputs = dict(self.inputs)
+        self, tmp: Path, *, audio: list[dict[str, Any]] | None = None, subtitles: str = "soft",
+        timeline: list[dict[str, Any]] | None = None, inputs: dict[str, Artifact] | None = None,
+        loudness: float = -16, **extra: Any,
+    ) -> Artifact:  # fmt: skip
+        timeline = timeline or self.timeline
+        inputs = dict(inputs if inputs is not None else self.inputs)
+        inputs["soundtrack"] = self.soundtrack(tmp, timeline, audio, loudness)
         if subtitles != "none":
-            inputs["subtitles"] = run_task(tmp, "subtitles", "subtitles", {"timeline": self.timeline}, inputs)
-        params = film_params(self.timeline, audio, subtitles) | extra
-        return run_task(tmp, "film", "film", params, inputs, {"audio:theme": self.theme})
+            inputs["subtitles"] = run_task(tmp, "subtitles", "subtitles", {"timeline": timeline}, inputs)
+        return run_task(tmp, "film", "film", film_params(timeline, subtitles) | extra, inputs)
 
 
 @pytest.fixture(scope="module")
 def reel(tmp_path_factory: pytest.TempPathFactory) -> Reel:
     root = tmp_path_factory.mktemp("reel")
 
+    voices: dict[str, Artifact] = {}
+    shots: dict[str, dict[str, Any]] = {}
+
     def shot(
         name: str, frames: int, keys: tuple[int, ...], seed: int, line: tuple[float, float, float] | None
     ) -> Artifact:
         inputs = {"motion": motion(root, f"motion-{name}", frames, keys, seed)}
         lines = []
+        shots[f"shot:{name}"] = {"frames": frames, "lines": []}
         if line is not None:
             start, length, freq = line
-            inputs["line1"] = speech(root, f"speech-{name}", length, freq)
+            inputs["line1"] = voices[f"speech:{name}/1"] = speech(root, f"speech-{name}", length, freq)
             lines = [{"input": "line1", "start": start, "character": name.upper(), "text": f"Line of {name}."}]
+            shots[f"shot:{name}"]["lines"] = [{"input": f"speech:{name}/1", "start": start}]
         return run_task(root, "shot", f"shot:{name}", shot_params(frames, lines), inputs)
 
     a = shot("a", 30, (0, 24), 1, (0.5, 1.0, 440.0))  # film 0.0-2.5 s, speech 0.5-1.5 s
@@ -75,7 +95,7 @@ def reel(tmp_path_factory: pytest.TempPathFactory) -> Reel:
     ]
     inputs = {"shot:a": a, "shot:b": b, "shot:c": c, "transition:a": dissolve, "transition:c": fade}
     theme = tone(root / "theme.wav", 2.0, 220.0, rate=44100, amp=0.3, channels=2)
-    return Reel(root, inputs, timeline, theme)
+    return Reel(root, inputs, timeline, theme, voices, shots)
 
 
 MUSIC = [
@@ -122,7 +142,7 @@ def test_cuts_only_film_is_a_cheap_copy(reel: Reel, tmp_path: Path) -> None:
         {"shot": "shot:b", "transition": None, "cut_in": 0.0, "cut_out": 0.0},
     ]
     started = time.perf_counter()
-    film = run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), reel.inputs)
+    film = reel.film(tmp_path, timeline=timeline, subtitles="none")
     assert time.perf_counter() - started < 5  # generous: a copy takes a fraction of a second
     a, b = (frame_hashes(reel.inputs[r].outputs["clip"]) for r in ("shot:a", "shot:b"))
     assert frame_hashes(film.outputs["film"]) == a + b
@@ -138,7 +158,7 @@ def test_clip_with_video_as_second_track_still_joins(reel: Reel, tmp_path: Path)
     inputs = dict(reel.inputs) | {
         "shot:b": Artifact({**reel.inputs["shot:b"].outputs, "clip": swapped}, reel.inputs["shot:b"].meta)
     }
-    film = run_task(tmp_path, "film", "film", film_params(reel.timeline, subtitles="none"), inputs)
+    film = reel.film(tmp_path, inputs=inputs, subtitles="none")
     assert frame_hashes(film.outputs["film"])[30:48] == frame_hashes(clip)[6:]
 
 
@@ -156,7 +176,7 @@ def test_body_not_starting_on_a_key_frame_is_re_encoded(reel: Reel, tmp_path: Pa
         {"from": reel.inputs["shot:a"], "to": reel.inputs["shot:b"]},
     )
     inputs = {"shot:a": reel.inputs["shot:a"], "shot:b": reel.inputs["shot:b"], "transition:a": seg}
-    film = run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), inputs)
+    film = reel.film(tmp_path, timeline=timeline, inputs=inputs, subtitles="none")
     assert film.meta["frames"] == 30 + 24 - 3
     hashes = frame_hashes(film.outputs["film"])
     assert len(hashes) == 51
@@ -173,7 +193,7 @@ def test_clip_from_another_encoder_is_re_encoded(reel: Reel, tmp_path: Path) -> 
     inputs = dict(reel.inputs) | {
         "shot:b": Artifact({**reel.inputs["shot:b"].outputs, "clip": foreign}, reel.inputs["shot:b"].meta)
     }
-    film = run_task(tmp_path, "film", "film", film_params(reel.timeline, subtitles="none"), inputs)
+    film = reel.film(tmp_path, inputs=inputs, subtitles="none")
     hashes = frame_hashes(film.outputs["film"])
     assert len(hashes) == 66
     assert hashes[:30] == frame_hashes(reel.inputs["shot:a"].outputs["clip"])[:24] + frame_hashes(
@@ -261,7 +281,7 @@ def test_loudness_is_normalised(reel: Reel, tmp_path: Path, target: float, mode:
 
 def test_silent_film_is_not_normalised(reel: Reel, tmp_path: Path) -> None:
     timeline: list[dict[str, Any]] = [{"shot": "shot:c", "transition": None, "cut_in": 0.0, "cut_out": 0.0}]
-    film = run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), reel.inputs)
+    film = reel.film(tmp_path, timeline=timeline, subtitles="none")
     assert film.meta | {"loudness": None} == {
         "frames": 18, "duration": 1.5, "input_loudness": None, "loudness": None, "normalisation": "none"
     }  # fmt: skip
@@ -294,16 +314,40 @@ def test_film_is_deterministic(reel: Reel, tmp_path: Path, target: float) -> Non
 def test_damaged_music_is_a_backend_error(reel: Reel, tmp_path: Path) -> None:
     bad = tmp_path / "theme.wav"
     bad.write_bytes(b"RIFF$\x00\x00\x00WAVEfmt " + bytes(range(200)))
-    params = film_params(reel.timeline, MUSIC, subtitles="none")
     with pytest.raises(BackendError, match=r"theme\.wav: cannot decode audio \(.+\)"):
-        run_task(tmp_path, "film", "film", params, reel.inputs, {"audio:theme": bad})
+        reel.soundtrack(tmp_path, audio=MUSIC, theme=bad)
 
 
 def test_inconsistent_timeline_is_refused(reel: Reel, tmp_path: Path) -> None:
     timeline = [dict(e) for e in reel.timeline]
     timeline[1]["cut_in"] = 0.25
     with pytest.raises(BackendError, match="shot:b: cut_in"):
-        run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), reel.inputs)
+        reel.soundtrack(tmp_path, timeline)
+    good = reel.soundtrack(tmp_path / "good")
+    with pytest.raises(BackendError, match="shot:b: cut_in"):
+        run_task(tmp_path, "film", "film", film_params(timeline, subtitles="none"), reel.inputs | {"soundtrack": good})
+
+
+def test_a_soundtrack_of_another_length_is_refused(reel: Reel, tmp_path: Path) -> None:
+    short = reel.soundtrack(tmp_path, [{"shot": "shot:c", "transition": None, "cut_in": 0.0, "cut_out": 0.0}])
+    needs = r"the soundtrack has 72000 samples but the picture needs 264000 \(66 frames at 12 fps\)"
+    with pytest.raises(BackendError, match=needs):
+        run_task(tmp_path, "film", "film", film_params(reel.timeline, subtitles="none"),
+                 reel.inputs | {"soundtrack": short})
+
+
+def test_the_film_copies_the_soundtrack(reel: Reel, tmp_path: Path) -> None:
+    """No second encode: the film's AAC packets are the soundtrack's."""
+    film = reel.film(tmp_path, audio=MUSIC, subtitles="none")
+    soundtrack = reel.soundtrack(tmp_path / "again", audio=MUSIC)
+
+    def packets(path: Path) -> bytes:
+        return run_ffmpeg(["-i", str(path), "-map", "0:a:0", "-c", "copy", "-f", "adts", "pipe:1"], what="packets",
+                          stdout=True)
+
+    assert packets(film.outputs["film"]) == packets(soundtrack.outputs["audio"])
+    assert {k: film.meta[k] for k in ("input_loudness", "loudness", "normalisation")} == {
+        k: soundtrack.meta[k] for k in ("input_loudness", "loudness", "normalisation")}
 
 
 def test_subtitles_task_shifts_lines_by_shot_start(reel: Reel, tmp_path: Path) -> None:

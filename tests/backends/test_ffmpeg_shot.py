@@ -28,7 +28,7 @@ from tests.backends.test_ffmpeg_support import (
 
 def test_module_contract() -> None:
     assert NAME == "ffmpeg" and VERSION == "3"
-    assert KINDS == {"shot", "transition", "film", "subtitles"}
+    assert KINDS == {"shot", "transition", "soundtrack", "film", "subtitles"}
 
 
 def _shot(tmp: Path, frames: int = 30, subtitles: str = "none", **motion_args: object) -> Artifact:

@@ -92,13 +92,8 @@ def transition_params(kind: str, seconds: float) -> dict[str, Any]:
     return {"type": kind, "duration": seconds, "fps": FPS, "width": W, "height": H, "crf": CRF}
 
 
-def film_params(
-    timeline: list[dict[str, Any]], audio: list[dict[str, Any]] | None = None, subtitles: str = "soft"
-) -> dict[str, Any]:
-    return {
-        "fps": FPS, "width": W, "height": H, "sample_rate": SR, "loudness": -16, "subtitles": subtitles,
-        "timeline": timeline, "audio": audio or [],
-    }  # fmt: skip
+def film_params(timeline: list[dict[str, Any]], subtitles: str = "soft") -> dict[str, Any]:
+    return {"fps": FPS, "width": W, "height": H, "sample_rate": SR, "subtitles": subtitles, "timeline": timeline}
 
 
 def band_level(samples: np.ndarray, freq: float, rate: int = SR) -> float:

@@ -59,7 +59,7 @@ def test_editing_one_dialogue_line(project: Path, shared_cache: Path) -> None:
     # dare is 'auto': its length follows the speech, so its motion re-renders too
     assert sorted(summary["executed"]) == sorted([
         "speech:cove/dare/2", "motion:cove/dare", "shot:cove/dare", "transition:cove/peek",
-        "subtitles", "film", "storyboard"])
+        "subtitles", "soundtrack", "film", "storyboard"])
 
 
 def test_editing_a_line_of_a_fixed_length_shot(project: Path, shared_cache: Path) -> None:
@@ -70,7 +70,7 @@ def test_editing_a_line_of_a_fixed_length_shot(project: Path, shared_cache: Path
     code, summary, err = build_json(project, cache=shared_cache)
     assert code == 0, err
     assert sorted(summary["executed"]) == sorted(["speech:cove/dare/2", "shot:cove/dare", "transition:cove/peek",
-                                                  "subtitles", "film", "storyboard"])
+                                                  "subtitles", "soundtrack", "film", "storyboard"])
 
 
 def test_editing_a_reference_image(project: Path, shared_cache: Path) -> None:
@@ -85,7 +85,7 @@ def test_editing_a_reference_image(project: Path, shared_cache: Path) -> None:
     expected = {f"keyframe:{s}" for s in shows_luca} | {f"motion:{s}" for s in shows_luca} \
         | {f"shot:{s}" for s in shows_luca} | {"transition:cove/peek", "transition:jump/leap", "film",
                                                "subtitles", "storyboard"}
-    assert set(summary["executed"]) == expected
+    assert set(summary["executed"]) == expected  # not the soundtrack: a picture changed, no sound
 
 
 def test_comments_and_key_order_run_nothing(project: Path, shared_cache: Path) -> None:
@@ -142,7 +142,7 @@ def test_explain_says_why(project: Path, shared_cache: Path) -> None:
     edit(project, "volume: 0.6", "volume: 0.4")
     done = studio("build", str(project), "--explain", cache=shared_cache)
     assert done.returncode == 0, done.stderr
-    assert "film: param audio[0].volume: 0.6 -> 0.4" in done.stderr
+    assert "soundtrack: param audio[0].volume: 0.6 -> 0.4" in done.stderr
 
 
 def test_cache_stats_and_gc(project: Path, tmp_path: Path) -> None:
@@ -151,9 +151,9 @@ def test_cache_stats_and_gc(project: Path, tmp_path: Path) -> None:
     edit(project, "volume: 0.6", "volume: 0.5")
     assert build_json(project, cache=cache)[0] == 0
     stats = json.loads(studio("cache", "stats", str(project), "--cache", str(cache), "--format", "json").stdout)
-    assert stats["objects"] > 0 and stats["last_build"] == {"hits": 18, "misses": 1}
+    assert stats["objects"] > 0 and stats["last_build"] == {"hits": 18, "misses": 2}  # soundtrack, film
     gc = json.loads(studio("cache", "gc", str(project), "--cache", str(cache), "--format", "json").stdout)
-    assert gc["removed_objects"] >= 1  # the old film
+    assert gc["removed_objects"] >= 2  # the old soundtrack and film
     code, summary, _ = build_json(project, cache=cache)
     assert code == 0 and summary["executed"] == []  # gc never deletes what the current outputs reference
 
@@ -229,6 +229,6 @@ def test_plan_reports_cached_tasks_once_a_store_exists(project: Path, shared_cac
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     stale = {t["id"] for t in plan["tasks"] if t["status"] == "stale"}
-    assert stale == {"film"}
-    assert plan["schedule"] == ["film"]
+    assert stale == {"soundtrack", "film"}
+    assert plan["schedule"] == ["soundtrack", "film"]
     assert plan["model_loads"] == plan["model_loads_lower_bound"] == 0
