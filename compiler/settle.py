@@ -27,6 +27,8 @@ def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str
     if kind == "soundtrack":
         fps = int(params["fps"])
         out["timeline"] = [_settle_length(entry, fps, metas, with_lines=True) for entry in params["timeline"]]
+        for entry in out["timeline"]:
+            entry.pop("keyframes_at")  # a picture's concern
         return out
     if kind not in ("motion", "shot"):
         return out

@@ -18,13 +18,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .deliver import deliver
 from .filecache import DigestCache, PlanCache, studio_fingerprint
 from .lock import BuildLock, LockBusy
 from .store import ActionRecord, Store, atomic_write
 from .tasks import Task
+
+if TYPE_CHECKING:
+    from .models import ModelManager
 
 __all__ = ["BuildOptions", "build", "cache_root_for", "load_plan"]
 
@@ -41,8 +44,8 @@ class BuildOptions:
     allow_paths: list[Path] = field(default_factory=list)
     cancel: threading.Event | None = None
     """Set to stop the build between tasks and denoising steps (``studio watch`` sets it on an edit)."""
-    models: Any = None
-    """A ``ModelManager`` that outlives this build (``studio watch`` keeps models loaded between
+    models: ModelManager | None = None
+    """A model manager that outlives this build (``studio watch`` keeps models loaded between
     builds); None: the build loads what it needs and unloads it all at the end."""
 
 
