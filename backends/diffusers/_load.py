@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backends.base import BackendError
+from backends.hub import hub_kwargs, offline
 
 __all__ = ["SCHEDULERS", "Loaded", "load", "memory_gb", "oom_guard", "unload"]
 
@@ -129,22 +130,6 @@ def _source(model: dict[str, Any]) -> tuple[str, dict[str, Any], bool]:
     if not weights:
         raise BackendError(f"model '{model.get('name')}' has no weights: set weights to a repo id or a local path")
     return weights, hub_kwargs(weights, model.get("revision")), False
-
-
-def offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def hub_kwargs(repo: str, revision: str | None) -> dict[str, Any]:
-    """from_pretrained arguments for a repo id: its revision, and no network at all when HF_HUB_OFFLINE
-    is set (read now, not when huggingface_hub was imported) or the revision's snapshot is cached."""
-    from compiler.weights import hub_cache
-
-    kwargs: dict[str, Any] = {"revision": revision} if revision else {}
-    snapshot = hub_cache() / ("models--" + repo.replace("/", "--")) / "snapshots" / (revision or "")
-    if offline() or (revision and len(revision) == 40 and snapshot.is_dir()):
-        kwargs["local_files_only"] = True
-    return kwargs
 
 
 def not_found(model: dict[str, Any], exc: BaseException | None = None, what: str = "weights") -> BackendError:

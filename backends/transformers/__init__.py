@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import os
 import threading
 import warnings
 import wave
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
+from backends.hub import hub_kwargs
 
 __all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "load", "memory_gb", "run", "unload"]
 
@@ -84,20 +84,7 @@ def _source(model: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return model["path"], {}
     if not model.get("weights"):
         raise BackendError(f"model '{model.get('name')}' has no weights: set weights to a repo id or a local path")
-    return model["weights"], _hub_kwargs(model["weights"], model.get("revision"))
-
-
-def _hub_kwargs(repo: str, revision: str | None) -> dict[str, Any]:
-    """from_pretrained arguments for a repo id: its revision, and no network at all when HF_HUB_OFFLINE
-    is set (read now, not when huggingface_hub was imported) or the revision's snapshot is cached."""
-    from compiler.weights import hub_cache
-
-    kwargs: dict[str, Any] = {"revision": revision} if revision else {}
-    snapshot = hub_cache() / ("models--" + repo.replace("/", "--")) / "snapshots" / (revision or "")
-    offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    if offline or (revision and len(revision) == 40 and snapshot.is_dir()):
-        kwargs["local_files_only"] = True
-    return kwargs
+    return model["weights"], hub_kwargs(model["weights"], model.get("revision"))
 
 
 def _not_found(weights: str | None, local: bool, revision: str | None, exc: BaseException, what: str = "weights"
@@ -167,7 +154,7 @@ def _speecht5_extras(handle: Loaded, model: dict[str, Any], dtype: Any) -> None:
     adapters = model.get("adapters") or {}
     ref = adapters.get("vocoder") or {"weights": "microsoft/speecht5_hifigan", "path": None, "revision": None}
     source = ref.get("path") or ref["weights"]
-    kwargs = {} if ref.get("path") else _hub_kwargs(ref["weights"], ref.get("revision"))
+    kwargs = {} if ref.get("path") else hub_kwargs(ref["weights"], ref.get("revision"))
     try:
         handle.vocoder = transformers.SpeechT5HifiGan.from_pretrained(source, dtype=dtype, **kwargs)
     except OSError as exc:
