@@ -7,12 +7,9 @@ Nothing in here imports an ML library; backends are imported by the executor whe
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-from studio_lang.diagnostics import render_json, render_text
 
 __all__ = ["main"]
 
@@ -70,12 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "schema":
-            from .commands import schema_text
+            from .commands.render import schema_text
 
             sys.stdout.write(schema_text())
             return 0
         if args.command in ("check", "plan"):
-            return _check_or_plan(args)
+            from .commands.check import check_or_plan
+
+            return check_or_plan(args)
         if args.command in ("build", "watch"):
             from .build import BuildOptions, build
 
@@ -93,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return watch(opts)
             return build(opts)
         if args.command in ("fmt", "convert", "import"):
-            from . import lang_cmd
+            from .commands import rewrite as lang_cmd
 
             if args.command == "fmt":
                 return lang_cmd.fmt_command(args.paths, args.check)
@@ -102,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return lang_cmd.import_command(args.script, args.out, args.force)
         if args.command == "cache":
             from .build import cache_root_for
-            from .cache_cmd import cache_command
+            from .commands.cache import cache_command
 
             directory = args.path if args.path.is_dir() else args.path.parent
             return cache_command(args.action, cache_root_for(directory, args.cache), args.max_size, args.format)
@@ -111,46 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return 2
-
-
-def _check_or_plan(args: argparse.Namespace) -> int:
-    from backends import CATALOG
-    from compiler import compile_project
-
-    from .commands import plan_text
-
-    is_cached = None
-    digester = None
-    if args.command == "plan":  # once a store exists, tasks it holds are 'cached' and not scheduled
-        from .build import cache_root_for
-        from .filecache import DigestCache
-        from .store import Store
-
-        root = cache_root_for(args.path if args.path.is_dir() else args.path.parent, args.cache)
-        store = Store(root)
-        if store.exists():
-            is_cached = lambda key: store.lookup(key) is not None  # noqa: E731
-            digester = DigestCache(root / "files.json")
-    result = compile_project(args.path, backends=CATALOG if args.command == "plan" else None,
-                             allowed_paths=args.allow_path, is_cached=is_cached,
-                             **({"digester": digester} if digester else {}))
-    if args.command == "check" or result.plan is None:
-        if args.format == "json":
-            sys.stdout.write(render_json(result.diagnostics))
-        else:
-            text = render_text(result.diagnostics, result.sources)
-            sys.stderr.write(text)
-            if result.ok and args.command == "check":
-                warnings = len(result.diagnostics)
-                sys.stderr.write(f"{result.source.name if result.source else args.path}: ok"
-                                 + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "") + "\n")
-        return 0 if result.ok else 1
-    if args.format == "json":
-        sys.stdout.write(json.dumps(result.plan.to_json(), indent=2) + "\n")
-    else:
-        sys.stderr.write(render_text(result.diagnostics, result.sources))
-        sys.stdout.write(plan_text(result.plan))
-    return 0
 
 
 if __name__ == "__main__":

@@ -94,9 +94,9 @@ def is_dsl(source: SourceFile) -> bool:
 def parse(source: SourceFile) -> tuple[ast.Project, list[Diagnostic]]:
     """Parse by file name: the screenplay DSL for ``*.studio``, YAML for ``*.studio.yaml``."""
     if is_dsl(source):
-        from .dsl_syntax import parse_dsl  # lark is imported only when a DSL file is parsed
+        from .dsl.syntax import parse_dsl  # lark is imported only when a DSL file is parsed
 
         return parse_dsl(source)
-    from .yaml_syntax import parse_yaml  # ruamel is imported only when a file is parsed
+    from .yaml.syntax import parse_yaml  # ruamel is imported only when a file is parsed
 
     return parse_yaml(source)

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from runtime.commands import schema_text
+from runtime.commands.render import schema_text
 from tests.conftest import ROOT
 
 

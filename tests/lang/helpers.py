@@ -8,7 +8,7 @@ from pathlib import Path
 
 from studio_lang import ast
 from studio_lang.diagnostics import Diagnostic
-from studio_lang.dsl_syntax import parse_dsl
+from studio_lang.dsl.syntax import parse_dsl
 from studio_lang.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 from backends import CATALOG
 from compiler import compile_project
 from runtime.cli import main
-from runtime.lang_cmd import schema_comment
+from runtime.commands.rewrite import schema_comment
 from tests.lang.helpers import FOUNTAIN, GOLDEN, ROOT, copy_project
 
 LUCA = ROOT / "examples" / "luca"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studio_lang import ast
-from studio_lang.emit_dsl import emit_dsl, from_data, literal, quote
+from studio_lang.dsl.emit import emit_dsl, from_data, literal, quote
 from tests.lang.helpers import HEAD, codes, data, parse
 
 

@@ -10,12 +10,14 @@ import pytest
 from backends import CATALOG
 from compiler import Compilation, compile_project, spec
 from compiler.film import KNOWN_EMOTIONS
-from studio_lang import ast, dsl_vocab, fountain_words
+from studio_lang import ast
 from studio_lang.comments import yaml_comments
-from studio_lang.dsl_lexer import lex
-from studio_lang.emit_dsl import emit_dsl
-from studio_lang.emit_yaml import emit_yaml, format_yaml
+from studio_lang.dsl import vocab as dsl_vocab
+from studio_lang.dsl.emit import emit_dsl
+from studio_lang.dsl.lexer import lex
+from studio_lang.fountain import words as fountain_words
 from studio_lang.loader import parse, read_source
+from studio_lang.yaml.emit import emit_yaml, format_yaml
 from tests.lang.helpers import DSL_EXAMPLES, YAML_EXAMPLES, copy_project
 
 

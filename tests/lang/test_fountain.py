@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from compiler import compile_project
-from studio_lang.emit_dsl import emit_dsl, from_data
-from studio_lang.emit_yaml import emit_yaml
-from studio_lang.fountain import import_fountain
+from studio_lang.dsl.emit import emit_dsl, from_data
+from studio_lang.fountain.importer import import_fountain
 from studio_lang.source import SourceFile
+from studio_lang.yaml.emit import emit_yaml
 from tests.lang.helpers import FOUNTAIN
 
 CORPUS = sorted(FOUNTAIN.glob("*.fountain"))

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from compiler import compile_project
 from studio_lang import ast
 from studio_lang.diagnostics import render_json, render_text
-from studio_lang.emit_dsl import emit_dsl, from_data
-from studio_lang.emit_yaml import emit_yaml
-from studio_lang.fountain import import_fountain
+from studio_lang.dsl.emit import emit_dsl, from_data
+from studio_lang.fountain.importer import import_fountain
 from studio_lang.source import SourceFile
-from studio_lang.yaml_syntax import parse_yaml
+from studio_lang.yaml.emit import emit_yaml
+from studio_lang.yaml.syntax import parse_yaml
 from tests.lang.helpers import DSL_EXAMPLES, FOUNTAIN, GOLDEN, YAML_EXAMPLES, parse
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

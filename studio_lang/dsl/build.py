@@ -14,10 +14,10 @@ import re
 
 from lark import Token
 
-from . import ast
-from .diagnostics import Diagnostic, Span
-from .dsl_parts import FATAL_CODES, BuilderBase, Definition, Entries, Opt, SceneNode, Stmt, Track, head, join, span_of
-from .dsl_vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, cue_target, typed
+from .. import ast
+from ..diagnostics import Diagnostic, Span
+from .parts import FATAL_CODES, BuilderBase, Definition, Entries, Opt, SceneNode, Stmt, Track, head, join, span_of
+from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, cue_target, typed
 
 __all__ = ["FATAL_CODES", "Builder"]
 

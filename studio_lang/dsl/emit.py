@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from . import ast
-from .comments import Comment, anchors, place
-from .diagnostics import Span
-from .dsl_vocab import AUDIO_KINDS, ELEMENT_KINDS, FLAGS, MODEL_FIELDS
-from .dsl_write import bare_key, entries, literal, quote, text_word, word_ok
-from .emit_dsl_scenes import SceneWriter
-from .source import SourceFile
+from .. import ast
+from ..comments import Comment, anchors, place
+from ..diagnostics import Span
+from ..source import SourceFile
+from .emit_scenes import SceneWriter
+from .vocab import AUDIO_KINDS, ELEMENT_KINDS, FLAGS, MODEL_FIELDS
+from .write import bare_key, entries, literal, quote, text_word, word_ok
 
 __all__ = ["emit_dsl", "from_data", "literal", "quote"]
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from lark import Token
 
-from .comments import Comment
-from .diagnostics import Diagnostic, Span
-from .dsl_vocab import DEF_KEYWORDS, FLAGS, MOVES, SHOT_TYPES, TRANSITIONS, WORD_RE, is_number_word
-from .source import SourceFile
+from ..comments import Comment
+from ..diagnostics import Diagnostic, Span
+from ..source import SourceFile
+from .vocab import DEF_KEYWORDS, FLAGS, MOVES, SHOT_TYPES, TRANSITIONS, WORD_RE, is_number_word
 
 __all__ = ["Comment", "LATE_DEFINITION", "Lexed", "lex", "token_span"]
 

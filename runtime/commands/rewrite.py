@@ -20,11 +20,11 @@ from studio_lang.diagnostics import Diagnostic, has_errors, render_text
 from studio_lang.loader import display_name, find_project, is_dsl, parse, read_source
 from studio_lang.source import SourceFile
 
-from .store import atomic_write
+from ..store import atomic_write
 
 __all__ = ["convert_command", "fmt_command", "import_command", "schema_comment"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "schemas" / "project.schema.json"
 _SCHEMA_PREFIX = " yaml-language-server:"
 
@@ -69,7 +69,7 @@ def _load(path: Path) -> _Parsed | None:
 
 def _comments(source: SourceFile, tree: ast.Project) -> list[Comment]:
     if is_dsl(source):
-        from studio_lang.dsl_lexer import lex
+        from studio_lang.dsl.lexer import lex
 
         return lex(source).comments
     from studio_lang.comments import yaml_comments
@@ -90,10 +90,10 @@ def _emit(tree: ast.Node, syntax: str, *, source: SourceFile | None, comments: l
 def _emit_text(tree: ast.Node, syntax: str, *, source: SourceFile | None, comments: list[Comment],
                schema: str | None) -> str:
     if syntax == "studio":
-        from studio_lang.emit_dsl import emit_dsl
+        from studio_lang.dsl.emit import emit_dsl
 
         return emit_dsl(tree, source, comments)
-    from studio_lang.emit_yaml import emit_yaml
+    from studio_lang.yaml.emit import emit_yaml
 
     header = [f"yaml-language-server: $schema={schema}"] if schema else []
     return emit_yaml(tree, header=header, source=source, comments=comments)
@@ -147,11 +147,11 @@ def _fmt_one(path: Path, check: bool) -> int:
     source, root = parsed.source, parsed.tree.root
     assert root is not None
     if is_dsl(source):
-        from studio_lang.emit_dsl import emit_dsl
+        from studio_lang.dsl.emit import emit_dsl
 
         text = emit_dsl(root, source, parsed.comments)
     else:
-        from studio_lang.emit_yaml import format_yaml
+        from studio_lang.yaml.emit import format_yaml
 
         try:
             text = format_yaml(source.text)
@@ -222,8 +222,8 @@ def convert_command(src: Path, dst: Path, force: bool) -> int:
 
 # --- import --------------------------------------------------------------------------------------
 def import_command(script: Path, out: Path | None, force: bool) -> int:
-    from studio_lang.emit_dsl import from_data
-    from studio_lang.fountain import import_fountain
+    from studio_lang.dsl.emit import from_data
+    from studio_lang.fountain.importer import import_fountain
     from studio_lang.loader import decode
 
     if out is None:

@@ -17,9 +17,9 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.nodes import Node as YNode
 from ruamel.yaml.reader import ReaderError
 
-from . import ast
-from .diagnostics import Diagnostic, Span
-from .source import SourceFile
+from .. import ast
+from ..diagnostics import Diagnostic, Span
+from ..source import SourceFile
 
 CSafeLoader: Any
 try:

@@ -13,9 +13,9 @@ import io
 import re
 from collections.abc import Iterable
 
-from . import ast
-from .comments import Comment, OutLine, anchors, node_lines, place
-from .source import SourceFile
+from .. import ast
+from ..comments import Comment, OutLine, anchors, node_lines, place
+from ..source import SourceFile
 
 __all__ = ["emit_yaml", "format_yaml"]
 
@@ -43,7 +43,7 @@ def format_yaml(text: str) -> str:
 
 
 def _indent_comments(text: str) -> str:
-    from .yaml_syntax import parse_yaml
+    from .syntax import parse_yaml
 
     tree, _ = parse_yaml(SourceFile("<out>", text))
     inside: set[int] = set()
@@ -133,7 +133,7 @@ def _scalar(value: object) -> bool:
 
 def _layout(text: str, root: ast.Node, source: SourceFile | None, comments: list[Comment]) -> str:
     """A blank line before each section and scene (as in the examples), and the comments put back."""
-    from .yaml_syntax import parse_yaml
+    from .syntax import parse_yaml
 
     emitted, _ = parse_yaml(SourceFile("<out>", text))
     if not isinstance(emitted.root, ast.Mapping):

@@ -17,11 +17,11 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
-from . import ast
-from .diagnostics import Diagnostic, Span, has_errors, sort_key
-from .dsl_lexer import Lexed, lex, token_span
-from .dsl_vocab import DEF_KEYWORDS, FIELD_ORDER, MOVES, SHOT_TYPES, TRANSITIONS
-from .source import SourceFile
+from .. import ast
+from ..diagnostics import Diagnostic, Span, has_errors, sort_key
+from ..source import SourceFile
+from .lexer import Lexed, lex, token_span
+from .vocab import DEF_KEYWORDS, FIELD_ORDER, MOVES, SHOT_TYPES, TRANSITIONS
 
 __all__ = ["parse_dsl"]
 
@@ -88,7 +88,7 @@ def _cache_file() -> str | None:
 
 def parse_dsl(source: SourceFile) -> tuple[ast.Project, list[Diagnostic]]:
     """Parse a ``.studio`` file. With a syntax error the project's root is ``None``."""
-    from .dsl_build import FATAL_CODES, Builder
+    from .build import FATAL_CODES, Builder
 
     lexed = lex(source)
     if not lexed.tokens:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 from lark import Token, Transformer
 
-from . import ast
-from .diagnostics import Diagnostic, Span
-from .dsl_lexer import token_span
-from .dsl_vocab import FIELD_ORDER, typed
-from .source import SourceFile
+from .. import ast
+from ..diagnostics import Diagnostic, Span
+from ..source import SourceFile
+from .lexer import token_span
+from .vocab import FIELD_ORDER, typed
 
 __all__ = [
     "BuilderBase", "Definition", "Entries", "FATAL_CODES", "Opt", "OptLine", "Prop", "SceneNode", "Stmt", "Track",

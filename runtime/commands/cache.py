@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .lock import BuildLock, LockBusy
-from .store import Store
+from ..lock import BuildLock, LockBusy
+from ..store import Store
 
 __all__ = ["cache_command", "parse_size"]
 

@@ -10,10 +10,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from . import ast
-from .comments import OutLine, node_lines
-from .dsl_lexer import LATE_DEFINITION
-from .dsl_vocab import FIELD_ORDER, WORD_RE, bare_ok, format_float
+from .. import ast
+from ..comments import OutLine, node_lines
+from .lexer import LATE_DEFINITION
+from .vocab import FIELD_ORDER, WORD_RE, bare_ok, format_float
 
 __all__ = [
     "Writer", "action_ok", "bare_key", "entries", "key_text", "literal", "number_text", "quote", "raw_ok",

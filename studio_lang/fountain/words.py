@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .dsl_vocab import MOVES, SHOT_TYPES, TRANSITIONS
+from ..dsl.vocab import MOVES, SHOT_TYPES, TRANSITIONS
 
 __all__ = ["KNOWN_EMOTIONS", "directives", "emotion_word", "spell_out_at", "strip_markup"]
 

@@ -31,9 +31,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnostics import Diagnostic, Span
-from .fountain_words import KNOWN_EMOTIONS, directives, emotion_word, spell_out_at, strip_markup
-from .source import SourceFile
+from ..diagnostics import Diagnostic, Span
+from ..source import SourceFile
+from .words import KNOWN_EMOTIONS, directives, emotion_word, spell_out_at, strip_markup
 
 __all__ = ["import_fountain"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import ast
-from .comments import OutLine, node_lines
-from .dsl_vocab import CUE_LIKE, FIELD_ORDER, MOVES, SHOT_TYPES, TRANSITIONS, cue_target
-from .dsl_write import Writer, action_ok, entries, number_text, quote, raw_ok, text_word, word_ok
+from .. import ast
+from ..comments import OutLine, node_lines
+from .vocab import CUE_LIKE, FIELD_ORDER, MOVES, SHOT_TYPES, TRANSITIONS, cue_target
+from .write import Writer, action_ok, entries, number_text, quote, raw_ok, text_word, word_ok
 
 __all__ = ["SceneWriter"]
 

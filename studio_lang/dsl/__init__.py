@@ -1,0 +1,1 @@
+"""The screenplay DSL (``*.studio``): lexer, LALR grammar (``studio.lark``), tree builder and emitter."""

@@ -1,0 +1,1 @@
+"""Fountain screenplays (``*.fountain``) imported as project data."""

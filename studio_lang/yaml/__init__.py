@@ -1,0 +1,1 @@
+"""The YAML syntax (``*.studio.yaml``): reading it into the tree (``syntax``) and writing it back (``emit``)."""
