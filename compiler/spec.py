@@ -233,6 +233,9 @@ class DialogueLine(_Strict):
     emotion: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z _-]{0,31}$",
                                 description="How they say it (a parenthetical), e.g. playful, sad, whisper.")
     voice: Name | None = Field(None, description="Voice override for this line (a name from `voices`).")
+    off_screen: Literal["O.S.", "V.O."] | None = Field(
+        None, description=("Heard but not seen: 'O.S.' (off screen, in the scene) or 'V.O.' (voice-over); "
+                           "the speaker is not drawn in the shot."))
 
 
 class Pattern(_Strict):

@@ -46,7 +46,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "scene": ("id", "heading", "description", "location", "style", "models", "shots"),
     "shot": ("id", "type", "duration", "action", "camera", "dialogue", "transition", "location", "style", "models",
              "seed", "start", "pattern", "notes"),
-    "dialogue": ("character", "line", "emotion", "voice"),
+    "dialogue": ("character", "line", "emotion", "voice", "off_screen"),
     "camera": ("move", "amount"),
     "transition": ("type", "duration"),
     "models": ("image", "video", "speech"),
