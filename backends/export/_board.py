@@ -92,8 +92,9 @@ class Board:
     def line_h(size: float) -> float:
         return size * PT * 1.25
 
-    def clean(self, text: str) -> str:
-        """``text`` with what the fonts lack replaced by U+FFFD (counted), and no control characters."""
+    def clean(self, text: str, *, count: bool = False) -> str:
+        """``text`` with what the fonts lack replaced by U+FFFD (counted in ``missing`` with ``count``),
+        and no control characters."""
         out = []
         for ch in text:
             if ch in "\t\n":
@@ -103,7 +104,7 @@ class Board:
             elif ord(ch) in self.glyphs:
                 out.append(ch)
             else:
-                self.missing += 1
+                self.missing += count
                 out.append("\ufffd")
         return "".join(out)
 
@@ -127,7 +128,7 @@ class Board:
             y += space
             self.font(size, bold, color)
             height = self.line_h(size)
-            for line in self.lines(self.clean(text), width - indent):
+            for line in self.lines(self.clean(text, count=True), width - indent):
                 rows.append((y, line, size, bold, color, indent, height))
                 y += height
         fit = [r for r in rows if r[0] + r[6] <= bottom + 0.01]
@@ -220,14 +221,14 @@ class Board:
             self.header()
         col, row = (self.slot % self.per_page) % self.cols, (self.slot % self.per_page) // self.cols
         self.slot += 1
-        x = MARGIN + col * (self.cell_w + GAP)
+        x = MARGIN + col * (self.cell_w + GAP) + (self.cell_w - self.image_w) / 2  # centred in its cell
         y = MARGIN + HEADER + row * (self.cell_h + GAP)
         bottom = y + self.cell_h
         pdf.image(io.BytesIO(picture), x=x, y=y, w=self.image_w, h=self.image_h)
         pdf.set_draw_color(*GREY)
         pdf.set_line_width(0.2)
         pdf.rect(x, y, self.image_w, self.image_h)
-        size, w = self.size, self.cell_w
+        size, w = self.size, self.image_w  # text lines up with the picture
         y += self.image_h + 1.5
         # the label: number and id on the left, size and length on the right
         self.font(size, True, ACCENT)
