@@ -230,30 +230,34 @@ class Board:
         pdf.rect(x, y, self.image_w, self.image_h)
         size, w = self.size, self.image_w  # text lines up with the picture
         y += self.image_h + 1.5
-        # the label: number and id on the left, size and length on the right
-        self.font(size, True, ACCENT)
+        # the label: number and id on the left, size and length on the right (or, when both do not
+        # fit, the size and length at the head of the grey line: the id is never cut short)
         label = f"{number}"
+        self.font(size, True, ACCENT)
+        label_w = pdf.get_string_width(label) + 2.5
         pdf.set_xy(x, y)
-        pdf.cell(pdf.get_string_width(label) + 1.5, self.line_h(size), label)
+        pdf.cell(label_w, self.line_h(size), label)
         self.font(size, True)
-        right = f"{_words(shot.get('type'))}  \u00b7  {_seconds(frames, fps)}  \u00b7  {frames} fr"
+        shot_id = self.clean(str(shot["id"]), count=True)
+        id_w = pdf.get_string_width(shot_id)
+        facts = f"{_words(shot.get('type'))}  \u00b7  {_seconds(frames, fps)}  \u00b7  {frames} fr"
         self.font(size - 1, False, GREY)
-        right_w = pdf.get_string_width(right)
-        pdf.set_xy(x + w - right_w, y)
-        pdf.cell(right_w, self.line_h(size), right, align="R")
+        facts_w = pdf.get_string_width(facts)
+        inline = label_w + id_w + 3 + facts_w <= w
+        if inline:
+            pdf.set_xy(x + w - facts_w, y)
+            pdf.cell(facts_w, self.line_h(size), facts, align="R")
         self.font(size, True)
-        id_w = w - right_w - pdf.get_string_width(label) - 4
-        shot_id = self.clean(str(shot["id"]))
-        if pdf.get_string_width(shot_id) > id_w:
-            shot_id = self.ellipsized(shot_id, id_w)
-        pdf.set_xy(x + pdf.get_string_width(label) + 2.5, y)
-        pdf.cell(id_w, self.line_h(size), shot_id)
+        if label_w + id_w > w:
+            shot_id = self.ellipsized(shot_id, w - label_w)
+        pdf.set_xy(x + label_w, y)
+        pdf.cell(w - label_w, self.line_h(size), shot_id)
         y += self.line_h(size)
         scene = str(shot["id"]).split("/", 1)[0]
         first = scene != self.scene
         self.scene = scene
         for smaller in range(0, int((size - MIN_SIZE) * 2) + 1):  # shrink the text before cutting it
-            paragraphs = self.text(shot, size - smaller / 2, first)
+            paragraphs = self.text(shot, size - smaller / 2, first, None if inline else facts)
             if self.height(paragraphs, w) <= bottom - y:
                 break
         self.block(x, y, w, bottom, paragraphs)
@@ -266,9 +270,10 @@ class Board:
             total += space + len(self.lines(self.clean(text), width - indent)) * self.line_h(size)
         return total
 
-    def text(self, shot: Mapping[str, Any], size: float, first: bool) -> list[
+    def text(self, shot: Mapping[str, Any], size: float, first: bool, facts: str | None) -> list[
             tuple[str, float, bool, tuple[int, int, int], float, float]]:
-        """The panel's paragraphs below the label; ``first``: the scene's first shot (with its heading)."""
+        """The panel's paragraphs below the label; ``first``: the scene's first shot (with its heading);
+        ``facts``: size and length, when the label had no room for them."""
         camera = shot.get("camera") or {}
         move = _words(camera.get("move")) or "static"
         if camera.get("amount") is not None:
@@ -278,6 +283,8 @@ class Board:
         notes = [f"camera {move}", out]
         if first and shot.get("heading"):
             notes.insert(0, str(shot["heading"]))
+        if facts:
+            notes.insert(0, facts)
         small = size - 1
         paragraphs = [("  \u00b7  ".join(notes), small, False, GREY, 0, 0)]
         if shot.get("action"):
