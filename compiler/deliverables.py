@@ -82,7 +82,7 @@ def check_installed(root: ast.Node | None, output: spec.Output, installed: Colle
         if _written(output, kind):
             span = ast.locate(root, ("output", _KEYS[kind])) if root is not None else Span.point(file)
             out.append(Diagnostic.error(
-                "E420", f"{what} cannot be made here: the '{backend}' backend needs {needs}, which is not installed",
+                "E420", f"{what} cannot be made here: the '{backend}' backend needs {needs} (not installed)",
                 span, f"install the export extra ({EXPORT_HINT}), or take '{_KEYS[kind]}' out of 'output'"))
         else:
             skipped.append(what)
