@@ -31,6 +31,8 @@ INK, GREY, RULE, ACCENT = (30, 30, 36), (110, 110, 120), (200, 200, 208), (27, 7
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 """The creation date every board carries (a real date would change its bytes on every build)."""
 PT = 25.4 / 72
+Paragraph = tuple[str, float, bool, tuple[int, int, int], float, float]
+"""(text, size, bold, colour, indent, space before)."""
 
 
 def panel_size(board: Board) -> tuple[float, float]:
@@ -68,7 +70,8 @@ class Board:
         pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
         pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.pdf = pdf
-        self.glyphs = set(pdf.fonts["dejavu"].cmap) & set(pdf.fonts["dejavuB"].cmap)
+        fonts: Any = pdf.fonts  # TTF fonts (fpdf2 types them as core or TTF)
+        self.glyphs = set(fonts["dejavu"].cmap) & set(fonts["dejavuB"].cmap)
         self.missing = 0
         self.title = ""
         self.size = TEXT_SIZES[self.cols]
@@ -116,7 +119,8 @@ class Board:
     def lines(self, text: str, width: float) -> list[str]:
         if not text:
             return []
-        return [str(line) for line in self.pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")]
+        lines: Any = self.pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
+        return [str(line) for line in lines]
 
     def block(self, x: float, y: float, width: float, bottom: float,
               paragraphs: Sequence[tuple[str, float, bool, tuple[int, int, int], float, float]]) -> float:
@@ -270,8 +274,7 @@ class Board:
             total += space + len(self.lines(self.clean(text), width - indent)) * self.line_h(size)
         return total
 
-    def text(self, shot: Mapping[str, Any], size: float, first: bool, facts: str | None) -> list[
-            tuple[str, float, bool, tuple[int, int, int], float, float]]:
+    def text(self, shot: Mapping[str, Any], size: float, first: bool, facts: str | None) -> list[Paragraph]:
         """The panel's paragraphs below the label; ``first``: the scene's first shot (with its heading);
         ``facts``: size and length, when the label had no room for them."""
         camera = shot.get("camera") or {}
@@ -286,7 +289,7 @@ class Board:
         if facts:
             notes.insert(0, facts)
         small = size - 1
-        paragraphs = [("  \u00b7  ".join(notes), small, False, GREY, 0, 0)]
+        paragraphs: list[Paragraph] = [("  \u00b7  ".join(notes), small, False, GREY, 0.0, 0.0)]
         if shot.get("action"):
             paragraphs.append((str(shot["action"]), size, False, INK, 0, 1.2))
         for line in shot.get("dialogue", ()):

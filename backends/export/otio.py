@@ -218,7 +218,7 @@ class _Builder:
                 raise BackendError(f"audio track {track.get('id')!r}: no file '{role}' among the task's files")
             copies[media] = path
             frames, rate = _audio_info(path, str(path.name))
-            at = round(_track_start(track, placed, self.fps) * self.rate)
+            at: float = round(_track_start(track, placed, self.fps) * self.rate)
             meta = {k: track.get(k) for k in ("id", "kind", "volume", "duck", "loop", "fade_in", "fade_out")}
             length = frames * self.rate / rate  # at the film rate
             repeats = 0

@@ -75,3 +75,18 @@ def test_every_keyframe_and_frame_has_a_master(built: Path) -> None:
         with Image.open(built / "build" / "keyframes" / f"{name}.png") as img:
             preview = np.asarray(img.convert("RGB"), np.float32)  # the PNG preview stays sRGB
         assert np.abs(back * 255.0 - preview).max() < 1.0
+
+
+def test_the_same_project_twice_gives_the_same_bytes(built: Path, tmp_path: Path) -> None:
+    """Another place, another store: the same masters, board and timeline, byte for byte."""
+    from tests.conftest import LUCA
+    from tests.export.conftest import with_masters
+    from tests.runtime.helpers import build_json, outputs_bytes, tiny_copy
+
+    again = with_masters(tiny_copy(LUCA, tmp_path / "elsewhere" / "luca"))
+    code, summary, err = build_json(again, cache=tmp_path / "fresh-cache")
+    assert code == 0 and not summary["cached"], err
+    first, second = outputs_bytes(built / "build"), outputs_bytes(again / "build")
+    shared = [name for name in first if name.startswith(("masters/", "timeline.otio", "storyboard.pdf", "tracks/"))]
+    assert len([n for n in shared if n.endswith(".exr")]) > 100
+    assert all(first[name] == second.get(name) for name in shared), [n for n in shared if first[n] != second.get(n)]
