@@ -19,7 +19,8 @@ def _bundled(package: str) -> str:
         return f"+{package}-missing"
 
 
-_VERSIONS = {"procedural": "1", "espeak": "1", "ffmpeg": "3", "diffusers": "1", "transformers": "2"}
+_VERSIONS = {"procedural": "1", "espeak": "1", "ffmpeg": "3", "diffusers": "1", "transformers": "2",
+             "otio": "1", "pdf": "1", "exr": "1"}
 """Backend name -> the ``VERSION`` its module declares (a test keeps them equal)."""
 
 _FFMPEG = _bundled("imageio-ffmpeg")
@@ -36,7 +37,26 @@ CATALOG: dict[str, str] = {
 do not enter: an upgrade that changes numerics slightly would otherwise re-render every AI shot,
 hours of GPU time; a build with a fresh ``--cache DIR`` (or without ``.studio``) renders everything anew."""
 
+
+def _library(*packages: str) -> str | None:
+    """The versions of the libraries an export backend writes its files with (a new OpenTimelineIO,
+    fpdf2 or OpenEXR may write other bytes), or None when one is not installed: the backend is
+    then absent from the catalog and its deliverables are not planned (``compiler.deliverables``)."""
+    try:
+        return "".join(f"+{p}-{metadata.version(p)}" for p in packages)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+_EXPORT = {"otio": _library("opentimelineio"), "pdf": _library("fpdf2"),
+           "exr": _library("OpenEXR", "opencolorio", "numpy")}
+"""The ``export`` extra's backends (their tasks are cheap next to AI renders, so library versions may
+enter their keys). The masters' colour conversion takes only a matrix and a curve from OpenColorIO
+and applies them in numpy (``backends.export._colour``); numpy's version pins that arithmetic."""
+CATALOG.update({name: _VERSIONS[name] + libs for name, libs in _EXPORT.items() if libs is not None})
+
 _MODULES = {name: f"backends.{name}" for name in CATALOG}
+_MODULES.update({name: f"backends.export.{name}" for name in _EXPORT})
 
 
 def load_backend(name: str) -> ModuleType:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +14,7 @@ from studio_lang.loader import find_project, parse, read_source
 from studio_lang.source import SourceFile
 
 from . import spec
+from .deliverables import check_installed
 from .files import FileDigester, ProjectFiles, hash_file
 from .film import Film
 from .plan import Plan, UnknownBackend, plan
@@ -69,14 +70,19 @@ def compile_project(
     allowed_paths: Sequence[Path] = (),
     digester: FileDigester = hash_file,
     is_cached: Callable[[str], bool] | None = None,
+    installed: Collection[str] | None = None,
 ) -> Compilation:
-    """Check a project and, when ``backends`` (name -> version) is given, plan it."""
+    """Check a project and, when ``backends`` (name -> version) is given, plan it. ``installed``
+    names the backends this installation has (default: those of ``backends``): deliverables
+    that need a missing one are reported (``compiler.deliverables``)."""
     with _no_gc():
-        return _compile(path, backends, allowed_paths, digester, is_cached)
+        return _compile(path, backends, allowed_paths, digester, is_cached,
+                        installed if installed is not None else backends)
 
 
 def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequence[Path],
-             digester: FileDigester, is_cached: Callable[[str], bool] | None) -> Compilation:
+             digester: FileDigester, is_cached: Callable[[str], bool] | None,
+             installed: Collection[str] | None) -> Compilation:
     found, diagnostics = find_project(path)
     result = Compilation(found, diagnostics=diagnostics)
     if found is None:
@@ -96,6 +102,8 @@ def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequ
         return result
     film, diagnostics = resolve(tree, checked.project, ProjectFiles(found.parent, allowed_paths, digester),
                                 poisoned=checked.poisoned)
+    if installed is not None:
+        diagnostics += check_installed(tree.root, checked.project.output, installed, source.name)
     result.diagnostics = _unique(result.diagnostics + diagnostics)
     if film is None or checked.repaired or not result.ok:
         return result

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NewType
 
 from .canonical import digest
+from .deliverables import OPTIONAL, masters_task, storyboard_pdf_task, timeline_task, wanted
 from .files import FileRef
 from .film import Film, LineR, ModelRef, ShotR
 from .schedule import Schedule, schedule
@@ -23,9 +24,11 @@ TaskId = NewType("TaskId", str)
 KEY_VERSION = 1
 """Bump to invalidate every cache key (a change in what keys mean)."""
 SAMPLE_RATE = 48_000
-TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard")
+TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard",
+              "timeline", "storyboard_pdf", "masters")
 _TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg", "film": "ffmpeg",
-                  "subtitles": "ffmpeg", "storyboard": "procedural"}
+                  "subtitles": "ffmpeg", "storyboard": "procedural",
+                  **{kind: backend for kind, (backend, _, _) in OPTIONAL.items()}}
 
 
 class UnknownBackend(Exception):
@@ -84,6 +87,10 @@ def plan(film: Film, backends: Mapping[str, str], is_cached: Callable[[str], boo
     return Plan(film, tasks, status, order)
 
 
+def _ids(inputs: Mapping[str, str]) -> dict[str, TaskId]:
+    return {role: TaskId(tid) for role, tid in inputs.items()}
+
+
 def shot_task(kind: str, shot: ShotR) -> TaskId:
     return TaskId(f"{kind}:{shot.scene}/{shot.id}")
 
@@ -134,7 +141,23 @@ class _Builder:
         self.film_task(timeline, subtitles, self.soundtrack(timeline))
         if film.output.storyboard:
             self.storyboard()
+        for kind in wanted(film.output):  # the export extra's; without it left out (note W360)
+            if OPTIONAL[kind][0] in self.backends:
+                self.optional(kind, timeline)
         return self.tasks
+
+    def optional(self, kind: str, timeline: list[dict[str, Any]]) -> None:
+        """The timeline, the PDF storyboard or the masters of every shot (``compiler.deliverables``)."""
+        if kind == "masters":
+            for shot in self.film.shots:
+                params, inputs, files = masters_task(self.film, shot)
+                self.add(shot_task("masters", shot), kind, None, params, _ids(inputs), files)
+            return
+        if kind == "timeline":
+            params, inputs, files = timeline_task(self.film, timeline, SAMPLE_RATE)
+        else:
+            params, inputs, files = storyboard_pdf_task(self.film)
+        self.add(TaskId(kind), kind, None, params, _ids(inputs), files)
 
     def keyframe(self, shot: ShotR) -> TaskId:
         f = self.film

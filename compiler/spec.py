@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 __all__ = [
     "AudioTrack", "Camera", "CameraMove", "DialogueLine", "Element", "EmotionAdjust", "FORMAT_VERSION",
     "KINDS", "Lora", "ModelConfig", "ModelKind", "ModelOverrides", "Output", "Pattern", "Project",
-    "ProjectSettings", "Scene", "Shot", "ShotType", "Style", "Transition", "Voice",
+    "ProjectSettings", "Scene", "Shot", "ShotType", "StoryboardPdf", "Style", "Transition", "Voice",
 ]
 
 FORMAT_VERSION = 1
@@ -305,6 +305,15 @@ class AudioTrack(_Strict):
     fade_out: float = Field(0, ge=0, le=60, description="Fade-out seconds.")
 
 
+class StoryboardPdf(_Strict):
+    """The printable storyboard, build/storyboard.pdf (needs the `export` extra)."""
+
+    enabled: bool = Field(True, description="Write storyboard.pdf: a title page, then a panel per shot.")
+    panels_per_page: Literal[1, 2, 3, 4, 6, 8, 9, 12] = Field(
+        6, description="Panels on a landscape page: 1, 2 or 3 in a row; 4 (2x2), 6 (3x2), 8 (4x2), 9 (3x3), 12 (4x3).")
+    paper: Literal["a4", "letter"] = Field("a4", description="Paper size (the pages are landscape).")
+
+
 class Output(_Strict):
     """What the build delivers."""
 
@@ -314,6 +323,14 @@ class Output(_Strict):
     crf: int = Field(20, ge=0, le=51, description="H.264 quality (lower is better and larger).")
     caption: bool = Field(False, description="Draw each shot's action on its keyframe (storyboard look).")
     storyboard: bool = Field(True, description="Render storyboard.png, a contact sheet of the keyframes.")
+    storyboard_pdf: StoryboardPdf = Field(
+        default_factory=StoryboardPdf,
+        description="storyboard.pdf, a printable board with a panel per shot (needs the `export` extra).")
+    timeline: bool = Field(
+        True, description="Write timeline.otio, an OpenTimelineIO timeline for editors (needs the `export` extra).")
+    masters: Literal["none", "exr"] = Field(
+        "none", description=("exr: also write keyframes and every shot frame as half-float OpenEXR in ACEScg "
+                             "(scene-linear) under masters/; PNG previews stay sRGB (needs the `export` extra)."))
 
 
 class Project(_Strict):

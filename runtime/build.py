@@ -287,7 +287,7 @@ def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: 
 def _outputs(out_dir: Path, delivered: dict[str, str]) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     singles = {"final.mp4": "film", "soundtrack.m4a": "soundtrack", "subtitles.srt": "subtitles",
-               "storyboard.png": "storyboard"}
+               "storyboard.png": "storyboard", "storyboard.pdf": "storyboard_pdf", "timeline.otio": "timeline"}
     for rel in sorted(delivered):
         path = str(out_dir / rel)
         if rel in singles:

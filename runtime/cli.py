@@ -54,6 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("-o", "--out", type=Path, metavar="OUT",
                      help="project file to write, .studio.yaml or .studio (default: SCRIPT's name + .studio.yaml)")
     imp.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    export = sub.add_parser("export", help="write the built timeline for an editor (OpenTimelineIO adapters)")
+    export.add_argument("path", type=Path, metavar="PATH",
+                        help="a timeline.otio, or a project (file or directory) whose build holds one")
+    export.add_argument("--format", choices=("otio", "fcpxml", "edl"), default=None,
+                        help="what to write (default: from OUT's extension)")
+    export.add_argument("out", type=Path, metavar="OUT")
+    export.add_argument("--build", type=Path, metavar="DIR", help="the build directory (default: build/ beside "
+                        "the project)")
+    export.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     cache = sub.add_parser("cache", help="inspect and clean the store")
     cache.add_argument("action", choices=("stats", "gc", "verify"))
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
@@ -99,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "convert":
                 return lang_cmd.convert_command(args.source, args.target, args.force)
             return lang_cmd.import_command(args.script, args.out, args.force)
+        if args.command == "export":
+            from .commands.export import export_command
+
+            return export_command(args.path, args.format, args.out, args.force, args.build)
         if args.command == "cache":
             from .build import cache_root_for
             from .commands.cache import cache_command

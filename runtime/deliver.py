@@ -12,17 +12,24 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from .store import ActionRecord, Store, atomic_copy, atomic_write
 
-__all__ = ["MANIFEST", "deliverables", "deliver"]
+__all__ = ["MANIFEST", "SELF_NAMED", "deliverables", "deliver"]
 
 MANIFEST = ".studio-manifest.json"
 
 
-def deliverables(tid: str, kind: str) -> dict[str, str]:
+SELF_NAMED = frozenset({"timeline", "storyboard_pdf", "masters"})
+"""Kinds whose every output is named by its path under build/ (``masters/shots/cove-peek/...``)."""
+
+
+def deliverables(tid: str, kind: str, outputs: Iterable[str] = ()) -> dict[str, str]:
     """Output name -> path under build/ for the outputs of a task that people want."""
+    if kind in SELF_NAMED:
+        return {o: o for o in outputs if _relative(o)}
     name = tid.split(":", 1)[1].replace("/", "-") if ":" in tid else tid
     return {
         "keyframe": {"image": f"keyframes/{name}.png"},
@@ -33,6 +40,12 @@ def deliverables(tid: str, kind: str) -> dict[str, str]:
         "subtitles": {"srt": "subtitles.srt"},
         "storyboard": {"image": "storyboard.png"},
     }.get(kind, {})
+
+
+def _relative(name: str) -> bool:
+    """A plain relative path: nothing a backend names may land outside build/."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and "\\" not in name and all(p not in ("", ".", "..") for p in parts)
 
 
 def _signature(path: str | Path) -> list[int] | None:
@@ -58,7 +71,7 @@ def deliver(out_dir: Path, kinds: dict[str, str], records: dict[str, ActionRecor
         kind = kinds.get(tid)
         if kind is None:
             continue
-        for output, rel in deliverables(tid, kind).items():
+        for output, rel in deliverables(tid, kind, record.outputs).items():
             if output not in record.outputs:
                 continue
             digest = record.outputs[output]["digest"]

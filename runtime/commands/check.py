@@ -30,7 +30,7 @@ def check_or_plan(args: argparse.Namespace) -> int:
             is_cached = lambda key: store.lookup(key) is not None  # noqa: E731
             digester = DigestCache(root / "files.json")
     result = compile_project(args.path, backends=CATALOG if args.command == "plan" else None,
-                             allowed_paths=args.allow_path, is_cached=is_cached,
+                             allowed_paths=args.allow_path, is_cached=is_cached, installed=CATALOG,
                              **({"digester": digester} if digester else {}))
     if args.command == "check" or result.plan is None:
         if args.format == "json":

@@ -75,7 +75,7 @@ def test_new_weights_rerender_only_that_models_tasks(built: tuple[Path, dict], t
     assert code == 0, err
     assert sorted(summary["executed"]) == sorted([
         "motion:pier/talk", "motion:pier/sea", "shot:pier/talk", "shot:pier/sea", "transition:pier/wide", "subtitles",
-        "film"])
+        "film", "timeline"])
     assert summary["model_loads"] == 1
 
 

@@ -42,7 +42,7 @@ GOLDEN_IDS = [
     "keyframe:cove/dare", "speech:cove/dare/1", "speech:cove/dare/2", "motion:cove/dare", "shot:cove/dare",
     "keyframe:jump/leap", "motion:jump/leap", "shot:jump/leap",
     "transition:cove/peek", "transition:jump/leap",
-    "subtitles", "soundtrack", "film", "storyboard",
+    "subtitles", "soundtrack", "film", "storyboard", "timeline", "storyboard_pdf",
 ]
 
 

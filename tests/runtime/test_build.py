@@ -59,7 +59,7 @@ def test_editing_one_dialogue_line(project: Path, shared_cache: Path) -> None:
     # dare is 'auto': its length follows the speech, so its motion re-renders too
     assert sorted(summary["executed"]) == sorted([
         "speech:cove/dare/2", "motion:cove/dare", "shot:cove/dare", "transition:cove/peek",
-        "subtitles", "soundtrack", "film", "storyboard"])
+        "subtitles", "soundtrack", "film", "storyboard", "storyboard_pdf", "timeline"])
 
 
 def test_editing_a_line_of_a_fixed_length_shot(project: Path, shared_cache: Path) -> None:
@@ -70,7 +70,8 @@ def test_editing_a_line_of_a_fixed_length_shot(project: Path, shared_cache: Path
     code, summary, err = build_json(project, cache=shared_cache)
     assert code == 0, err
     assert sorted(summary["executed"]) == sorted(["speech:cove/dare/2", "shot:cove/dare", "transition:cove/peek",
-                                                  "subtitles", "soundtrack", "film", "storyboard"])
+                                                  "subtitles", "soundtrack", "film", "storyboard", "storyboard_pdf",
+                                                  "timeline"])
 
 
 def test_editing_a_reference_image(project: Path, shared_cache: Path) -> None:
@@ -84,7 +85,7 @@ def test_editing_a_reference_image(project: Path, shared_cache: Path) -> None:
     shows_luca = ["cove/peek", "cove/dare", "jump/leap"]
     expected = {f"keyframe:{s}" for s in shows_luca} | {f"motion:{s}" for s in shows_luca} \
         | {f"shot:{s}" for s in shows_luca} | {"transition:cove/peek", "transition:jump/leap", "film",
-                                               "subtitles", "storyboard"}
+                                               "subtitles", "storyboard", "storyboard_pdf", "timeline"}
     assert set(summary["executed"]) == expected  # not the soundtrack: a picture changed, no sound
 
 
@@ -103,7 +104,7 @@ def test_backend_failure_skips_dependents_and_finishes_the_rest(project: Path, s
     assert summary["failed"] == [{"id": "keyframe:jump/leap", "message": summary["failed"][0]["message"]}]
     assert "crayon" in summary["failed"][0]["message"]
     assert set(summary["skipped"]) == {"motion:jump/leap", "shot:jump/leap", "transition:jump/leap", "film",
-                                       "subtitles", "storyboard"}
+                                       "subtitles", "storyboard", "storyboard_pdf", "timeline"}
     assert {"shot:cove/dare", "shot:cove/peek", "transition:cove/peek"} <= set(summary["cached"])
     text = studio("build", str(project), cache=shared_cache)
     assert text.returncode == 1
@@ -151,7 +152,8 @@ def test_cache_stats_and_gc(project: Path, tmp_path: Path) -> None:
     edit(project, "volume: 0.6", "volume: 0.5")
     assert build_json(project, cache=cache)[0] == 0
     stats = json.loads(studio("cache", "stats", str(project), "--cache", str(cache), "--format", "json").stdout)
-    assert stats["objects"] > 0 and stats["last_build"] == {"hits": 18, "misses": 2}  # soundtrack, film
+    # soundtrack, film and the timeline (it notes each track's volume)
+    assert stats["objects"] > 0 and stats["last_build"] == {"hits": 19, "misses": 3}
     gc = json.loads(studio("cache", "gc", str(project), "--cache", str(cache), "--format", "json").stdout)
     assert gc["removed_objects"] >= 2  # the old soundtrack and film
     code, summary, _ = build_json(project, cache=cache)
@@ -174,6 +176,7 @@ def test_out_dir_and_deliverables(project: Path, shared_cache: Path, tmp_path: P
     assert code == 0, err
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert "final.mp4" in names and "subtitles.srt" in names and "storyboard.png" in names
+    assert "storyboard.pdf" in names and "timeline.otio" in names and "tracks/theme.wav" in names
     assert "shots/cove-dare.mp4" in names and "keyframes/cove-peek.png" in names
     assert "audio/cove-dare-1.wav" in names and "report.json" in names
     # a user's own file in build/ is never touched
@@ -229,6 +232,7 @@ def test_plan_reports_cached_tasks_once_a_store_exists(project: Path, shared_cac
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     stale = {t["id"] for t in plan["tasks"] if t["status"] == "stale"}
-    assert stale == {"soundtrack", "film"}
-    assert plan["schedule"] == ["soundtrack", "film"]
+    assert stale == {"soundtrack", "film", "timeline"}  # the timeline notes each track's volume
+    assert sorted(plan["schedule"]) == ["film", "soundtrack", "timeline"]
+    assert plan["schedule"].index("soundtrack") < plan["schedule"].index("film")
     assert plan["model_loads"] == plan["model_loads_lower_bound"] == 0

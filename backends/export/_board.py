@@ -1,0 +1,302 @@
+"""The pages of the printable storyboard, drawn with fpdf2 (imported here, when a task runs).
+
+Landscape pages; a title page, then panels in a grid of ``panels_per_page`` (``GRIDS``). A panel is
+the keyframe in a thin frame, then a label line (number, shot id, shot size, length), a grey line
+(the scene heading on a scene's first shot, the camera move, the transition out), the action and
+the dialogue, screenplay style (the CHARACTER in bold, the line under it). Text that does not fit
+its panel ends in an ellipsis; the whole board uses the fonts in ``fonts/``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["GRIDS", "Board", "panel_size"]
+
+GRIDS: dict[int, tuple[int, int]] = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 6: (3, 2), 8: (4, 2), 9: (3, 3),
+                                     12: (4, 3)}
+"""Panels per page -> (columns, rows); the spec's ``panels_per_page`` takes exactly these."""
+PAPER = {"a4": (297.0, 210.0), "letter": (279.4, 215.9)}
+"""Landscape page sizes in mm."""
+FONTS = Path(__file__).parent / "fonts"
+MARGIN, HEADER, FOOTER, GAP = 12.0, 9.0, 10.0, 6.0
+TEXT_SIZES = {1: 11.0, 2: 10.0, 3: 8.5, 4: 7.5}
+"""Body text size (pt) by the number of columns; a panel with much to say shrinks it, down to ``MIN_SIZE``."""
+MIN_SIZE = 6.0
+INK, GREY, RULE, ACCENT = (30, 30, 36), (110, 110, 120), (200, 200, 208), (27, 73, 101)
+EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+"""The creation date every board carries (a real date would change its bytes on every build)."""
+PT = 25.4 / 72
+Paragraph = tuple[str, float, bool, tuple[int, int, int], float, float]
+"""(text, size, bold, colour, indent, space before)."""
+
+
+def panel_size(board: Board) -> tuple[float, float]:
+    """Width and height (mm) of a panel's picture."""
+    return board.image_w, board.image_h
+
+
+def _words(name: str | None) -> str:
+    return (name or "").replace("_", " ")
+
+
+def _seconds(frames: int, fps: int) -> str:
+    seconds = frames / fps
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+class Board:
+    def __init__(self, paper: str, per_page: int, resolution: tuple[int, int]) -> None:
+        from fpdf import FPDF
+
+        if paper not in PAPER:
+            raise ValueError(f"unknown paper {paper!r}")
+        if per_page not in GRIDS:
+            raise ValueError(f"panels_per_page must be one of {', '.join(map(str, GRIDS))}")
+        self.page_w, self.page_h = PAPER[paper]
+        self.cols, self.rows = GRIDS[per_page]
+        self.per_page = per_page
+        pdf = FPDF(orientation="L", unit="mm", format=(self.page_h, self.page_w))
+        pdf.set_creation_date(EPOCH)
+        pdf.set_creator("studio")
+        pdf.set_auto_page_break(False)
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.pdf = pdf
+        fonts: Any = pdf.fonts  # TTF fonts (fpdf2 types them as core or TTF)
+        self.glyphs = set(fonts["dejavu"].cmap) & set(fonts["dejavuB"].cmap)
+        self.missing = 0
+        self.title = ""
+        self.size = TEXT_SIZES[self.cols]
+        self.cell_w = (self.page_w - 2 * MARGIN - (self.cols - 1) * GAP) / self.cols
+        self.cell_h = (self.page_h - 2 * MARGIN - HEADER - FOOTER - (self.rows - 1) * GAP) / self.rows
+        aspect = resolution[1] / resolution[0]
+        text_min = max(self.cell_h * 0.3, 7 * self.line_h(self.size))
+        self.image_w = self.cell_w
+        self.image_h = self.cell_w * aspect
+        if self.image_h > self.cell_h - text_min:
+            self.image_h = max(self.cell_h - text_min, 10.0)
+            self.image_w = self.image_h / aspect
+        self.slot = 0
+        self.scene: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return self.pdf.page_no()
+
+    @staticmethod
+    def line_h(size: float) -> float:
+        return size * PT * 1.25
+
+    def clean(self, text: str, *, count: bool = False) -> str:
+        """``text`` with what the fonts lack replaced by U+FFFD (counted in ``missing`` with ``count``),
+        and no control characters."""
+        out = []
+        for ch in text:
+            if ch in "\t\n":
+                out.append(" ")
+            elif ord(ch) < 32 or ord(ch) == 127:
+                continue
+            elif ord(ch) in self.glyphs:
+                out.append(ch)
+            else:
+                self.missing += count
+                out.append("\ufffd")
+        return "".join(out)
+
+    def font(self, size: float, bold: bool = False, color: tuple[int, int, int] = INK) -> None:
+        self.pdf.set_font("DejaVu", "B" if bold else "", size)
+        self.pdf.set_text_color(*color)
+
+    # --- text that fits ------------------------------------------------------------------------
+    def lines(self, text: str, width: float) -> list[str]:
+        if not text:
+            return []
+        lines: Any = self.pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
+        return [str(line) for line in lines]
+
+    def block(self, x: float, y: float, width: float, bottom: float,
+              paragraphs: Sequence[tuple[str, float, bool, tuple[int, int, int], float, float]]) -> float:
+        """Write ``(text, size, bold, colour, indent, space_before)`` paragraphs down from ``y``; the
+        lines that do not fit above ``bottom`` are left out and the last line shown ends in an
+        ellipsis. Returns the y below the last line written."""
+        rows = []
+        for text, size, bold, color, indent, space in paragraphs:
+            y += space
+            self.font(size, bold, color)
+            height = self.line_h(size)
+            for line in self.lines(self.clean(text, count=True), width - indent):
+                rows.append((y, line, size, bold, color, indent, height))
+                y += height
+        fit = [r for r in rows if r[0] + r[6] <= bottom + 0.01]
+        for i, (top, line, size, bold, color, indent, height) in enumerate(fit):
+            self.font(size, bold, color)
+            if len(fit) < len(rows) and i == len(fit) - 1:
+                line = self.ellipsized(line, width - indent)
+            self.pdf.set_xy(x + indent, top)
+            self.pdf.cell(width - indent, height, line)
+        return y if len(fit) == len(rows) else fit[-1][0] + fit[-1][6] if fit else rows[0][0]
+
+    def ellipsized(self, line: str, width: float) -> str:
+        line = line.rstrip()
+        while line and self.pdf.get_string_width(line + "\u2026") > width:
+            line = line[:-1].rstrip()
+        return line + "\u2026"
+
+    # --- pages ----------------------------------------------------------------------------------
+    def header(self) -> None:
+        pdf = self.pdf
+        self.font(8.5, True)
+        pdf.set_xy(MARGIN, MARGIN)
+        pdf.cell(self.page_w / 2, 5, self.clean(self.title))
+        self.font(8.5, False, GREY)
+        pdf.set_xy(self.page_w / 2, MARGIN)
+        pdf.cell(self.page_w / 2 - MARGIN, 5, "Storyboard", align="R")
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.2)
+        pdf.line(MARGIN, MARGIN + 6, self.page_w - MARGIN, MARGIN + 6)
+        self.footer()
+
+    def footer(self) -> None:
+        self.font(7.5, False, GREY)
+        self.pdf.set_xy(MARGIN, self.page_h - MARGIN - 4)
+        self.pdf.cell(self.page_w - 2 * MARGIN, 4, f"{self.pdf.page_no()} / {{nb}}", align="C")
+
+    def title_page(self, title: str, shots: Sequence[Mapping[str, Any]], *, total_frames: int, fps: int,
+                   cast: Sequence[Mapping[str, Any]]) -> None:
+        pdf = self.pdf
+        self.title = title
+        pdf.add_page()
+        width = self.page_w - 2 * MARGIN
+        self.font(9, True, ACCENT)
+        pdf.set_xy(MARGIN, MARGIN + 14)
+        pdf.cell(width, 5, "STORYBOARD")
+        y = self.block(MARGIN, MARGIN + 22, width, self.page_h / 2, [(title, 30, True, INK, 0, 0)])
+        scenes: dict[str, tuple[str | None, int]] = {}
+        for shot in shots:
+            scene = str(shot["id"]).split("/", 1)[0]
+            heading, count = scenes.get(scene, (shot.get("heading"), 0))
+            scenes[scene] = (heading, count + 1)
+        facts = (f"{len(shots)} shot{'s' * (len(shots) != 1)} in {len(scenes)} scene{'s' * (len(scenes) != 1)}"
+                 f"  \u00b7  {_seconds(total_frames, fps)} ({total_frames} frames at {fps} fps)")
+        y = self.block(MARGIN, y + 2, width, self.page_h, [(facts, 11, False, GREY, 0, 0)])
+        pdf.set_draw_color(*ACCENT)
+        pdf.set_line_width(0.6)
+        pdf.line(MARGIN, y + 4, MARGIN + 40, y + 4)
+        top = y + 12
+        column = (width - GAP * 2) / 2
+        bottom = self.page_h - MARGIN - FOOTER
+        self.font(10, True)
+        pdf.set_xy(MARGIN, top)
+        pdf.cell(column, 6, "Scenes")
+        rows = [(f"{scene}  {heading or ''}".rstrip(), 9, True, INK, 0, 1.5) for scene, (heading, _) in scenes.items()]
+        paragraphs = []
+        for (text, *rest), (_, count) in zip(rows, scenes.values(), strict=True):
+            paragraphs.append((text, *rest))
+            paragraphs.append((f"{count} shot{'s' * (count != 1)}", 8, False, GREY, 0, 0))
+        self.block(MARGIN, top + 7, column, bottom, paragraphs)  # type: ignore[arg-type]
+        if cast:
+            x = MARGIN + column + GAP * 2
+            self.font(10, True)
+            pdf.set_xy(x, top)
+            pdf.cell(column, 6, "Cast")
+            y = top + 7
+            for person in cast:
+                y += 1.5
+                color = str(person.get("color") or "#9aa0a6")
+                pdf.set_fill_color(int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))
+                pdf.rect(x, y + 0.8, 3, 3, style="F")
+                y = self.block(x + 5, y, column - 5, bottom, [(str(person["name"]), 9, True, INK, 0, 0),
+                                                               (str(person.get("description") or ""), 8, False,
+                                                                GREY, 0, 0)])
+        self.footer()
+
+    def panel(self, number: int, shot: Mapping[str, Any], frames: int, fps: int, picture: bytes) -> None:
+        pdf = self.pdf
+        if self.slot % self.per_page == 0:
+            pdf.add_page()
+            self.header()
+        col, row = (self.slot % self.per_page) % self.cols, (self.slot % self.per_page) // self.cols
+        self.slot += 1
+        x = MARGIN + col * (self.cell_w + GAP) + (self.cell_w - self.image_w) / 2  # centred in its cell
+        y = MARGIN + HEADER + row * (self.cell_h + GAP)
+        bottom = y + self.cell_h
+        pdf.image(io.BytesIO(picture), x=x, y=y, w=self.image_w, h=self.image_h)
+        pdf.set_draw_color(*GREY)
+        pdf.set_line_width(0.2)
+        pdf.rect(x, y, self.image_w, self.image_h)
+        size, w = self.size, self.image_w  # text lines up with the picture
+        y += self.image_h + 1.5
+        # the label: number and id on the left, size and length on the right (or, when both do not
+        # fit, the size and length at the head of the grey line: the id is never cut short)
+        label = f"{number}"
+        self.font(size, True, ACCENT)
+        label_w = pdf.get_string_width(label) + 2.5
+        pdf.set_xy(x, y)
+        pdf.cell(label_w, self.line_h(size), label)
+        self.font(size, True)
+        shot_id = self.clean(str(shot["id"]), count=True)
+        id_w = pdf.get_string_width(shot_id)
+        facts = f"{_words(shot.get('type'))}  \u00b7  {_seconds(frames, fps)}  \u00b7  {frames} fr"
+        self.font(size - 1, False, GREY)
+        facts_w = pdf.get_string_width(facts)
+        inline = label_w + id_w + 3 + facts_w <= w
+        if inline:
+            pdf.set_xy(x + w - facts_w, y)
+            pdf.cell(facts_w, self.line_h(size), facts, align="R")
+        self.font(size, True)
+        if label_w + id_w > w:
+            shot_id = self.ellipsized(shot_id, w - label_w)
+        pdf.set_xy(x + label_w, y)
+        pdf.cell(w - label_w, self.line_h(size), shot_id)
+        y += self.line_h(size)
+        scene = str(shot["id"]).split("/", 1)[0]
+        first = scene != self.scene
+        self.scene = scene
+        for smaller in range(0, int((size - MIN_SIZE) * 2) + 1):  # shrink the text before cutting it
+            paragraphs = self.text(shot, size - smaller / 2, first, None if inline else facts)
+            if self.height(paragraphs, w) <= bottom - y:
+                break
+        self.block(x, y, w, bottom, paragraphs)
+
+    def height(self, paragraphs: Sequence[tuple[str, float, bool, tuple[int, int, int], float, float]],
+               width: float) -> float:
+        total = 0.0
+        for text, size, bold, _, indent, space in paragraphs:
+            self.font(size, bold)
+            total += space + len(self.lines(self.clean(text), width - indent)) * self.line_h(size)
+        return total
+
+    def text(self, shot: Mapping[str, Any], size: float, first: bool, facts: str | None) -> list[Paragraph]:
+        """The panel's paragraphs below the label; ``first``: the scene's first shot (with its heading);
+        ``facts``: size and length, when the label had no room for them."""
+        camera = shot.get("camera") or {}
+        move = _words(camera.get("move")) or "static"
+        if camera.get("amount") is not None:
+            move += f" {float(camera['amount']):g}"
+        transition = shot.get("transition")
+        out = f"\u2192 {transition['type']} {float(transition['duration']):g} s" if transition else "\u2192 cut"
+        notes = [f"camera {move}", out]
+        if first and shot.get("heading"):
+            notes.insert(0, str(shot["heading"]))
+        if facts:
+            notes.insert(0, facts)
+        small = size - 1
+        paragraphs: list[Paragraph] = [("  \u00b7  ".join(notes), small, False, GREY, 0.0, 0.0)]
+        if shot.get("action"):
+            paragraphs.append((str(shot["action"]), size, False, INK, 0, 1.2))
+        for line in shot.get("dialogue", ()):
+            cue = str(line["character"]).upper() + (f" ({line['emotion']})" if line.get("emotion") else "")
+            paragraphs.append((cue, small, True, INK, 3.0, 1.2))
+            paragraphs.append((str(line["text"]), size, False, INK, 3.0, 0))
+        return paragraphs
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())

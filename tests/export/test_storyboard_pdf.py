@@ -1,0 +1,96 @@
+"""storyboard.pdf: poppler finds every shot and line in it and renders every page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from backends.base import Artifact, TaskRun
+from tests.export.conftest import needs_export, needs_tool
+from tests.export.test_timeline import LINES, SHOTS
+
+
+def pdftotext(pdf: Path) -> str:
+    return subprocess.run([needs_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def render_pages(pdf: Path, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run([needs_tool("pdftoppm"), "-r", "40", "-png", str(pdf), str(out / "page")], check=True,
+                   capture_output=True)
+    return sorted(out.glob("page-*.png"))
+
+
+def test_the_board_names_every_shot_and_line_and_every_page_renders(built: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    pdf = built / "build" / "storyboard.pdf"
+    text = " ".join(pdftotext(pdf).split())  # lines may wrap in a panel
+    for shot in SHOTS:
+        assert shot in text, shot
+    for character, line in LINES:
+        assert character.upper() in text and line in text, line
+    assert "Luca Sees the Sea" in text and "Luca peeks over a rock at the water" in text
+    assert "dolly in 0.15" in text and "dissolve 0.5 s" in text and "4 shots in 2 scenes" in text
+    report = json.loads((built / "build" / "report.json").read_text())
+    meta = next(t["meta"] for t in report["tasks"] if t["id"] == "storyboard_pdf")
+    pages = render_pages(pdf, tmp_path)
+    assert len(pages) == meta["pages"] == 2  # the title page and one page of six panels
+    for page in pages:
+        with Image.open(page) as img:
+            assert img.width > img.height  # landscape
+            assert len(np.unique(np.asarray(img.convert("L")))) > 10  # something is drawn
+    fonts = subprocess.run([needs_tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert rows and all("DejaVuSans" in row[0] and row[-5:-2] == ["yes", "yes", "yes"] for row in rows), fonts
+
+
+def board(task_dir: Path, built: Path, shots: list[dict[str, Any]], **params: Any) -> tuple[Path, dict[str, Any]]:
+    """Run the pdf backend itself on the built keyframes."""
+    from backends.export import pdf
+
+    keyframes = {s["keyframe"]: Artifact({"image": built / "build" / "keyframes" /
+                                          (s["keyframe"].split(":", 1)[1].replace("/", "-") + ".png")})
+                 for s in shots}
+    task_dir.mkdir(parents=True, exist_ok=True)
+    run = TaskRun("storyboard_pdf", "storyboard_pdf", {"title": "Board", "fps": 24, "width": 320, "height": 180,
+                                                       "panels_per_page": 6, "paper": "a4", "shots": shots,
+                                                       **params}, keyframes, {}, task_dir)
+    result = pdf.run(run)
+    return result.outputs["storyboard.pdf"], result.meta
+
+
+def shot(n: int, **extra: Any) -> dict[str, Any]:
+    return {"keyframe": "keyframe:cove/peek", "id": f"cove/shot-{n}", "heading": "EXT. COVE - DAY", "type": "medium",
+            "duration": 2.0, "lines": [], "camera": {"move": "static", "amount": None}, "transition": None,
+            "action": f"Action number {n}", "dialogue": [], **extra}
+
+
+@pytest.mark.parametrize(("per_page", "pages"), [(1, 14), (4, 5), (6, 4), (12, 3)])
+def test_panels_per_page_lays_out_the_pages(built: Path, tmp_path: Path, per_page: int, pages: int) -> None:
+    needs_export()
+    out, meta = board(tmp_path / "t", built, [shot(n) for n in range(1, 14)], panels_per_page=per_page)
+    assert meta["pages"] == pages  # the title page, then ceil(13 / per_page)
+    text = " ".join(pdftotext(out).split())
+    assert all(f"cove/shot-{n}" in text for n in range(1, 14))
+    assert len(render_pages(out, tmp_path / "png")) == pages
+
+
+def test_the_same_board_is_the_same_bytes_and_long_text_stays_in_its_panel(built: Path, tmp_path: Path) -> None:
+    needs_export()
+    talk = [{"character": "Luca", "text": "word " * 60, "emotion": None}] * 6
+    shots = [shot(1, dialogue=talk), shot(2, action="日本語 and Ελληνικά")]
+    first, meta = board(tmp_path / "a", built, shots, paper="letter")
+    second, _ = board(tmp_path / "b", built, shots, paper="letter")
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+    assert meta["missing_glyphs"] == 3  # no CJK in the shipped font: shown as U+FFFD, counted
+    text = pdftotext(first)
+    assert "\u2026" in text  # too much dialogue for a panel: cut with an ellipsis, not spilled
+    assert "Ελληνικά" in text
