@@ -50,6 +50,11 @@ class Reel:
         params = {"fps": FPS, "sample_rate": SR, "loudness": loudness, "timeline": entries, "audio": audio or []}
         return run_task(tmp, "soundtrack", "soundtrack", params, self.speech, {"audio:theme": theme or self.theme})
 
+    def subtitles(self, tmp: Path, timeline: list[dict[str, Any]] | None = None) -> Artifact:
+        """The subtitles task on the settled timeline (the lines' text, start and end), from the speech alone."""
+        entries = [{**e, **self.shots[e["shot"]]} for e in timeline or self.timeline]
+        return run_task(tmp, "subtitles", "subtitles", {"fps": FPS, "timeline": entries}, self.speech)
+
     def film(
         self, tmp: Path, *, audio: list[dict[str, Any]] | None = None, subtitles: str = "soft",
         timeline: list[dict[str, Any]] | None = None, inputs: dict[str, Artifact] | None = None,
@@ -59,7 +64,7 @@ class Reel:
         inputs = dict(inputs if inputs is not None else self.inputs)
         inputs["soundtrack"] = self.soundtrack(tmp, timeline, audio, loudness)
         if subtitles != "none":
-            inputs["subtitles"] = run_task(tmp, "subtitles", "subtitles", {"timeline": timeline}, inputs)
+            inputs["subtitles"] = self.subtitles(tmp, timeline)
         return run_task(tmp, "film", "film", film_params(timeline, subtitles) | extra, inputs)
 
 
@@ -80,7 +85,8 @@ def reel(tmp_path_factory: pytest.TempPathFactory) -> Reel:
             start, length, freq = line
             inputs["line1"] = voices[f"speech:{name}/1"] = speech(root, f"speech-{name}", length, freq)
             lines = [{"input": "line1", "start": start, "character": name.upper(), "text": f"Line of {name}."}]
-            shots[f"shot:{name}"]["lines"] = [{"input": f"speech:{name}/1", "start": start}]
+            shots[f"shot:{name}"]["lines"] = [{"input": f"speech:{name}/1", "start": start, "end": start + length,
+                                               "text": f"Line of {name}."}]
         return run_task(root, "shot", f"shot:{name}", shot_params(frames, lines), inputs)
 
     a = shot("a", 30, (0, 24), 1, (0.5, 1.0, 440.0))  # film 0.0-2.5 s, speech 0.5-1.5 s
@@ -351,7 +357,7 @@ def test_the_film_copies_the_soundtrack(reel: Reel, tmp_path: Path) -> None:
 
 
 def test_subtitles_task_shifts_lines_by_shot_start(reel: Reel, tmp_path: Path) -> None:
-    subs = run_task(tmp_path, "subtitles", "subtitles", {"timeline": reel.timeline}, reel.inputs)
+    subs = reel.subtitles(tmp_path)
     assert subs.meta == {"cues": 2}
     assert subs.outputs["srt"].read_text() == (
         "1\n00:00:00,500 --> 00:00:01,500\nLine of a.\n\n2\n00:00:02,500 --> 00:00:03,500\nLine of b.\n"
