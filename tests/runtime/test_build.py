@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, LUCA, skip_without_ai
+from tests.runtime.build_probe import NOOP_PROBE
 from tests.runtime.helpers import build_json, studio, tiny_copy
 
 
@@ -192,17 +193,6 @@ def test_compile_errors_exit_one(tmp_path: Path) -> None:
     assert "E205" in err
 
 
-NOOP_PROBE = """
-import io, json, os, sys, contextlib
-from runtime.cli import main
-out = io.StringIO()
-with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-    code = main(["build", sys.argv[1], "--format", "json"])
-summary = json.loads(out.getvalue())
-heavy = sorted(m for m in ("torch", "diffusers", "transformers", "numpy", "pydantic", "backends.procedural",
-                           "backends.ffmpeg", "backends.espeak") if m in sys.modules)
-print(json.dumps({"code": code, "executed": summary["executed"], "loads": summary["model_loads"], "heavy": heavy}))
-"""
 
 
 def test_noop_build_imports_no_ml_library_and_loads_no_model(project: Path, shared_cache: Path) -> None:
