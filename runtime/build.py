@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .deliver import deliver
 from .filecache import DigestCache, PlanCache, file_digest, studio_fingerprint
 from .lock import BuildLock, LockBusy
+from .storage import StorageError, storage_error
 from .store import ActionRecord, Store, atomic_write
 from .tasks import Task
 
@@ -148,21 +149,35 @@ def build(opts: BuildOptions) -> int:
     started = time.perf_counter()
     project_dir = opts.path if opts.path.is_dir() else opts.path.parent
     cache_root = cache_root_for(project_dir, opts.cache)
-    try:
-        cache_root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        sys.stderr.write(f"studio: cannot create the cache directory {cache_root}: {exc.strerror or exc}\n")
-        return 1
+    places = {"cache": cache_root, "output": opts.out if opts.out is not None else project_dir / "build"}
 
     def waiting(holder: str) -> None:
         sys.stderr.write(f"studio: {holder} is using {cache_root}; waiting for it to finish...\n")
 
     try:
+        cache_root.mkdir(parents=True, exist_ok=True)
         with BuildLock(cache_root, wait=opts.wait, on_wait=waiting):
             return _locked_build(opts, cache_root, started)
     except LockBusy as exc:
         sys.stderr.write(f"studio: {exc.args[0]} is using {cache_root}; not waiting (--no-wait)\n")
         return 1
+    except StorageError as exc:
+        return _storage_failure(opts, exc, started)
+    except OSError as exc:  # out of space, read-only, no permission: where studio writes, one clear message
+        found = storage_error(exc, places, any_errno=True)
+        if found is None:
+            raise
+        return _storage_failure(opts, found, started)
+
+
+def _storage_failure(opts: BuildOptions, exc: StorageError, started: float, status: dict[str, str] | None = None,
+                     failures: dict[str, str] | None = None) -> int:
+    """Say it once, exit 1: what was finished is in the store; nothing half-written is trusted."""
+    sys.stderr.write(f"studio: {exc}\n")
+    if opts.format == "json":
+        summary = _summary(status or {}, failures or {}, {}, 0, {}, time.perf_counter() - started)
+        sys.stdout.write(json.dumps({**summary, "error": str(exc)}) + "\n")
+    return 1
 
 
 def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
@@ -210,23 +225,37 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     loads = lower_bound = 0
     load_seconds = 0.0
     cancelled = False
+    storage: StorageError | None = None
     if stale:
         outcome = _execute(opts, store, plan, stale, cached)
+        storage = outcome.storage
         outcome_status, records, failures = outcome.status, outcome.records, outcome.failures
         details, seconds, cancelled = outcome.details, outcome.seconds, outcome.cancelled
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
     out_dir = opts.out if opts.out is not None else plan.project.parent / "build"
+    if storage is not None:
+        return _storage_failure(opts, storage, started, outcome_status, failures)
     if cancelled:
         why = getattr(opts.cancel, "reason", None) or "interrupted"  # studio watch says which file changed
         sys.stderr.write(f"studio: {why}; finished tasks are kept in the cache, unfinished ones left nothing "
                          "behind\n")
         return 130
-    delivered = deliver(out_dir, kinds, records, store)
-    elapsed = time.perf_counter() - started
-    outputs = _outputs(out_dir, delivered)
-    if stale or changed or not (out_dir / "report.json").exists():
-        _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
-                      load_seconds, outputs, elapsed)
+    try:  # a write failing from here on is the output directory's (the store's are done)
+        delivered = deliver(out_dir, kinds, records, store)
+        elapsed = time.perf_counter() - started
+        outputs = _outputs(out_dir, delivered)
+        if stale or changed or not (out_dir / "report.json").exists():
+            _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
+                          load_seconds, outputs, elapsed)
+            report_written = True
+        else:
+            report_written = False
+    except OSError as exc:
+        found = storage_error(exc, {"output": out_dir}, any_errno=True)
+        if found is None:
+            raise
+        return _storage_failure(opts, found, started, outcome_status, failures)
+    if report_written:
         store.write_index([records[tid] for tid, _, _ in plan.index if tid in records])
     _save_stats(cache_root, outcome_status)
     summary = _summary(outcome_status, failures, outputs, loads, {"lower_bound": lower_bound}, elapsed)
@@ -239,6 +268,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
 
 @dataclass
 class _Executed:
+    storage: StorageError | None
     status: dict[str, str]
     records: dict[str, ActionRecord]
     failures: dict[str, str]
@@ -277,8 +307,8 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
         reporter.close()
         if opts.models is None:
             models.close()
-    return _Executed(outcome.status, outcome.records, outcome.failures, outcome.details, outcome.seconds,
-                     outcome.cancelled, models.loads - loads_before, order.lower_bound,
+    return _Executed(outcome.storage, outcome.status, outcome.records, outcome.failures, outcome.details,
+                     outcome.seconds, outcome.cancelled, models.loads - loads_before, order.lower_bound,
                      models.load_seconds - seconds_before)
 
 
