@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import ffmpeg
+import numpy as np
 import pytest
 
 from backends.base import Artifact, BackendError
@@ -269,6 +270,29 @@ def test_track_placement_fades_and_volume(reel: Reel, tmp_path: Path) -> None:
     assert music(0.0, 0.45) < 0.01 * music(1.7, 2.3), "nothing before the track starts"
     assert music(1.0, 1.25) < music(1.7, 2.3), "fading in"
     assert music(3.1, 4.0) < 0.01 * music(1.7, 2.3), "a 2 s track without loop ends at 3 s"
+
+
+def test_a_looped_track_plays_to_the_film_end_and_fades_out_with_it(reel: Reel, tmp_path: Path) -> None:
+    """The 2 s theme under the 5.5 s film: looped, it is heard to the end (no silence after 2 s),
+    fading in over its first second and out over the film's last one."""
+    track = {"file": "audio:theme", "start": 0.0, "volume": 1.0, "duck": False, "loop": True, "fade_in": 1.0,
+             "fade_out": 1.0}
+    soundtrack = reel.soundtrack(tmp_path, audio=[track], loudness=-30)
+    audio = decode_audio(soundtrack.outputs["audio"], label="soundtrack", sample_rate=SR, channels=2)[:, 0]
+    assert len(audio) == round(5.5 * SR)
+
+    def music(a: float, b: float) -> float:
+        return band_level(audio[round(a * SR) : round(b * SR)], 220.0)
+
+    full = music(2.1, 2.4)
+    assert music(3.7, 4.2) == pytest.approx(full, rel=0.1), "past its 2 s the loop plays on"
+    assert music(0.0, 0.2) < 0.3 * full and music(0.0, 0.2) < music(0.4, 0.6) < music(0.8, 1.0), "fading in"
+    tail = [music(4.5 + 0.2 * k, 4.7 + 0.2 * k) for k in range(5)]
+    assert all(a > b for a, b in zip(tail, tail[1:])) and tail[-1] < 0.25 * full, "fading out to the end"
+    plain = reel.soundtrack(tmp_path / "plain", audio=[track | {"loop": False, "fade_in": 0, "fade_out": 0}],
+                            loudness=-30)
+    unlooped = decode_audio(plain.outputs["audio"], label="soundtrack", sample_rate=SR, channels=2)[:, 0]
+    assert np.abs(unlooped[round(4.0 * SR) :]).max() < 1e-3, "without loop the theme ends at 2 s"
 
 
 @pytest.mark.parametrize(("target", "mode"), [(-16.0, "linear"), (-3.0, "limited")])

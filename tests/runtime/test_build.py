@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from backends.ffmpeg._bin import decode_audio
 from tests.conftest import EXAMPLES, LUCA, skip_without_ai
 from tests.runtime.build_probe import NOOP_PROBE
 from tests.runtime.helpers import build_json, studio, tiny_copy
@@ -51,6 +54,11 @@ def test_every_example_builds_and_rebuilds_nothing(tmp_path: Path, example: Path
     assert code == 0, err
     assert second["executed"] == [] and second["model_loads"] == 0
     assert sorted(second["cached"]) == sorted(first["executed"])
+    # the examples' music lasts as long as the film: no digital silence at the end (issue 10, item 21)
+    text = "".join(p.read_text(encoding="utf-8") for p in project.glob("film.studio*"))
+    if re.search(r"^(audio:|music )", text, re.MULTILINE):
+        soundtrack = decode_audio(Path(first["outputs"]["soundtrack"]), label="soundtrack", sample_rate=48_000)
+        assert np.sqrt(np.mean(soundtrack[-48_000:, 0] ** 2)) > 1e-3, "the last second is silent"
 
 
 def test_editing_one_dialogue_line(project: Path, shared_cache: Path) -> None:
