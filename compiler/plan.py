@@ -25,6 +25,10 @@ KEY_VERSION = 2
 out of transitions (``compiler.timing``), so the same length parameters settle differently."""
 SAMPLE_RATE = 48_000
 TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard")
+PROMPTED = frozenset({"diffusers"})
+"""Backends whose pictures follow the rendered prompt: only their tasks carry ``prompt`` and ``negative``
+(the procedural backend draws from the elements, the shot type and the action, so editing a style's
+template re-renders nothing there)."""
 _TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg", "film": "ffmpeg",
                   "subtitles": "ffmpeg", "storyboard": "procedural"}
 
@@ -142,7 +146,8 @@ class _Builder:
             for n, ref in enumerate(element.references, 1):
                 files[f"ref:{element.name}/{n}"] = ref
         params = {
-            "width": f.width, "height": f.height, "seed": shot.seed, "prompt": shot.prompt, "negative": shot.negative,
+            "width": f.width, "height": f.height, "seed": shot.seed,
+            **({"prompt": shot.prompt, "negative": shot.negative} if shot.image_model.backend in PROMPTED else {}),
             "action": shot.action, "shot_type": shot.type, "palette": list(shot.palette),
             "caption": f.output.caption,
             "location": shot.location.params() if shot.location else None,
@@ -181,7 +186,7 @@ class _Builder:
             "camera": {"move": shot.camera_move, "amount": shot.camera_amount}, "crf": f.output.crf,
             "pattern": pattern, **self.length(shot, cut_in, cut_out),
         }
-        if shot.video_model.backend == "diffusers":  # video models are prompted too (procedural keys stay as they were)
+        if shot.video_model.backend in PROMPTED:  # video models are prompted too
             params.update(prompt=shot.prompt, negative=shot.negative)
         return self.add(shot_task("motion", shot), "motion", shot.video_model, params, inputs, files)
 
@@ -196,7 +201,7 @@ class _Builder:
         burn = f.output.subtitles == "burn"  # the words are drawn only when burned in; else the speech says them
         params = {
             "width": f.width, "height": f.height, "fps": f.fps, "sample_rate": SAMPLE_RATE, "crf": f.output.crf,
-            "subtitles": f.output.subtitles, **self.length(shot, cut_in, cut_out),
+            "subtitles": "burn" if burn else "none", **self.length(shot, cut_in, cut_out),
             "lines": [{"input": f"line{ln.number}", **({"character": ln.character, "text": ln.text} if burn else {})}
                       for ln in shot.lines],
         }

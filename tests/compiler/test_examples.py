@@ -62,7 +62,7 @@ def test_reference_plan_matches_golden_task_ids() -> None:
 def test_reference_prompts_inject_descriptions() -> None:
     result = compile_project(LUCA, backends=CATALOG)
     assert result.plan is not None
-    prompt = result.plan.tasks["keyframe:cove/peek"].params["prompt"]
+    prompt = next(s.prompt for s in result.plan.film.shots if s.id == "peek")  # what a prompted model receives
     assert prompt.startswith("Luca (a shy sea-monster boy with curly brown hair and a green shirt) peeks over")
     assert prompt.endswith("medium shot, soft watercolor storybook style")
     dare = result.plan.tasks["keyframe:cove/dare"].params

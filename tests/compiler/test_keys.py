@@ -150,6 +150,9 @@ EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
                      st.integers(-50, 50), {"speech:cove/dare/1"}),
     "unused emotion": (lambda d, v: d["voices"]["alberto"].__setitem__("emotions", {"sad": {"rate": v}}),
                        st.integers(-50, 50), set()),
+    # the procedural backend draws no prompt: a style's template and negative change no procedural keyframe
+    "style prompt": (lambda d, v: d["styles"]["storybook"].__setitem__("prompt", "{{ action }}, " + v),
+                     st.text("abcdefgh ", min_size=1, max_size=20).filter(lambda s: s.strip()), set()),
     "music volume": (lambda d, v: d["audio"][0].__setitem__("volume", v), st.sampled_from([0.1, 1.0, 2.0]),
                      {"soundtrack"}),
     "model params": (lambda d, v: d["models"]["sketch"]["params"].__setitem__("look", v),
