@@ -509,7 +509,7 @@ class _Resolver:
             self.warn("W301", f"unknown emotion '{line.emotion}'; it will sound neutral", self.span(*path, "emotion"),
                       _hint(emotion, sorted(KNOWN_EMOTIONS | set(voice.emotions)), "emotions"))
         rate = speaking_rate(voice.rate, emotion, voice.emotions)
-        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, rate))
+        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, rate, voice.variant))
 
     def check_transitions(self, shots: list[ShotR], paths: list[tuple[str | int, ...]], fps: int) -> None:
         """A shot of explicit length must hold the frames of the transitions on both its sides (they may

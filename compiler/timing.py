@@ -42,11 +42,16 @@ EMOTION_RATES: Mapping[str, int] = {
 }
 """Words-per-minute delta of each built-in emotion (the espeak backend's table; a test keeps them equal)."""
 
-# The estimate: seconds = (a * syllables + b * clause pauses + c * sentence ends) * 175 / rate + d,
-# fitted to eSpeak NG's trimmed output for 500 lines (dialogue and prose, 120-260 wpm); see
-# bench/duration_estimates.py for how close it comes.
-_PER_SYLLABLE, _PER_PAUSE, _PER_STOP, _CONSTANT = 0.183, 0.223, 0.316, 0.133
+# The estimate: seconds = (a * syllables + b * words + c * consonants + d * clause pauses + e * sentence
+# ends) * (175 / rate) ** 1.08 + f, fitted to eSpeak NG's trimmed output for 730 lines (dialogue and
+# prose, 120-260 wpm, en/en-us/en-gb, several variants); bench/duration_estimates.py shows how close it
+# comes. eSpeak NG slows down a little more than in proportion at low rates, hence the exponent.
+_PER_SYLLABLE, _PER_WORD, _PER_CONSONANT, _PER_PAUSE, _PER_STOP, _CONSTANT = 0.079, 0.057, 0.035, 0.243, 0.302, 0.119
+_RATE_EXPONENT = 1.08
+_VARIANT_PACE = {"f1": 1.05, "f2": 1.09, "m3": 0.95}
+"""eSpeak NG variants that speak measurably slower or faster than the others (mean over 228 lines)."""
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_CONSONANTS = re.compile(r"[bcdfghjklmnpqrstvwxzçñß]", re.IGNORECASE)
 _VOWELS = re.compile(r"[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœаеёиоуыэюяαεηιουω]+", re.IGNORECASE)
 _PAUSE = re.compile(r"[,;:()\u2014\u2013]|\.\.\.|\s-\s")
 _STOP = re.compile(r"(?<!\.)[.!?]+(?=\s)")
@@ -87,12 +92,16 @@ def speaking_rate(rate_wpm: int, emotion: str | None, custom: Mapping[str, Mappi
     return min(max(rate_wpm + delta, 80), 450)
 
 
-def estimate_speech(text: str, rate_wpm: int) -> float:
-    """Spoken length of ``text`` at ``rate_wpm`` words per minute (eSpeak NG's scale)."""
+def estimate_speech(text: str, rate_wpm: int, variant: str | None = None) -> float:
+    """Spoken length of ``text`` at ``rate_wpm`` words per minute (eSpeak NG's scale, in its ``variant``)."""
     body = _END.sub("", text.strip())  # a pause at the very end is trimmed from the speech
-    syllables = sum(_syllables(w) for w in _WORD.findall(body)) or 1
-    spoken = _PER_SYLLABLE * syllables + _PER_PAUSE * len(_PAUSE.findall(body)) + _PER_STOP * len(_STOP.findall(body))
-    return round(spoken * 175.0 / max(rate_wpm, 1) + _CONSTANT, 3)
+    words = _WORD.findall(body)
+    syllables = sum(_syllables(w) for w in words) or 1
+    consonants = sum(len(_CONSONANTS.findall(w)) for w in words)
+    spoken = (_PER_SYLLABLE * syllables + _PER_WORD * len(words) + _PER_CONSONANT * consonants
+              + _PER_PAUSE * len(_PAUSE.findall(body)) + _PER_STOP * len(_STOP.findall(body)))
+    pace = (175.0 / max(rate_wpm, 1)) ** _RATE_EXPONENT * _VARIANT_PACE.get((variant or "").lower(), 1.0)
+    return round(spoken * pace + _CONSTANT, 3)
 
 
 def layout(line_seconds: Sequence[float], duration: float | None, cut_in: float = 0.0,
