@@ -39,7 +39,7 @@ def fill_store(project: Path, cache: Path) -> int:
     for task in result.plan.tasks.values():
         stand_in.write_bytes(task.key.encode())
         outputs = {"film": "film", "shot": "clip", "keyframe": "image", "speech": "audio", "subtitles": "srt",
-                   "storyboard": "image", "motion": "video", "transition": "video"}
+                   "soundtrack": "audio", "storyboard": "image", "motion": "video", "transition": "video"}
         store.commit(task.key, {outputs[task.kind]: stand_in}, {"duration": 1.0}, {"task": task.id})
     return len(result.plan.tasks)
 
