@@ -7,11 +7,19 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import LUCA, ROOT
 from tests.runtime.build_probe import NOOP_PROBE
 from tests.runtime.helpers import build_json, tiny_copy
+
+
+def just_edited(project: Path) -> None:
+    """Make the project file too recent for its signature to vouch for it, whatever the machine's speed:
+    an mtime in the future stays 'modified just now' for the whole test."""
+    future = time.time_ns() + 3600 * 10**9
+    os.utime(project / "film.studio.yaml", ns=(future, future))
 
 
 def probe(project: Path, cache: Path) -> dict[str, object]:
@@ -23,7 +31,8 @@ def probe(project: Path, cache: Path) -> dict[str, object]:
 
 
 def test_the_first_noop_build_after_an_edit_hits_the_plan_cache(tmp_path: Path) -> None:
-    project = tiny_copy(LUCA, tmp_path / "luca")  # every file written just now, as after an edit
+    project = tiny_copy(LUCA, tmp_path / "luca")
+    just_edited(project)
     cache = tmp_path / "cache"
     assert build_json(project, cache=cache)[0] == 0
     result = probe(project, cache)
@@ -33,6 +42,7 @@ def test_the_first_noop_build_after_an_edit_hits_the_plan_cache(tmp_path: Path) 
 
 def test_an_edit_that_keeps_the_signature_is_still_seen(tmp_path: Path) -> None:
     project = tiny_copy(LUCA, tmp_path / "luca")
+    just_edited(project)
     cache = tmp_path / "cache"
     assert build_json(project, cache=cache)[0] == 0
     path = project / "film.studio.yaml"
