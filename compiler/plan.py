@@ -21,11 +21,16 @@ from .schedule import Schedule, schedule
 __all__ = ["KEY_VERSION", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId", "TaskSpec", "UnknownBackend", "plan"]
 
 TaskId = NewType("TaskId", str)
-KEY_VERSION = 1
-"""Bump to invalidate every cache key (a change in what keys mean)."""
+KEY_VERSION = 2
+"""Bump to invalidate every cache key (a change in what keys mean). 2: settled timing keeps speech
+out of transitions (``compiler.timing``), so the same length parameters settle differently."""
 SAMPLE_RATE = 48_000
 TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard",
               "timeline", "storyboard_pdf", "masters")
+PROMPTED = frozenset({"diffusers"})
+"""Backends whose pictures follow the rendered prompt: only their tasks carry ``prompt`` and ``negative``
+(the procedural backend draws from the elements, the shot type and the action, so editing a style's
+template re-renders nothing there)."""
 _TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg", "film": "ffmpeg",
                   "subtitles": "ffmpeg", "storyboard": "procedural",
                   **{kind: backend for kind, (backend, _, _) in OPTIONAL.items()}}
@@ -134,13 +139,10 @@ class _Builder:
                 nxt = shots[index + 1] if index + 1 < len(shots) else None
                 self.transition(shot, nxt)
         timeline = self.timeline()
-        subtitles = None
-        if film.output.subtitles != "none":
-            subtitles = self.add(TaskId("subtitles"), "subtitles", None, {"timeline": timeline},
-                                 {t["shot"]: t["shot"] for t in timeline})
+        subtitles = self.subtitles(timeline) if film.output.subtitles != "none" else None
         self.film_task(timeline, subtitles, self.soundtrack(timeline))
         if film.output.storyboard:
-            self.storyboard()
+            self.storyboard(timeline)
         for kind in wanted(film.output):  # the export extra's; without it left out (note W360)
             if OPTIONAL[kind][0] in self.backends:
                 self.optional(kind, timeline)
@@ -167,7 +169,8 @@ class _Builder:
             for n, ref in enumerate(element.references, 1):
                 files[f"ref:{element.name}/{n}"] = ref
         params = {
-            "width": f.width, "height": f.height, "seed": shot.seed, "prompt": shot.prompt, "negative": shot.negative,
+            "width": f.width, "height": f.height, "seed": shot.seed,
+            **({"prompt": shot.prompt, "negative": shot.negative} if shot.image_model.backend in PROMPTED else {}),
             "action": shot.action, "shot_type": shot.type, "palette": list(shot.palette),
             "caption": f.output.caption,
             "location": shot.location.params() if shot.location else None,
@@ -183,9 +186,11 @@ class _Builder:
 
     def speech(self, shot: ShotR, line: LineR) -> TaskId:
         v = line.voice
+        # only the voice's own entry for this line's emotion: editing another emotion re-speaks nothing here
+        emotions = {line.emotion: v.emotions[line.emotion]} if line.emotion in v.emotions else {}
         params = {"text": line.text, "language": v.language, "variant": v.variant, "pitch": v.pitch, "rate": v.rate,
                   "volume": v.volume, "range": v.range, "speaker": v.speaker, "emotion": line.emotion,
-                  "emotions": v.emotions}
+                  "emotions": emotions}
         return self.add(TaskId(f"speech:{shot.scene}/{shot.id}/{line.number}"), "speech", v.model, params)
 
     def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
@@ -204,7 +209,7 @@ class _Builder:
             "camera": {"move": shot.camera_move, "amount": shot.camera_amount}, "crf": f.output.crf,
             "pattern": pattern, **self.length(shot, cut_in, cut_out),
         }
-        if shot.video_model.backend == "diffusers":  # video models are prompted too (procedural keys stay as they were)
+        if shot.video_model.backend in PROMPTED:  # video models are prompted too
             params.update(prompt=shot.prompt, negative=shot.negative)
         return self.add(shot_task("motion", shot), "motion", shot.video_model, params, inputs, files)
 
@@ -216,10 +221,12 @@ class _Builder:
 
     def shot(self, shot: ShotR, motion: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
         f = self.film
+        burn = f.output.subtitles == "burn"  # the words are drawn only when burned in; else the speech says them
         params = {
             "width": f.width, "height": f.height, "fps": f.fps, "sample_rate": SAMPLE_RATE, "crf": f.output.crf,
-            "subtitles": f.output.subtitles, **self.length(shot, cut_in, cut_out),
-            "lines": [{"input": f"line{ln.number}", "character": ln.character, "text": ln.text} for ln in shot.lines],
+            "subtitles": "burn" if burn else "none", **self.length(shot, cut_in, cut_out),
+            "lines": [{"input": f"line{ln.number}", **({"character": ln.character, "text": ln.text} if burn else {})}
+                      for ln in shot.lines],
         }
         inputs = {"motion": motion, **{f"line{n}": t for n, t in enumerate(lines, 1)}}
         return self.add(shot_task("shot", shot), "shot", None, params, inputs)
@@ -229,9 +236,11 @@ class _Builder:
         assert shot.transition is not None
         params = {"type": shot.transition.type, "duration": shot.transition.duration, "fps": f.fps,
                   "width": f.width, "height": f.height, "crf": f.output.crf}
-        inputs = {"from": shot_task("shot", shot)}
+        # pictures only: the motion, or the shot when captions are burned into its picture
+        source = "shot" if f.output.subtitles == "burn" else "motion"
+        inputs = {"from": shot_task(source, shot)}
         if nxt is not None:
-            inputs["to"] = shot_task("shot", nxt)
+            inputs["to"] = shot_task(source, nxt)
         return self.add(shot_task("transition", shot), "transition", None, params, inputs)
 
     def timeline(self) -> list[dict[str, Any]]:
@@ -247,17 +256,30 @@ class _Builder:
             })
         return out
 
+    def spoken_timeline(self, timeline: list[dict[str, Any]], text: bool = False
+                        ) -> tuple[list[dict[str, Any]], dict[str, TaskId]]:
+        """The timeline with each shot's length parameters and its lines (speech task ids as roles,
+        with their words when ``text``), and the speech tasks as inputs: timing without pictures."""
+        entries: list[dict[str, Any]] = []
+        inputs: dict[str, TaskId] = {}
+        for shot, entry in zip(self.film.shots, timeline, strict=True):
+            lines = [(TaskId(f"speech:{shot.scene}/{shot.id}/{ln.number}"), ln) for ln in shot.lines]
+            inputs.update({tid: tid for tid, _ in lines})
+            entries.append({**entry, "duration": shot.duration if shot.duration is not None else "auto",
+                            "lines": [{"input": tid, **({"text": ln.text} if text else {})} for tid, ln in lines]})
+        return entries, inputs
+
+    def subtitles(self, timeline: list[dict[str, Any]]) -> TaskId:
+        """Every line's words at its time in the film: from the text and the timing (the speech and
+        the shots' lengths), never from a picture."""
+        entries, inputs = self.spoken_timeline(timeline, text=True)
+        return self.add(TaskId("subtitles"), "subtitles", None, {"fps": self.film.fps, "timeline": entries}, inputs)
+
     def soundtrack(self, timeline: list[dict[str, Any]]) -> TaskId:
         """The film's audio, from the speech, the shots' lengths and the tracks, and from no picture:
         an edit that changes only what we see leaves it cached (the film then only muxes)."""
         f = self.film
-        entries: list[dict[str, Any]] = []
-        inputs: dict[str, TaskId] = {}
-        for shot, entry in zip(f.shots, timeline, strict=True):
-            lines = [TaskId(f"speech:{shot.scene}/{shot.id}/{ln.number}") for ln in shot.lines]
-            inputs.update({line: line for line in lines})
-            entries.append({**entry, "duration": shot.duration if shot.duration is not None else "auto",
-                            "lines": [{"input": line} for line in lines]})
+        entries, inputs = self.spoken_timeline(timeline)
         files = {f"audio:{a.id}": a.file for a in f.audio}
         audio = [{"file": f"audio:{a.id}", "kind": a.kind, "start": a.start,
                   "at": f"shot:{a.at}" if a.at else None, "volume": a.volume, "duck": a.duck, "loop": a.loop,
@@ -280,11 +302,17 @@ class _Builder:
                   "subtitles": f.output.subtitles, "language": f.language, "title": f.title, "timeline": timeline}
         return self.add(TaskId("film"), "film", None, params, inputs)
 
-    def storyboard(self) -> TaskId:
+    def storyboard(self, timeline: list[dict[str, Any]]) -> TaskId:
+        """A contact sheet of the keyframes; an ``auto`` shot's length settles from its speech, so the
+        sheet shows exact lengths."""
         f = self.film
+        entries, speech = self.spoken_timeline(timeline)
         shots = [{"input": shot_task("keyframe", s), "id": f"{s.scene}/{s.id}", "type": s.type,
-                  "duration": s.estimate if s.duration is None else s.duration, "auto": s.duration is None,
+                  "duration": entry["duration"], "cut_in": entry["cut_in"], "cut_out": entry["cut_out"],
+                  "lines": entry["lines"] if s.duration is None else [], "auto": s.duration is None,
                   "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines]}
-                 for s in f.shots]
+                 for s, entry in zip(f.shots, entries, strict=True)]
         inputs = {str(s["input"]): TaskId(str(s["input"])) for s in shots}
-        return self.add(TaskId("storyboard"), "storyboard", None, {"title": f.title, "shots": shots}, inputs)
+        inputs.update({line["input"]: speech[line["input"]] for s in shots for line in s["lines"]})
+        return self.add(TaskId("storyboard"), "storyboard", None, {"title": f.title, "fps": f.fps, "shots": shots},
+                        inputs)

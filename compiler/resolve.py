@@ -35,7 +35,7 @@ from .film import (
 )
 from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model
 from .templates import PromptTemplate, TemplateProblem, compile_template
-from .timing import estimate_speech, layout
+from .timing import estimate_speech, frames_for, layout, min_frames, speaking_rate
 from .validate import closest
 from .weights import Weights, WeightsResolver
 
@@ -142,11 +142,16 @@ class _Resolver:
                 self.warn("W303", f"{element.kind} '{name}' has a voice but only characters speak",
                           self.span("elements", name, "voice"))
         audio = tuple(a for a in (self.audio(i, t) for i, t in enumerate(p.audio)) if a is not None)
-        shots = []
+        shots: list[ShotR] = []
+        paths: list[tuple[str | int, ...]] = []
         for i, scene in enumerate(p.scenes):
             for j, shot in enumerate(scene.shots):
-                shots.append(self.shot(i, scene, j, shot))
+                cut_in = shots[-1].transition.duration if shots and shots[-1].transition is not None else 0.0
+                shots.append(self.shot(i, scene, j, shot, cut_in))
+                paths.append(("scenes", i, "shots", j))
         self.check_anchors(shots)
+        self.check_transitions(shots, paths, p.project.fps)
+        self.check_deliverables(shots, paths)
         return Film(
             title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
             seed=p.project.seed, vram_gb=p.project.vram_gb, language=p.project.language, shots=tuple(shots),
@@ -299,7 +304,8 @@ class _Resolver:
                       track.loop, track.fade_in, track.fade_out)
 
     # --- shots -----------------------------------------------------------------------------
-    def shot(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot) -> ShotR:
+    def shot(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot, cut_in: float) -> ShotR:
+        """``cut_in``: seconds of the shot's head that the transition into it covers."""
         path: tuple[str | int, ...] = ("scenes", i, "shots", j)
         p = self.p
         image_model = self.inherited_model("image", i, scene, j, shot)
@@ -315,15 +321,14 @@ class _Resolver:
             if element is not None and element not in characters:
                 characters = (*characters, element)
         explicit = shot.duration if isinstance(shot.duration, float) else None
-        estimate = layout([ln.estimate for ln in lines], explicit)
+        cut_out = shot.transition.duration if shot.transition is not None and shot.transition.type != "cut" else 0.0
+        estimate = layout([ln.estimate for ln in lines], explicit, cut_in, cut_out)
         if estimate.overflow > 0.05 and explicit is not None:
             self.warn("W302", f"the dialogue needs about {explicit + estimate.overflow:.1f} s but shot '{shot.id}' "
                       f"lasts {explicit:g} s", self.span(*path, "duration"),
+                      "use 'duration: auto' or a longer duration; speech past the end runs into the transition "
+                      "out of the shot, or is cut" if cut_out else
                       "use 'duration: auto' or a longer duration; speech past the end is cut")
-        if shot.transition is not None and shot.transition.type != "cut" and explicit is not None \
-                and shot.transition.duration > explicit:
-            self.error("E204", f"transition of {shot.transition.duration:g} s is longer than the shot ({explicit:g} s)",
-                       self.span(*path, "transition", "duration"))
         action = self.expand(shot.action, inject=False)
         prompt, negative = self.prompt(style_name, style, scene, shot, action_prompt=self.expand(shot.action, True),
                                        location=location, characters=characters, estimate=estimate.duration)
@@ -503,7 +508,50 @@ class _Resolver:
         if emotion and emotion not in KNOWN_EMOTIONS and emotion not in voice.emotions:
             self.warn("W301", f"unknown emotion '{line.emotion}'; it will sound neutral", self.span(*path, "emotion"),
                       _hint(emotion, sorted(KNOWN_EMOTIONS | set(voice.emotions)), "emotions"))
-        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, voice.rate))
+        rate = speaking_rate(voice.rate, emotion, voice.emotions)
+        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, rate, voice.variant))
+
+    def check_transitions(self, shots: list[ShotR], paths: list[tuple[str | int, ...]], fps: int) -> None:
+        """A shot of explicit length must hold the frames of the transitions on both its sides (they may
+        meet; an ``auto`` shot always makes room). Reported at the transition, with the shortest length."""
+        for k, (shot, path) in enumerate(zip(shots, paths, strict=True)):
+            if shot.transition is not None and round(shot.transition.duration * fps) < 1:
+                self.error("E204", f"a {shot.transition.type} of {shot.transition.duration:g} s lasts less than a "
+                           f"frame at {fps} fps", self.span(*path, "transition", "duration"),
+                           f"make it at least {1 / fps:.3f}".rstrip("0").rstrip(".") + " s long, or use type: cut")
+            if shot.duration is None:
+                continue
+            before = shots[k - 1].transition if k else None
+            cut_in = before.duration if before is not None else 0.0
+            cut_out = shot.transition.duration if shot.transition is not None else 0.0
+            need = min_frames(cut_in, cut_out, fps)
+            if not (cut_in or cut_out) or need <= frames_for(shot.duration, fps):
+                continue
+            own = shot.transition is not None and (round(cut_out * fps) > frames_for(shot.duration, fps) or not cut_in
+                                                   or round(cut_in * fps) <= frames_for(shot.duration, fps))
+            where = (*(path if own else paths[k - 1]), "transition", "duration")  # the one that does not fit
+            sides = " and ".join(x for x in (f"{cut_in:g} s in from '{shots[k - 1].id}'" if cut_in else "",
+                                              f"{cut_out:g} s out" if cut_out else "") if x)
+            shortest = f"{need / fps:.3f}".rstrip("0").rstrip(".")
+            self.error("E325", f"shot '{shot.id}' lasts {shot.duration:g} s, too short for its transitions ({sides})",
+                       self.span(*where), f"make shot '{shot.id}' at least {shortest} s long ({need} frames at "
+                       f"{fps} fps), or shorten the transitions; 'duration: auto' makes room for them")
+
+    def check_deliverables(self, shots: list[ShotR], paths: list[tuple[str | int, ...]]) -> None:
+        """Each shot's files in build/ are named ``<scene>-<shot>``: two shots whose ids join to the same
+        name (scene 'a' shot 'b-c', scene 'a-b' shot 'c') would overwrite each other's files."""
+        first: dict[str, int] = {}
+        for k, shot in enumerate(shots):
+            name = f"{shot.scene}-{shot.id}"
+            other = first.setdefault(name, k)
+            if other == k or shots[other].shot_id == shot.shot_id:  # the same id twice is E207's
+                continue
+            for me, them in ((other, k), (k, other)):
+                there = self.span(*paths[them], "id")
+                self.error("E326", f"shot '{shots[me].shot_id}' and shot '{shots[them].shot_id}' both deliver "
+                           f"build/shots/{name}.mp4", self.span(*paths[me], "id"),
+                           f"rename one of them (the other is at line {there.line}); a shot's files are named "
+                           "<scene>-<shot>")
 
     def check_anchors(self, shots: list[ShotR]) -> None:
         ids = {s.shot_id for s in shots}

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .deliver import deliver
-from .filecache import DigestCache, PlanCache, studio_fingerprint
+from .filecache import DigestCache, PlanCache, file_digest, studio_fingerprint
 from .lock import BuildLock, LockBusy
+from .storage import StorageError, storage_error
 from .store import ActionRecord, Store, atomic_write
 from .tasks import Task
 
@@ -59,6 +60,8 @@ class LoadedPlan:
     diagnostics_text: str
     diagnostics_json: list[dict[str, Any]]
     ok: bool
+    tasks_digest: str = ""
+    """Names the plan: equal digests, equal tasks."""
     _tasks: dict[str, Task] | None = None
     _head: dict[str, Any] | None = None
     _cache: PlanCache | None = None
@@ -109,45 +112,72 @@ def load_plan(path: Path, cache_root: Path, digests: DigestCache, allow_paths: l
         if head is not None:
             index = [(i, k, key) for i, k, key in head["index"]]
             return LoadedPlan(project, head["title"], head["vram_gb"], index, head["diagnostics_text"],
-                              head["diagnostics_json"], True, None, head, cache)
+                              head["diagnostics_json"], True, head["tasks_digest"], None, head, cache)
     from compiler import compile_project
     from studio_lang.diagnostics import render_text
 
+    before = _content(project)
     result = compile_project(path, backends=CATALOG, allowed_paths=allow_paths, digester=digests)
     text = render_text(result.diagnostics, result.sources)
     as_json = [d.to_json() for d in result.diagnostics]
     if result.plan is None or result.path is None:
-        return LoadedPlan(result.path or path, "", None, [], text, as_json, False, {})
+        return LoadedPlan(result.path or path, "", None, [], text, as_json, False, "", {})
     tasks = {str(t.id): Task.from_spec(t) for t in result.plan.tasks.values()}
     film = result.plan.film
     index = [(t.id, t.kind, t.key) for t in tasks.values()]
-    files = [result.path, *{Path(f["absolute"]) for t in tasks.values() for f in t.files.values()},
-             *map(Path, film.watched)]  # model weights and Hugging Face cache refs the keys were read from
+    encoded = PlanCache.encode([t.to_json() for t in tasks.values()])
+    # every file the plan was built from, with the digest of the content it was built from where known:
+    # the project file (unchanged while it compiled), the referenced files, the weights the keys were read from
+    files: dict[Path, str | None] = {Path(f["absolute"]): f["digest"] for t in tasks.values() for f in t.files.values()}
+    files.update((Path(w), None) for w in film.watched)
+    files[result.path] = before if before is not None and before == _content(result.path) else None
     cache.save(result.path, fingerprint, files, {
         "title": film.title, "vram_gb": film.vram_gb, "index": index, "diagnostics_text": text,
-        "diagnostics_json": as_json}, [t.to_json() for t in tasks.values()])
-    return LoadedPlan(result.path, film.title, film.vram_gb, index, text, as_json, True, tasks)
+        "diagnostics_json": as_json}, encoded)
+    return LoadedPlan(result.path, film.title, film.vram_gb, index, text, as_json, True, encoded[1], tasks)
+
+
+def _content(path: Path | None) -> str | None:
+    """The digest of a file's bytes, or None when it cannot be read."""
+    try:
+        return file_digest(path) if path is not None else None
+    except OSError:
+        return None
 
 
 def build(opts: BuildOptions) -> int:
     started = time.perf_counter()
     project_dir = opts.path if opts.path.is_dir() else opts.path.parent
     cache_root = cache_root_for(project_dir, opts.cache)
-    try:
-        cache_root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        sys.stderr.write(f"studio: cannot create the cache directory {cache_root}: {exc.strerror or exc}\n")
-        return 1
+    places = {"cache": cache_root, "output": opts.out if opts.out is not None else project_dir / "build"}
 
     def waiting(holder: str) -> None:
         sys.stderr.write(f"studio: {holder} is using {cache_root}; waiting for it to finish...\n")
 
     try:
+        cache_root.mkdir(parents=True, exist_ok=True)
         with BuildLock(cache_root, wait=opts.wait, on_wait=waiting):
             return _locked_build(opts, cache_root, started)
     except LockBusy as exc:
         sys.stderr.write(f"studio: {exc.args[0]} is using {cache_root}; not waiting (--no-wait)\n")
         return 1
+    except StorageError as exc:
+        return _storage_failure(opts, exc, started)
+    except OSError as exc:  # out of space, read-only, no permission: where studio writes, one clear message
+        found = storage_error(exc, places, any_errno=True)
+        if found is None:
+            raise
+        return _storage_failure(opts, found, started)
+
+
+def _storage_failure(opts: BuildOptions, exc: StorageError, started: float, status: dict[str, str] | None = None,
+                     failures: dict[str, str] | None = None) -> int:
+    """Say it once, exit 1: what was finished is in the store; nothing half-written is trusted."""
+    sys.stderr.write(f"studio: {exc}\n")
+    if opts.format == "json":
+        summary = _summary(status or {}, failures or {}, {}, 0, {}, time.perf_counter() - started)
+        sys.stdout.write(json.dumps({**summary, "error": str(exc)}) + "\n")
+    return 1
 
 
 def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
@@ -182,10 +212,10 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
             cached[tid] = record
     stale = [tid for tid, _, _ in plan.index if tid not in cached]
     kinds = {tid: kind for tid, kind, _ in plan.index}
-    history_path = cache_root / "history" / (hashlib.sha256(str(plan.project.resolve()).encode()).hexdigest()[:32]
-                                             + ".json")
+    history = _History(cache_root, plan.project)
     if opts.explain and stale:
-        _print_explanations(plan.tasks, stale, history_path, opts.format)
+        _print_explanations(plan.tasks, stale, history.previous(), opts.format)
+    changed = history.record(plan)  # before running anything: a killed build still counts as the latest
 
     outcome_status: dict[str, str] = {tid: "cached" for tid in cached}
     records = dict(cached)
@@ -195,24 +225,37 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     loads = lower_bound = 0
     load_seconds = 0.0
     cancelled = False
+    storage: StorageError | None = None
     if stale:
         outcome = _execute(opts, store, plan, stale, cached)
+        storage = outcome.storage
         outcome_status, records, failures = outcome.status, outcome.records, outcome.failures
         details, seconds, cancelled = outcome.details, outcome.seconds, outcome.cancelled
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
     out_dir = opts.out if opts.out is not None else plan.project.parent / "build"
+    if storage is not None:
+        return _storage_failure(opts, storage, started, outcome_status, failures)
     if cancelled:
         why = getattr(opts.cancel, "reason", None) or "interrupted"  # studio watch says which file changed
         sys.stderr.write(f"studio: {why}; finished tasks are kept in the cache, unfinished ones left nothing "
                          "behind\n")
         return 130
-    delivered = deliver(out_dir, kinds, records, store)
-    elapsed = time.perf_counter() - started
-    outputs = _outputs(out_dir, delivered)
-    if stale or not (out_dir / "report.json").exists():
-        _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
-                      load_seconds, outputs, elapsed)
-        atomic_write(history_path, json.dumps({t.id: t.to_json() for t in plan.tasks.values()}).encode())
+    try:  # a write failing from here on is the output directory's (the store's are done)
+        delivered = deliver(out_dir, kinds, records, store)
+        elapsed = time.perf_counter() - started
+        outputs = _outputs(out_dir, delivered)
+        if stale or changed or not (out_dir / "report.json").exists():
+            _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
+                          load_seconds, outputs, elapsed)
+            report_written = True
+        else:
+            report_written = False
+    except OSError as exc:
+        found = storage_error(exc, {"output": out_dir}, any_errno=True)
+        if found is None:
+            raise
+        return _storage_failure(opts, found, started, outcome_status, failures)
+    if report_written:
         store.write_index([records[tid] for tid, _, _ in plan.index if tid in records])
     _save_stats(cache_root, outcome_status)
     summary = _summary(outcome_status, failures, outputs, loads, {"lower_bound": lower_bound}, elapsed)
@@ -225,6 +268,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
 
 @dataclass
 class _Executed:
+    storage: StorageError | None
     status: dict[str, str]
     records: dict[str, ActionRecord]
     failures: dict[str, str]
@@ -263,18 +307,44 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
         reporter.close()
         if opts.models is None:
             models.close()
-    return _Executed(outcome.status, outcome.records, outcome.failures, outcome.details, outcome.seconds,
-                     outcome.cancelled, models.loads - loads_before, order.lower_bound,
+    return _Executed(outcome.storage, outcome.status, outcome.records, outcome.failures, outcome.details,
+                     outcome.seconds, outcome.cancelled, models.loads - loads_before, order.lower_bound,
                      models.load_seconds - seconds_before)
 
 
-def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: Path, fmt: str) -> None:
+class _History:
+    """The tasks of the latest build of a project (``history/<project>.json``, and the digest that names
+    them beside it): what ``--explain`` compares with and what ``studio cache gc`` keeps. Every build
+    records its plan, whether it ran anything or found it all cached (after a revert, say); a no-op
+    build only reads the small digest file."""
+
+    def __init__(self, cache_root: Path, project: Path) -> None:
+        name = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:32]
+        self.path = cache_root / "history" / f"{name}.json"
+        self.digest_path = cache_root / "history" / f"{name}.digest"
+
+    def previous(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_bytes())
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def record(self, plan: LoadedPlan) -> bool:
+        """Make ``plan`` the latest build; True when it differs from the one recorded."""
+        try:
+            if self.digest_path.read_text(encoding="ascii") == plan.tasks_digest:
+                return False
+        except (OSError, ValueError):
+            pass
+        atomic_write(self.path, json.dumps({t.id: t.to_json() for t in plan.tasks.values()}).encode())
+        atomic_write(self.digest_path, plan.tasks_digest.encode("ascii"))  # last: it vouches for the tasks
+        return True
+
+
+def _print_explanations(tasks: dict[str, Task], stale: list[str], previous: dict[str, Any], fmt: str) -> None:
     from .explain import explain
 
-    try:
-        previous: dict[str, Any] = json.loads(history_path.read_bytes())
-    except (OSError, ValueError):
-        previous = {}
     changed = {tid for tid, t in tasks.items() if (previous.get(tid) or {}).get("key") != t.key}
     for tid in stale:
         reason = explain(tasks[tid], previous.get(tid), changed)

@@ -3,13 +3,15 @@
 A reader (a video player, a web server) never sees a half-written film: every file is copied
 to a temporary name in the same directory, fsynced and renamed. Files are copied, not linked, so
 that editing a deliverable can never damage the store. A manifest remembers what studio wrote;
-a file whose content is already right is left alone, and a deliverable that no longer exists in
-the plan is removed only if studio wrote it and nobody changed it since.
+a file whose content is already right is left alone (never rewritten: its inode and mtime stay),
+and a deliverable that no longer exists in the plan is removed only if studio wrote it and nobody
+changed it since.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -56,6 +58,21 @@ def _signature(path: str | Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+def _holds(path: str, digest: str, size: int) -> bool:
+    """Whether ``path`` already holds exactly these bytes (a manifest lost, a file touched but unchanged):
+    then it is left alone rather than rewritten."""
+    try:
+        if os.stat(path).st_size != size:
+            return False
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                h.update(block)
+        return h.hexdigest() == digest
+    except OSError:
+        return False
+
+
 def deliver(out_dir: Path, kinds: dict[str, str], records: dict[str, ActionRecord], store: Store) -> dict[str, str]:
     """Make ``out_dir`` hold every deliverable of the finished tasks; returns relative path -> digest.
 
@@ -76,9 +93,12 @@ def deliver(out_dir: Path, kinds: dict[str, str], records: dict[str, ActionRecor
                 continue
             digest = record.outputs[output]["digest"]
             dest = f"{base}/{rel}"
+            if rel in new:  # the compiler refuses two shots with one name (E326); never let one overwrite another
+                raise RuntimeError(f"two tasks deliver {rel}")
             prev = old.get(rel)
             sig = _signature(dest)
-            if not (prev and prev.get("digest") == digest and prev.get("sig") == sig):
+            if not (prev and prev.get("digest") == digest and prev.get("sig") == sig) \
+                    and not _holds(dest, digest, record.outputs[output]["size"]):
                 atomic_copy(store.object_path(digest), Path(dest))
                 sig = _signature(dest)
             new[rel] = {"digest": digest, "sig": sig}

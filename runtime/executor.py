@@ -25,10 +25,14 @@ from backends.base import Artifact, BackendError, Result, TaskRun
 from compiler.settle import settle
 
 from .models import ModelManager
+from .storage import StorageError, task_problem
 from .store import ActionRecord, Store
 from .tasks import Task
 
 __all__ = ["Executor", "Outcome", "Reporter", "TASK_THREADS"]
+
+_Event = tuple[str, ActionRecord | None, str | None, str | None, float, StorageError | None]
+"""(task id, its record or None, failure message, traceback detail, seconds, storage problem)."""
 
 TASK_THREADS = 2
 """Threads a task may use for numerics and encoding. Fixed, not the machine's core count:
@@ -51,6 +55,8 @@ class Outcome:
     """Task id -> traceback of an unexpected (non-backend) error, for report.json."""
     seconds: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
+    storage: StorageError | None = None
+    """The cache could not take a task's outputs (out of space, read-only...): the build stopped there."""
 
 
 @dataclass
@@ -82,7 +88,7 @@ class Executor:
         next_serial = 0
         serial_inflight = 0
         running: dict[str, threading.Thread] = {}
-        events: queue.Queue[tuple[str, ActionRecord | None, str | None, str | None, float]] = queue.Queue()
+        events: queue.Queue[_Event] = queue.Queue()
 
         def settled(tid: str) -> None:
             for user in users.get(tid, ()):
@@ -147,14 +153,19 @@ class Executor:
                 if not running:
                     break
                 try:
-                    tid, done, message, detail, seconds = events.get(timeout=0.2)
+                    tid, done, message, detail, seconds, storage = events.get(timeout=0.2)
                 except queue.Empty:
                     continue
                 running.pop(tid).join()
                 if not concurrent[tid]:
                     serial_inflight -= 1
                 out.seconds[tid] = seconds
-                if done is not None:
+                if storage is not None:  # every task after it would fail the same way: stop, say it once
+                    out.storage = out.storage or storage
+                    out.status[tid] = "failed"
+                    out.failures[tid] = str(storage)
+                    self.cancel.set()
+                elif done is not None:
                     out.status[tid] = "executed"
                     out.records[tid] = done
                     self.reporter.finished(self.tasks[tid], "executed", seconds)
@@ -169,7 +180,7 @@ class Executor:
         except KeyboardInterrupt:
             self.cancel.set()
             out.cancelled = True
-        if out.cancelled:
+        if out.cancelled or out.storage is not None:
             for thread in set(running.values()):
                 if thread.ident is not None:  # Ctrl-C may land between registering a thread and starting it
                     thread.join(timeout=2.0)
@@ -192,15 +203,18 @@ class Executor:
             return None
         return backend.batch_key(task.kind, task.params)
 
-    def _work(self, batch: list[Task], records: dict[str, ActionRecord],
-              events: queue.Queue[tuple[str, ActionRecord | None, str | None, str | None, float]]) -> None:
+    def _work(self, batch: list[Task], records: dict[str, ActionRecord], events: queue.Queue[_Event]) -> None:
         """Run one task, or a batch of one model's tasks, and post one event per task."""
         start = time.perf_counter()
         first = batch[0]
         try:
             stored = self._run(batch, records)
             for task, record in zip(batch, stored, strict=True):
-                events.put((task.id, record, None, None, time.perf_counter() - start))
+                events.put((task.id, record, None, None, time.perf_counter() - start, None))
+            return
+        except StorageError as exc:
+            for task in batch:
+                events.put((task.id, None, str(exc), None, time.perf_counter() - start, exc))
             return
         except BackendError as exc:
             failure: tuple[str, str | None] = (str(exc) or type(exc).__name__, None)
@@ -212,37 +226,50 @@ class Executor:
             failure = (f"internal error in backend '{first.backend}': {type(exc).__name__}: {exc}",
                        traceback.format_exc())
         for task in batch:
-            events.put((task.id, None, failure[0], failure[1], time.perf_counter() - start))
+            events.put((task.id, None, failure[0], failure[1], time.perf_counter() - start, None))
 
     def _run(self, batch: list[Task], records: dict[str, ActionRecord]) -> list[ActionRecord]:
         backend = self.load_backend(batch[0].backend)
         with contextlib.ExitStack() as stack:
-            runs = []
-            for task in batch:
-                inputs = {role: self._artifact(records[tid]) for role, tid in task.inputs.items()}
-                params = settle(task.kind, task.params, {role: a.meta for role, a in inputs.items()})
-                workdir = stack.enter_context(self.store.workdir())
-                runs.append(TaskRun(task.id, task.kind, params, inputs, task.file_paths(), workdir, TASK_THREADS,
-                                    self._progress(task), self.cancel))
-            m = batch[0].model
-            if m is None:
-                results = [backend.run(runs[0], backend.load({}))]  # tool tasks: no model configuration
-            else:
-                with self.models.use(m["identity"], batch[0].backend, m["config"], float(m["vram_gb"])) as handle:
-                    results = backend.run_batch(runs, handle) if len(runs) > 1 else [backend.run(runs[0], handle)]
-            if len(results) != len(batch):
-                raise BackendError(f"backend '{batch[0].backend}' returned {len(results)} results for "
-                                   f"{len(batch)} tasks")
-            stored = []
-            for task, run, result in zip(batch, runs, results, strict=True):
-                self._check(task, result, run.workdir)
-                if self.cancel.is_set():
-                    raise BackendError("cancelled")
-                info: dict[str, Any] = {"task": task.id, "backend": task.backend,
-                                        "model": task.model["name"] if task.model else None,
-                                        "seed": task.params.get("seed"), "batch": len(batch)}
-                stored.append(self.store.commit(task.key, result.outputs, result.meta, info))
-            return stored
+            runs: list[TaskRun] = []
+            try:
+                return self._render(backend, batch, records, stack, runs)
+            except (StorageError, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # was it the cache's disk? ask while the failed task's files still lie there
+                workdir = runs[-1].workdir if runs else self.store.tmp
+                problem = task_problem(exc, workdir, self.store.root)
+                if problem is not None:
+                    raise problem from exc
+                raise
+
+    def _render(self, backend: ModuleType, batch: list[Task], records: dict[str, ActionRecord],
+                stack: contextlib.ExitStack, runs: list[TaskRun]) -> list[ActionRecord]:
+        for task in batch:
+            inputs = {role: self._artifact(records[tid]) for role, tid in task.inputs.items()}
+            params = settle(task.kind, task.params, {role: a.meta for role, a in inputs.items()})
+            workdir = stack.enter_context(self.store.workdir())
+            runs.append(TaskRun(task.id, task.kind, params, inputs, task.file_paths(), workdir, TASK_THREADS,
+                                self._progress(task), self.cancel))
+        m = batch[0].model
+        if m is None:
+            results = [backend.run(runs[0], backend.load({}))]  # tool tasks: no model configuration
+        else:
+            with self.models.use(m["identity"], batch[0].backend, m["config"], float(m["vram_gb"])) as handle:
+                results = backend.run_batch(runs, handle) if len(runs) > 1 else [backend.run(runs[0], handle)]
+        if len(results) != len(batch):
+            raise BackendError(f"backend '{batch[0].backend}' returned {len(results)} results for "
+                               f"{len(batch)} tasks")
+        stored = []
+        for task, run, result in zip(batch, runs, results, strict=True):
+            self._check(task, result, run.workdir)
+            if self.cancel.is_set():
+                raise BackendError("cancelled")
+            info: dict[str, Any] = {"task": task.id, "backend": task.backend,
+                                    "model": task.model["name"] if task.model else None,
+                                    "seed": task.params.get("seed"), "batch": len(batch)}
+            stored.append(self.store.commit(task.key, result.outputs, result.meta, info))
+        return stored
 
     def _progress(self, task: Task) -> Callable[[int, int], None]:
         return lambda done, total: self.reporter.step(task, done, total)

@@ -1,4 +1,5 @@
-"""``--explain``: why a task runs, by comparing it with the same task in the previous build."""
+"""``--explain``: why a task runs, by comparing it with the same task in the previous build (the
+latest one recorded, whether it ran anything or not)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,29 @@ from .tasks import Task
 __all__ = ["explain"]
 
 _MAX_VALUE = 60
+_BEFORE = 20
+"""Characters shown before the first difference of a long value."""
 
 
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
+
+
+def _show_change(old: Any, new: Any) -> tuple[str, str]:
+    """Both sides of a change; long ones as the same window around their first difference, so that
+    the difference is in view (cutting both at one place would show two equal prefixes)."""
+    a, b = json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)
+    if len(a) <= _MAX_VALUE and len(b) <= _MAX_VALUE:
+        return a, b
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, first - _BEFORE)
+
+    def window(text: str) -> str:
+        piece = text[start : start + _MAX_VALUE]
+        return ("..." if start else "") + piece + ("..." if start + _MAX_VALUE < len(text) else "")
+
+    return window(a), window(b)
 
 
 def _diff(old: Any, new: Any, path: str, out: list[str]) -> None:
@@ -31,7 +50,8 @@ def _diff(old: Any, new: Any, path: str, out: list[str]) -> None:
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
             _diff(a, b, f"{path}[{i}]", out)
     elif old != new:
-        out.append(f"{path}: {_show(old)} -> {_show(new)}")
+        before, after = _show_change(old, new)
+        out.append(f"{path}: {before} -> {after}")
 
 
 def explain(task: Task, previous: dict[str, Any] | None, changed_inputs: set[str]) -> str:

@@ -3,6 +3,7 @@
 - ``DigestCache``: user files are hashed once per (device, inode, size, mtime_ns).
 - ``PlanCache``: the compiled plan of a project file whose bytes, referenced files and studio
   version are unchanged is reused without parsing (re-parsing an unchanged source is wasted work).
+  ``file_digest`` hashes a file (the content a plan was built from, for files edited just now).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from .store import atomic_write
 
-__all__ = ["DigestCache", "PlanCache", "file_signature", "studio_fingerprint"]
+__all__ = ["DigestCache", "PlanCache", "file_digest", "file_signature", "studio_fingerprint"]
 
 _RACY_SECONDS = 2.0
 """A file modified this recently may change again within its mtime tick: never cache its digest."""
@@ -81,7 +82,12 @@ def studio_fingerprint() -> str:
 class PlanCache:
     """One entry per project file, in two parts: a small head (signatures of every file the plan
     was built from, and each task's id, kind and key: all a no-op build needs) and the full tasks,
-    read only when something must run. The head names the digest of the tasks it belongs to."""
+    read only when something must run. The head names the digest of the tasks it belongs to.
+
+    A file modified within ``_RACY_SECONDS`` of the save may change again without its signature
+    changing: its entry also keeps the digest of the content the plan was built from, and a load
+    re-hashes it (once: when it is old enough the head is rewritten without it). So the build that
+    follows an edit leaves a plan cache that the next build hits."""
 
     def __init__(self, root: Path) -> None:
         self.dir = root / "plans"
@@ -92,14 +98,22 @@ class PlanCache:
     def load(self, project: Path, fingerprint: str) -> dict[str, Any] | None:
         """The head, if every file it was built from is unchanged."""
         try:
-            data = json.loads(self._entry(project).read_bytes())
+            entry = self._entry(project)
+            data = json.loads(entry.read_bytes())
             if data.get("fingerprint") != fingerprint:
                 return None
             for name, sig in data["files"].items():
                 if file_signature(Path(name)) != sig:
                     return None
+            racy: dict[str, str] = data.get("racy") or {}
+            for name, digest in racy.items():
+                if file_digest(Path(name)) != digest:
+                    return None
+            if racy and all(time.time() - data["files"][name][3] / 1e9 > _RACY_SECONDS for name in racy):
+                data.pop("racy")  # old enough now: the signatures alone vouch for the content
+                atomic_write(entry, json.dumps(data, separators=(",", ":")).encode())
             return data
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
 
     def load_tasks(self, head: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -112,21 +126,45 @@ class PlanCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def save(self, project: Path, fingerprint: str, files: list[Path], head: dict[str, Any],
-             tasks: list[dict[str, Any]]) -> None:
-        sigs = {}
-        now = time.time()
-        for path in files:
-            sig = file_signature(path)
-            if sig is None or now - sig[3] / 1e9 < _RACY_SECONDS:
-                return  # a file changed just now: its signature cannot vouch for its content
-            sigs[str(path.resolve())] = sig
+    @staticmethod
+    def encode(tasks: list[dict[str, Any]]) -> tuple[bytes, str]:
+        """The tasks file's bytes and their digest (which also names the plan: same digest, same plan)."""
         raw = json.dumps(tasks, separators=(",", ":")).encode()
-        digest = hashlib.sha256(raw).hexdigest()
+        return raw, hashlib.sha256(raw).hexdigest()
+
+    def save(self, project: Path, fingerprint: str, files: dict[Path, str | None], head: dict[str, Any],
+             tasks: tuple[bytes, str]) -> bool:
+        """Save a plan built from ``files`` (path -> digest of the content it was built from, or None
+        when unknown); False when a file's signature cannot vouch for its content (changed just now,
+        digest unknown) or is gone."""
+        sigs = {}
+        racy = {}
+        now = time.time()
+        for path, digest in files.items():
+            sig = file_signature(path)
+            if sig is None:
+                return False
+            name = str(path.resolve())
+            if now - sig[3] / 1e9 < _RACY_SECONDS:
+                if digest is None:
+                    return False
+                racy[name] = digest
+            sigs[name] = sig
+        raw, digest = tasks
         entry = self._entry(project)
         for old in self.dir.glob("*.tasks.json") if self.dir.is_dir() else ():
             if old.name != f"{digest}.tasks.json" and now - old.stat().st_mtime > 3600:
                 old.unlink(missing_ok=True)  # tasks of plans long replaced
         atomic_write(self.dir / f"{digest}.tasks.json", raw)
-        atomic_write(entry, json.dumps({"fingerprint": fingerprint, "files": sigs, "tasks_digest": digest, **head},
-                                       separators=(",", ":")).encode())
+        record = {"fingerprint": fingerprint, "files": sigs, **({"racy": racy} if racy else {}), "tasks_digest": digest,
+                  **head}
+        atomic_write(entry, json.dumps(record, separators=(",", ":")).encode())
+        return True
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()

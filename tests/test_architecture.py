@@ -74,7 +74,8 @@ def test_plan_json_contract() -> None:
     out = subprocess.run([sys.executable, "-m", "runtime.cli", "plan", str(LUCA), "--format", "json"],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
     plan = json.loads(out)
-    assert set(plan) == {"tasks", "schedule", "model_loads", "model_loads_lower_bound"}
+    assert set(plan) == {"tasks", "schedule", "model_loads", "model_loads_lower_bound", "length"}
+    assert set(plan["length"]) == {"seconds", "exact", "shots"}
     for task in plan["tasks"]:
         assert {"id", "kind", "model", "key", "inputs", "status"} <= set(task)
         assert task["status"] in ("stale", "cached")

@@ -1,7 +1,10 @@
 """The ``subtitles`` task: an SRT of every dialogue line at its time in the film.
 
-Each shot's ``lines`` metadata (seconds from the shot's start) is shifted by the shot's start in
-the film, which :func:`~backends.ffmpeg.timeline.place_shots` computes the same way the film does.
+Subtitles depend on the words and their timing only, never on a picture: the task reads the
+settled timeline (each shot's ``frames`` and its lines' ``text``, ``start`` and ``end``, seconds
+from the shot's start, which the runtime settles from the speech exactly as each shot settles
+itself) and shifts each line by its shot's start in the film, which
+:func:`~backends.ffmpeg.timeline.place_shots` computes the same way the film does.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
 
-from .timeline import place_shots, shot_frames
+from .timeline import place_shots
 
 __all__ = ["Cue", "film_cues", "format_srt", "run_subtitles"]
 
@@ -42,18 +45,21 @@ def format_srt(cues: Sequence[Cue]) -> str:
     return "\n".join(blocks)
 
 
-def film_cues(timeline: Sequence[Mapping[str, Any]], shots: Mapping[str, Any], fps: int) -> list[Cue]:
+def film_cues(timeline: Sequence[Mapping[str, Any]], fps: int) -> list[Cue]:
     """Cues of every shot's lines in film time, in order of start.
 
-    ``shots`` maps a shot role to its artifact (``meta["lines"]``: ``start``, ``end``, ``text``).
+    Each settled entry gives its shot's ``frames`` and ``lines`` (``start``, ``end``, ``text``).
     A line is clipped to its shot's end; lines that are empty or end before they start are dropped.
     """
-    lengths = {role: shot_frames(role, shot, fps) for role, shot in shots.items()}
-    placed, _ = place_shots(timeline, lengths, fps)
+    for k, entry in enumerate(timeline):
+        if "frames" not in entry:
+            raise BackendError(f"subtitles: timeline entry {k + 1} ({entry.get('shot')!r}) is not settled "
+                               "(no 'frames')")
+    placed, _ = place_shots(timeline, {str(e["shot"]): int(e["frames"]) for e in timeline}, fps)
     cues = []
-    for p in placed:
+    for p, entry in zip(placed, timeline, strict=True):
         offset, length = p.start / fps, p.frames / fps
-        for line in shots[p.shot].meta.get("lines", ()):
+        for line in entry.get("lines", ()):
             text = str(line.get("text", "")).strip()
             start, end = float(line["start"]), min(float(line["end"]), length)
             if text and end > start:
@@ -64,25 +70,11 @@ def film_cues(timeline: Sequence[Mapping[str, Any]], shots: Mapping[str, Any], f
 def run_subtitles(task: TaskRun) -> Result:
     """Write ``subtitles.srt`` for the film's timeline."""
     params = task.params
-    fps = int(params.get("fps") or 0) or _fps_from_shots(task)
-    timeline = params["timeline"]
-    shots = {str(e["shot"]): task.inputs[str(e["shot"])] for e in timeline if str(e["shot"]) in task.inputs}
-    missing = [str(e["shot"]) for e in timeline if str(e["shot"]) not in task.inputs]
-    if missing:
-        raise BackendError(f"subtitles: no input for shot(s) {', '.join(missing)}")
-    cues = film_cues(timeline, shots, fps)
+    for name in ("fps", "timeline"):
+        if name not in params:
+            raise BackendError(f"{task.id}: missing parameter '{name}'")
+    cues = film_cues(params["timeline"], int(params["fps"]))
     path: Path = task.workdir / "subtitles.srt"
     path.write_text(format_srt(cues), encoding="utf-8", newline="\n")
     task.report(1, 1)
     return Result(outputs={"srt": path}, meta={"cues": len(cues)})
-
-
-def _fps_from_shots(task: TaskRun) -> int:
-    """The frame rate, which the plan does not pass: the shots' own ``fps`` (or frames/duration)."""
-    for artifact in task.inputs.values():
-        meta = artifact.meta
-        if meta.get("fps"):
-            return int(meta["fps"])
-        if meta.get("frames") and meta.get("duration"):
-            return round(int(meta["frames"]) / float(meta["duration"]))
-    raise BackendError("subtitles: no 'fps' parameter and no shot to infer it from")

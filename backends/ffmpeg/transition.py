@@ -28,9 +28,10 @@ looks like noise and costs the encoder about nine times the bits and twice the t
 
 def _clip(task: TaskRun, role: str) -> tuple[Path, VideoTrack]:
     artifact: Artifact | None = task.inputs.get(role)
-    if artifact is None or "clip" not in artifact.outputs:
-        raise BackendError(f"{task.id}: no '{role}' shot input with a 'clip' output")
-    path = Path(artifact.outputs["clip"])
+    picture = next((name for name in ("clip", "video") if artifact is not None and name in artifact.outputs), None)
+    if artifact is None or picture is None:
+        raise BackendError(f"{task.id}: no '{role}' input with a 'clip' (shot) or 'video' (motion) output")
+    path = Path(artifact.outputs[picture])
     return path, read_video_track(path, label=f"{task.id}: '{role}' clip")
 
 

@@ -1,9 +1,9 @@
 """Storyboard: a contact sheet of the keyframes with each shot's id, type, length and lines.
 
 In: a storyboard ``TaskRun``: ``title`` and ``shots`` (``input`` role, ``id``, ``type``,
-``duration``, ``auto``, ``action``, ``dialogue``), and the keyframe tasks as inputs by their
-ids. Out: ``image``, one PNG: the title, then a grid (up to four across) of thumbnails, each
-with its caption underneath.
+``duration`` (settled seconds), ``auto``, ``action``, ``dialogue``), and the keyframe tasks as
+inputs by their ids. Out: ``image``, one PNG: the title, then a grid (up to four across) of
+thumbnails, each with its caption underneath; meta ``shots`` and ``durations`` (the lengths shown).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def run_storyboard(task: TaskRun) -> Result:
     thumbs = [thumbnail(read_image(_keyframe(task, s), f"the keyframe of shot {s.get('id')}")) for s in shots]
     sheet = contact_sheet(str(task.params.get("title") or ""), shots, thumbs)
     task.report(1, 1)
-    return Result(outputs={"image": write_png(task.workdir / "storyboard.png", sheet)}, meta={"shots": len(shots)})
+    durations = [round(float(s["duration"]), 3) for s in shots if isinstance(s.get("duration"), (int, float))]
+    return Result(outputs={"image": write_png(task.workdir / "storyboard.png", sheet)},
+                  meta={"shots": len(shots), "durations": durations})
 
 
 def _check(task: TaskRun) -> list[Mapping[str, Any]]:
@@ -80,10 +82,15 @@ def _area(img: np.ndarray, n: int, ax: int) -> np.ndarray:
     return ((total * 2 + count) // (count * 2)).astype(np.uint8)
 
 
+def _seconds(value: float) -> str:
+    """``4.92``, ``2.5``, ``3``: to the hundredth, without trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def _caption(shot: Mapping[str, Any], width: int) -> list[tuple[str, int, tuple[int, int, int]]]:
     """(text, size, colour) lines under a thumbnail."""
-    duration = shot.get("duration")
-    length = f"{'~' if shot.get('auto') else ''}{float(duration):.1f} s" if isinstance(duration, (int, float)) else ""
+    duration = shot.get("duration")  # settled by the runtime: exact, also for auto shots
+    length = f"{_seconds(float(duration))} s" if isinstance(duration, (int, float)) else ""
     head = " · ".join(
         x for x in (str(shot.get("id") or ""), str(shot.get("type") or "").replace("_", " "), length) if x
     )

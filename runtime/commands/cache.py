@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..lock import BuildLock, LockBusy
+from ..storage import storage_error
 from ..store import Store
 
 __all__ = ["cache_command", "parse_size"]
@@ -139,4 +140,10 @@ def cache_command(action: str, root: Path, max_size: str | None, fmt: str) -> in
             return gc(store, size, fmt) if action == "gc" else verify(store, fmt)
     except LockBusy as exc:
         sys.stderr.write(f"studio: {exc.args[0]} is using {root}; try again when it has finished\n")
+        return 1
+    except OSError as exc:  # a read-only or unwritable cache: one clear message
+        found = storage_error(exc, {"cache": root}, any_errno=True)
+        if found is None:
+            raise
+        sys.stderr.write(f"studio: {found}\n")
         return 1

@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 from studio_lang.diagnostics import render_json, render_text
+
+if TYPE_CHECKING:
+    from compiler import Plan
+
+    from ..store import Store
 
 __all__ = ["check_or_plan"]
 
@@ -19,6 +25,7 @@ def check_or_plan(args: argparse.Namespace) -> int:
 
     is_cached = None
     digester = None
+    store = None
     if args.command == "plan":  # once a store exists, tasks it holds are 'cached' and not scheduled
         from ..build import cache_root_for
         from ..filecache import DigestCache
@@ -29,6 +36,8 @@ def check_or_plan(args: argparse.Namespace) -> int:
         if store.exists():
             is_cached = lambda key: store.lookup(key) is not None  # noqa: E731
             digester = DigestCache(root / "files.json")
+        else:
+            store = None
     result = compile_project(args.path, backends=CATALOG if args.command == "plan" else None,
                              allowed_paths=args.allow_path, is_cached=is_cached, installed=CATALOG,
                              **({"digester": digester} if digester else {}))
@@ -43,9 +52,28 @@ def check_or_plan(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"{result.source.name if result.source else args.path}: ok"
                                  + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "") + "\n")
         return 0 if result.ok else 1
+    from compiler.settle import film_lengths
+
+    seconds, exact, shots = film_lengths(result.plan, _spoken(result.plan, store))
     if args.format == "json":
-        sys.stdout.write(json.dumps(result.plan.to_json(), indent=2) + "\n")
+        data = result.plan.to_json()
+        data["length"] = {"seconds": round(seconds, 6), "exact": exact,
+                          "shots": [{"id": sid, "seconds": round(s, 6), "exact": e} for sid, (s, e) in shots.items()]}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         sys.stderr.write(render_text(result.diagnostics, result.sources))
-        sys.stdout.write(plan_text(result.plan))
+        sys.stdout.write(plan_text(result.plan, seconds, exact))
     return 0
+
+
+def _spoken(plan: Plan, store: Store | None) -> dict[str, dict[str, Any]]:
+    """Speech task id -> the metadata (``duration``) of its result in the store, for every line spoken."""
+    if store is None:
+        return {}
+    found = {}
+    for task in plan.tasks.values():
+        if task.kind == "speech" and plan.status.get(task.id) == "cached":
+            record = store.read_record(task.key)
+            if record is not None:
+                found[str(task.id)] = record.meta
+    return found

@@ -19,13 +19,14 @@ def schema_text() -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def plan_text(plan: Plan) -> str:
+def plan_text(plan: Plan, seconds: float, exact: bool) -> str:
+    """``seconds``: the film's length, ``exact`` once every line's speech is in the store (else estimated)."""
     film = plan.film
     tasks = list(plan.tasks.values())
     stale = sum(1 for t in tasks if plan.status.get(t.id) != "cached")
-    length = sum(s.estimate for s in film.shots) - sum(s.transition.duration for s in film.shots[:-1] if s.transition)
+    length = f"{seconds:.2f} s" if exact else f"about {seconds:.1f} s"
     lines = [f"{film.title}: {len(tasks)} tasks ({stale} stale, {len(tasks) - stale} cached), "
-             f"{len(film.shots)} shots, about {length:.1f} s at {film.fps} fps, {film.width}x{film.height}", ""]
+             f"{len(film.shots)} shots, {length} at {film.fps} fps, {film.width}x{film.height}", ""]
     groups: dict[str, list[TaskId]] = {}
     labels: dict[str, str] = {}
     for t in tasks:

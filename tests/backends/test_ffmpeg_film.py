@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import ffmpeg
+import numpy as np
 import pytest
 
 from backends.base import Artifact, BackendError
@@ -50,6 +51,11 @@ class Reel:
         params = {"fps": FPS, "sample_rate": SR, "loudness": loudness, "timeline": entries, "audio": audio or []}
         return run_task(tmp, "soundtrack", "soundtrack", params, self.speech, {"audio:theme": theme or self.theme})
 
+    def subtitles(self, tmp: Path, timeline: list[dict[str, Any]] | None = None) -> Artifact:
+        """The subtitles task on the settled timeline (the lines' text, start and end), from the speech alone."""
+        entries = [{**e, **self.shots[e["shot"]]} for e in timeline or self.timeline]
+        return run_task(tmp, "subtitles", "subtitles", {"fps": FPS, "timeline": entries}, self.speech)
+
     def film(
         self, tmp: Path, *, audio: list[dict[str, Any]] | None = None, subtitles: str = "soft",
         timeline: list[dict[str, Any]] | None = None, inputs: dict[str, Artifact] | None = None,
@@ -59,7 +65,7 @@ class Reel:
         inputs = dict(inputs if inputs is not None else self.inputs)
         inputs["soundtrack"] = self.soundtrack(tmp, timeline, audio, loudness)
         if subtitles != "none":
-            inputs["subtitles"] = run_task(tmp, "subtitles", "subtitles", {"timeline": timeline}, inputs)
+            inputs["subtitles"] = self.subtitles(tmp, timeline)
         return run_task(tmp, "film", "film", film_params(timeline, subtitles) | extra, inputs)
 
 
@@ -80,7 +86,8 @@ def reel(tmp_path_factory: pytest.TempPathFactory) -> Reel:
             start, length, freq = line
             inputs["line1"] = voices[f"speech:{name}/1"] = speech(root, f"speech-{name}", length, freq)
             lines = [{"input": "line1", "start": start, "character": name.upper(), "text": f"Line of {name}."}]
-            shots[f"shot:{name}"]["lines"] = [{"input": f"speech:{name}/1", "start": start}]
+            shots[f"shot:{name}"]["lines"] = [{"input": f"speech:{name}/1", "start": start, "end": start + length,
+                                               "text": f"Line of {name}."}]
         return run_task(root, "shot", f"shot:{name}", shot_params(frames, lines), inputs)
 
     a = shot("a", 30, (0, 24), 1, (0.5, 1.0, 440.0))  # film 0.0-2.5 s, speech 0.5-1.5 s
@@ -265,6 +272,29 @@ def test_track_placement_fades_and_volume(reel: Reel, tmp_path: Path) -> None:
     assert music(3.1, 4.0) < 0.01 * music(1.7, 2.3), "a 2 s track without loop ends at 3 s"
 
 
+def test_a_looped_track_plays_to_the_film_end_and_fades_out_with_it(reel: Reel, tmp_path: Path) -> None:
+    """The 2 s theme under the 5.5 s film: looped, it is heard to the end (no silence after 2 s),
+    fading in over its first second and out over the film's last one."""
+    track = {"file": "audio:theme", "start": 0.0, "volume": 1.0, "duck": False, "loop": True, "fade_in": 1.0,
+             "fade_out": 1.0}
+    soundtrack = reel.soundtrack(tmp_path, audio=[track], loudness=-30)
+    audio = decode_audio(soundtrack.outputs["audio"], label="soundtrack", sample_rate=SR, channels=2)[:, 0]
+    assert len(audio) == round(5.5 * SR)
+
+    def music(a: float, b: float) -> float:
+        return band_level(audio[round(a * SR) : round(b * SR)], 220.0)
+
+    full = music(2.1, 2.4)
+    assert music(3.7, 4.2) == pytest.approx(full, rel=0.1), "past its 2 s the loop plays on"
+    assert music(0.0, 0.2) < 0.3 * full and music(0.0, 0.2) < music(0.4, 0.6) < music(0.8, 1.0), "fading in"
+    tail = [music(4.5 + 0.2 * k, 4.7 + 0.2 * k) for k in range(5)]
+    assert all(a > b for a, b in zip(tail, tail[1:])) and tail[-1] < 0.25 * full, "fading out to the end"
+    plain = reel.soundtrack(tmp_path / "plain", audio=[track | {"loop": False, "fade_in": 0, "fade_out": 0}],
+                            loudness=-30)
+    unlooped = decode_audio(plain.outputs["audio"], label="soundtrack", sample_rate=SR, channels=2)[:, 0]
+    assert np.abs(unlooped[round(4.0 * SR) :]).max() < 1e-3, "without loop the theme ends at 2 s"
+
+
 @pytest.mark.parametrize(("target", "mode"), [(-16.0, "linear"), (-3.0, "limited")])
 def test_loudness_is_normalised(reel: Reel, tmp_path: Path, target: float, mode: str) -> None:
     """ffmpeg's own EBU R128 meter reads the target off the decoded film; at -3 LUFS the one gain
@@ -351,7 +381,7 @@ def test_the_film_copies_the_soundtrack(reel: Reel, tmp_path: Path) -> None:
 
 
 def test_subtitles_task_shifts_lines_by_shot_start(reel: Reel, tmp_path: Path) -> None:
-    subs = run_task(tmp_path, "subtitles", "subtitles", {"timeline": reel.timeline}, reel.inputs)
+    subs = reel.subtitles(tmp_path)
     assert subs.meta == {"cues": 2}
     assert subs.outputs["srt"].read_text() == (
         "1\n00:00:00,500 --> 00:00:01,500\nLine of a.\n\n2\n00:00:02,500 --> 00:00:03,500\nLine of b.\n"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backends.base import Artifact, BackendError
+from backends.base import BackendError
 from backends.ffmpeg.subtitles import Cue, film_cues, format_srt
 from backends.ffmpeg.timeline import place_shots
 
@@ -85,17 +85,21 @@ def test_inconsistent_timelines_are_refused(timeline: list[dict[str, Any]], mess
 
 def test_cues_are_shifted_clipped_and_sorted() -> None:
     timeline: list[dict[str, Any]] = [
-        {"shot": "a", "transition": "t", "cut_in": 0, "cut_out": 0.5},
-        {"shot": "b", "transition": None, "cut_in": 0.5, "cut_out": 0},
-    ]
-    a = Artifact({}, {"frames": 48, "lines": [{"start": 1.8, "end": 2.6, "character": "A", "text": "Late line"}]})
-    b = Artifact({}, {"frames": 24, "lines": [
-        {"start": 0.1, "end": 0.9, "character": "B", "text": "Over the dissolve"},
-        {"start": 0.5, "end": 0.5, "character": "B", "text": "empty span"},
-        {"start": 0.6, "end": 0.8, "character": "B", "text": "   "},
-    ]})  # fmt: skip
-    cues = film_cues(timeline, {"a": a, "b": b}, FPS)
+        {"shot": "a", "transition": "t", "cut_in": 0, "cut_out": 0.5, "frames": 48,
+         "lines": [{"start": 1.8, "end": 2.6, "text": "Late line"}]},
+        {"shot": "b", "transition": None, "cut_in": 0.5, "cut_out": 0, "frames": 24, "lines": [
+            {"start": 0.1, "end": 0.9, "text": "Over the dissolve"},
+            {"start": 0.5, "end": 0.5, "text": "empty span"},
+            {"start": 0.6, "end": 0.8, "text": "   "},
+        ]},
+    ]  # fmt: skip
+    cues = film_cues(timeline, FPS)
     assert cues == [Cue(1.6, 2.4, "Over the dissolve"), Cue(1.8, 2.0, "Late line")]
+
+
+def test_cues_need_a_settled_timeline() -> None:
+    with pytest.raises(BackendError, match="not settled"):
+        film_cues([{"shot": "a", "transition": None, "cut_in": 0, "cut_out": 0, "lines": []}], FPS)
 
 
 def test_srt_format() -> None:

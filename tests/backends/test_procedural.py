@@ -383,7 +383,7 @@ def test_storyboard_is_a_contact_sheet_of_the_keyframes(render) -> None:
     assert first.outputs["image"].read_bytes() == second.outputs["image"].read_bytes()
     sheet = pixels(first.outputs["image"])
     assert sheet.shape[1] > 3 * 320 and sheet.shape[0] > 180
-    assert first.meta == {"shots": 3}
+    assert first.meta == {"shots": 3, "durations": [2.5, 2.5, 2.5]}
     thumb = sheet[:, 32 + 2 * (320 + 24) : 32 + 2 * 320 + 2 * 24 + 320]
     assert near(thumb, "#e0b020", 60).any()  # the insert's lantern is in the third thumbnail
 

@@ -32,8 +32,15 @@ def test_every_example_declares_the_schema(example: Path) -> None:
 def test_reference_is_copied_verbatim() -> None:
     if not REFERENCE.exists():
         pytest.skip("shared/reference is not beside this checkout")
-    for name in ("film.studio.yaml", "refs/luca.png", "audio/theme.wav"):
+    for name in ("refs/luca.png", "audio/theme.wav"):
         assert (LUCA / name).read_bytes() == (REFERENCE / name).read_bytes()
+    # examples/luca is the reference plus two lines: its 10 s theme loops and fades out with the film
+    # (issue 10, item 21); everything else is byte for byte the reference.
+    ours = (LUCA / "film.studio.yaml").read_text(encoding="utf-8").splitlines()
+    added = [line for line in ours if line.strip().startswith(("loop: true", "fade_out: 2"))]
+    assert [line for line in ours if line not in added] == (REFERENCE / "film.studio.yaml").read_text(
+        encoding="utf-8").splitlines()
+    assert len(added) == 2
 
 
 GOLDEN_IDS = [
@@ -62,7 +69,7 @@ def test_reference_plan_matches_golden_task_ids() -> None:
 def test_reference_prompts_inject_descriptions() -> None:
     result = compile_project(LUCA, backends=CATALOG)
     assert result.plan is not None
-    prompt = result.plan.tasks["keyframe:cove/peek"].params["prompt"]
+    prompt = next(s.prompt for s in result.plan.film.shots if s.id == "peek")  # what a prompted model receives
     assert prompt.startswith("Luca (a shy sea-monster boy with curly brown hair and a green shirt) peeks over")
     assert prompt.endswith("medium shot, soft watercolor storybook style")
     dare = result.plan.tasks["keyframe:cove/dare"].params

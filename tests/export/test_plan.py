@@ -69,10 +69,10 @@ def test_asking_for_what_cannot_be_made_is_an_error_at_check_time(tmp_path: Path
     result = compile_project(project, installed=WITHOUT_EXPORT)  # as studio check compiles
     text = render_text(result.diagnostics, result.sources)
     assert [d.code for d in result.diagnostics] == ["W360", "E420", "E420"]
-    assert ("film.studio.yaml:104:12: error[E420]: the EXR masters cannot be made here: the 'exr' backend needs "
+    assert ("film.studio.yaml:106:12: error[E420]: the EXR masters cannot be made here: the 'exr' backend needs "
             "OpenEXR and opencolorio (not installed)\n"
             "    |\n"
-            "104 |   masters: exr\n"
+            "106 |   masters: exr\n"
             "    |            ^^^ install the export extra (pip install 'studio[export]'), or take 'masters' out of "
             "'output'\n") in text
     assert "error[E420]: timeline.otio cannot be made here" in text

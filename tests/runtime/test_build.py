@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from backends.ffmpeg._bin import decode_audio
 from tests.conftest import EXAMPLES, LUCA, skip_without_ai
+from tests.runtime.build_probe import NOOP_PROBE
 from tests.runtime.helpers import build_json, studio, tiny_copy
 
 
@@ -50,6 +54,11 @@ def test_every_example_builds_and_rebuilds_nothing(tmp_path: Path, example: Path
     assert code == 0, err
     assert second["executed"] == [] and second["model_loads"] == 0
     assert sorted(second["cached"]) == sorted(first["executed"])
+    # the examples' music lasts as long as the film: no digital silence at the end (issue 10, item 21)
+    text = "".join(p.read_text(encoding="utf-8") for p in project.glob("film.studio*"))
+    if re.search(r"^(audio:|music )", text, re.MULTILINE):
+        soundtrack = decode_audio(Path(first["outputs"]["soundtrack"]), label="soundtrack", sample_rate=48_000)
+        assert np.sqrt(np.mean(soundtrack[-48_000:, 0] ** 2)) > 1e-3, "the last second is silent"
 
 
 def test_editing_one_dialogue_line(project: Path, shared_cache: Path) -> None:
@@ -69,9 +78,9 @@ def test_editing_a_line_of_a_fixed_length_shot(project: Path, shared_cache: Path
     edit(project, "Silenzio, Bruno!", "Silenzio!")
     code, summary, err = build_json(project, cache=shared_cache)
     assert code == 0, err
-    assert sorted(summary["executed"]) == sorted(["speech:cove/dare/2", "shot:cove/dare", "transition:cove/peek",
-                                                  "subtitles", "soundtrack", "film", "storyboard", "storyboard_pdf",
-                                                  "timeline"])
+    # not the transition into dare: it blends pictures, and no picture changed
+    assert sorted(summary["executed"]) == sorted(["speech:cove/dare/2", "shot:cove/dare", "subtitles", "soundtrack",
+                                                  "film", "storyboard", "storyboard_pdf", "timeline"])
 
 
 def test_editing_a_reference_image(project: Path, shared_cache: Path) -> None:
@@ -84,9 +93,9 @@ def test_editing_a_reference_image(project: Path, shared_cache: Path) -> None:
     assert code == 0, err
     shows_luca = ["cove/peek", "cove/dare", "jump/leap"]
     expected = {f"keyframe:{s}" for s in shows_luca} | {f"motion:{s}" for s in shows_luca} \
-        | {f"shot:{s}" for s in shows_luca} | {"transition:cove/peek", "transition:jump/leap", "film",
-                                               "subtitles", "storyboard", "storyboard_pdf", "timeline"}
-    assert set(summary["executed"]) == expected  # not the soundtrack: a picture changed, no sound
+        | {f"shot:{s}" for s in shows_luca} | {"transition:cove/peek", "transition:jump/leap", "film", "storyboard",
+                                               "storyboard_pdf", "timeline"}
+    assert set(summary["executed"]) == expected  # not the soundtrack nor the subtitles: a picture changed, no word
 
 
 def test_comments_and_key_order_run_nothing(project: Path, shared_cache: Path) -> None:
@@ -104,7 +113,7 @@ def test_backend_failure_skips_dependents_and_finishes_the_rest(project: Path, s
     assert summary["failed"] == [{"id": "keyframe:jump/leap", "message": summary["failed"][0]["message"]}]
     assert "crayon" in summary["failed"][0]["message"]
     assert set(summary["skipped"]) == {"motion:jump/leap", "shot:jump/leap", "transition:jump/leap", "film",
-                                       "subtitles", "storyboard", "storyboard_pdf", "timeline"}
+                                       "storyboard", "storyboard_pdf", "timeline"}
     assert {"shot:cove/dare", "shot:cove/peek", "transition:cove/peek"} <= set(summary["cached"])
     text = studio("build", str(project), cache=shared_cache)
     assert text.returncode == 1
@@ -195,17 +204,6 @@ def test_compile_errors_exit_one(tmp_path: Path) -> None:
     assert "E205" in err
 
 
-NOOP_PROBE = """
-import io, json, os, sys, contextlib
-from runtime.cli import main
-out = io.StringIO()
-with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-    code = main(["build", sys.argv[1], "--format", "json"])
-summary = json.loads(out.getvalue())
-heavy = sorted(m for m in ("torch", "diffusers", "transformers", "numpy", "pydantic", "backends.procedural",
-                           "backends.ffmpeg", "backends.espeak") if m in sys.modules)
-print(json.dumps({"code": code, "executed": summary["executed"], "loads": summary["model_loads"], "heavy": heavy}))
-"""
 
 
 def test_noop_build_imports_no_ml_library_and_loads_no_model(project: Path, shared_cache: Path) -> None:
