@@ -93,7 +93,7 @@ def test_unchanged_deliverables_are_never_rewritten(project: Path, tmp_path: Pat
     assert build_json(project, cache=cache)[0] == 0
     after = stamps()
     rewritten = {k for k in first if after.get(k) != first[k]}
-    assert rewritten == {"final.mp4", "soundtrack.m4a", ".studio-manifest.json"}
+    assert rewritten == {"final.mp4", "soundtrack.m4a", "timeline.otio", ".studio-manifest.json"}
     os.utime(out / "final.mp4")  # touched, not changed: the content check keeps it
     assert build_json(project, cache=cache)[0] == 0
     assert stamps()["final.mp4"][0] == after["final.mp4"][0]
