@@ -17,7 +17,7 @@ from lark import Token
 from .. import ast
 from ..diagnostics import Diagnostic, Span
 from .parts import FATAL_CODES, BuilderBase, Definition, Entries, Opt, SceneNode, Stmt, Track, head, join, span_of
-from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, cue_target, typed
+from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, cue_target, off_screen_mark, typed
 
 __all__ = ["FATAL_CODES", "Builder"]
 
@@ -270,7 +270,14 @@ class Builder(BuilderBase):
         entries.add(self.key("character", cue), ast.Scalar(name, self.span(cue)))
         parens = [x for x in cue_rest if isinstance(x, Token)]
         options = [x for x in cue_rest if isinstance(x, Opt)]
-        if lines and lines[0].type == "PAREN" and not parens:
+        marks = [tok for tok in parens if off_screen_mark(str(tok)) is not None]
+        parens = [tok for tok in parens if tok not in marks]
+        if len(marks) > 1 or len(parens) > 1:
+            extra = (marks if len(marks) > 1 else parens)[1]
+            self.error("E115", "a cue takes one (V.O.)/(O.S.) mark and one (emotion)", self.span(extra),
+                       "write 'NAME (V.O.) (emotion)'")
+            marks, parens = marks[:1], parens[:1]
+        if lines and lines[0].type == "PAREN" and not parens and off_screen_mark(str(lines[0])) is None:
             parens, lines = [lines[0]], lines[1:]
         for tok in lines:
             if tok.type == "PAREN":
@@ -297,6 +304,10 @@ class Builder(BuilderBase):
             s = self.span(tok)
             span = Span(s.file, s.line, s.column + 1 + lead, s.line, s.column + 1 + lead + max(len(emotion), 1))
             entries.add(ast.Key("emotion", s), ast.Scalar(emotion, span))
+        if marks:
+            tok = marks[0]
+            s = self.span(tok)
+            entries.add(ast.Key("off_screen", s), ast.Scalar(off_screen_mark(str(tok)), s))
         for opt in options:
             entries.add(opt.key, opt.value)
         last = lines[-1] if lines else c[0][-1]

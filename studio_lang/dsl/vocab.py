@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 __all__ = [
     "AUDIO_KINDS", "CUE_LIKE", "DEF_KEYWORDS", "ELEMENT_KINDS", "FIELD_ORDER", "FLAGS", "MODEL_FIELDS", "MOVES",
-    "SHOT_TYPES", "TRANSITIONS", "WORD_RE", "bare_ok", "cue_target", "format_float", "is_number_word", "typed",
+    "OFF_SCREEN", "SHOT_TYPES", "TRANSITIONS", "WORD_RE", "bare_ok", "cue_target", "format_float", "is_number_word",
+    "off_screen_mark", "typed",
 ]
 
 SHOT_TYPES = ("establishing", "wide", "medium", "close_up", "extreme_close_up", "over_the_shoulder", "pov", "insert")
@@ -44,7 +45,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "element": ("kind", "trigger", "description", "references", "color", "voice", "lora"),
     "audio": ("id", "file", "kind", "start", "at", "volume", "duck_under_dialogue", "loop", "fade_in", "fade_out"),
     "scene": ("id", "heading", "description", "location", "style", "models", "shots"),
-    "shot": ("id", "type", "duration", "action", "camera", "dialogue", "transition", "location", "style", "models",
+    "shot": ("id", "type", "duration", "action", "card", "camera", "dialogue", "transition", "location", "style", "models",
              "seed", "start", "pattern", "notes"),
     "dialogue": ("character", "line", "emotion", "voice", "off_screen"),
     "camera": ("move", "amount"),
@@ -100,6 +101,18 @@ def bare_ok(text: str) -> bool:
     """Whether ``text`` can be written without quotes and read back as the same text."""
     return (WORD_RE.fullmatch(text) is not None and not text.startswith("->")
             and typed(text) == text and isinstance(typed(text), str))
+
+
+OFF_SCREEN = {"V.O.": "V.O.", "O.S.": "O.S.", "O.C.": "O.S."}
+"""Cue marks (``LUCA (V.O.)``) -> the dialogue's ``off_screen`` value; O.C. (off camera) is O.S."""
+
+
+def off_screen_mark(paren: str) -> str | None:
+    """``(V.O.)``, ``(O.S.)``, ``(O.C.)`` (any case, dots and spaces optional) -> 'V.O.' or 'O.S.'."""
+    word = "".join(paren.strip()[1:-1].split()).upper().replace(".", "")
+    if len(word) != 2:
+        return None
+    return OFF_SCREEN.get(f"{word[0]}.{word[1]}.")
 
 
 def cue_target(written: str, quoted: bool, elements: Mapping[str, str | None]) -> str:
