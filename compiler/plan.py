@@ -153,6 +153,8 @@ class _Builder:
         if shot.loras:  # only models that apply LoRAs get them (the resolver drops them for others)
             params["loras"] = [lora.params() for lora in shot.loras]
             files.update({f"lora:{lora.owner}": lora.file for lora in shot.loras if lora.file is not None})
+        if shot.card is not None:  # a title card (absent otherwise, so other keys stay as they were)
+            params["card"] = shot.card
         if shot.start is not None:  # image-to-image (absent otherwise, so other keys stay as they were)
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start

@@ -304,6 +304,8 @@ class _Resolver:
         p = self.p
         image_model = self.inherited_model("image", i, scene, j, shot)
         video_model = self.inherited_model("video", i, scene, j, shot)
+        if shot.card is not None:  # a card is text on a plain ground: drawn, never generated
+            image_model = video_model = BUILTIN_MODELS["procedural"]
         style_name, style_path = self.inherited(("style",), i, scene, j, shot)
         style = self.style(style_name, style_path) if style_name else None
         location = self.location(i, scene, j, shot)
@@ -344,7 +346,8 @@ class _Resolver:
             palette=tuple(style.palette) if style else (), location=location, characters=characters,
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
-            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6)
+            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
+            card=shot.card)
 
     def start(self, path: tuple[str | int, ...], start: spec.Start) -> FileRef | None:
         found = self.files.check(start.image, "image", self.span(*path, "start", "image"))
