@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .names import camel_name, cue_key
+from .names import cue_key
 from .words import clamp
 
-__all__ = ["Character", "Introduction", "VOICE_TABLE", "assign_voices", "find_introductions"]
+__all__ = ["Character", "Introduction", "VOICE_TABLE", "assign_voices", "find_introductions", "unique_name"]
 
 
 @dataclass
@@ -148,7 +148,7 @@ def _described(rest: str) -> str:
 
 
 def _introduce(text: str, start: int, end: int, full_name: str) -> Introduction:
-    after = text[end:]
+    after = text[end:end + 1500]  # an introduction is a sentence or two: bounded, whatever the paragraph
     age = age_text = None
     match = _AGE_PAREN.match(after) or _AGE_COMMA.match(after)
     if match is not None:
@@ -161,10 +161,11 @@ def _introduce(text: str, start: int, end: int, full_name: str) -> Introduction:
         sentence = sentence[: other.start()]
     described = _described(sentence)
     opening = _APPOSITION_BEFORE.search(text[max(0, start - 80):start])
+    preceding = text[max(0, start - 200):start]
     if opening is not None:  # 'A lanky teenage girl, WREN, 15, leans ...'
         phrase = opening.group(1).strip()
         described = ", ".join(d for d in (phrase[:1].lower() + phrase[1:], described) if d)
-    before = [w.strip(",.;:!?()'\"").lower() for w in text[:start].split()[-3:]]
+    before = [w.strip(",.;:!?()'\"").lower() for w in preceding.split()[-3:]]
     following = [w for w in after[stop.end():].split()[:4] if w.strip(",.;:!?").lower() in _PRONOUNS] if stop else []
     window = {w.strip(",.;:!?()'\"").lower() for w in [*sentence.split(), *following]}
     window |= {w.lower() for w in re.findall(r"[A-Za-z]+-haired", sentence)}
@@ -206,6 +207,30 @@ def _capital_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+_NAME_WORDS = 4
+"""Most words a cue's name has ('MRS. VAN DER BERG')."""
+
+
+def _names_in_run(text: str, start: int, end: int, waiting: dict[str, Character]
+                  ) -> list[tuple[int, int, Character]]:
+    """The cue names a run of capitals holds ('SUDDENLY BRICK BRADDOCK ENTERS' holds BRICK), each with
+    the span of the full name: the cue's words, and the rest of the run when that is a word or two
+    ('BRICK' of 'BRICK BRADDOCK'). Each word is tried as a start with up to _NAME_WORDS words: linear."""
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    found: list[tuple[int, int, Character]] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_NAME_WORDS, len(words) - i), 0, -1):
+            character = waiting.get(cue_key(text[words[i][0]:words[i + n - 1][1]]))
+            if character is not None and all(c is not character for _, _, c in found):
+                last = i + n - 1 if len(words) - (i + n) > 2 else len(words) - 1
+                found.append((words[i][0], words[last][1], character))
+                i += n - 1
+                break
+        i += 1
+    return found
+
+
 def find_introductions(paragraphs: Iterable[str], characters: dict[str, Character]) -> None:
     """Set each character's introduction from the first action paragraph that names them in capitals
     (or, for a name without letter case, names them at all)."""
@@ -214,19 +239,16 @@ def find_introductions(paragraphs: Iterable[str], characters: dict[str, Characte
     for text in paragraphs:
         if not waiting:
             return
-        for start, end in _capital_runs(text):
-            words = text[start:end].split()
-            for n in range(len(words), 0, -1):  # the longest leading part that is a cue ('BRICK' of 'BRICK BRADDOCK')
-                character = waiting.get(cue_key(" ".join(words[:n])))
-                if character is not None:
-                    break
-            else:
-                continue
-            full = " ".join(w.strip(".,") for w in words if not w.isdigit())
-            pretty = " ".join(w[:1].upper() + w[1:].lower() for w in full.split())
-            character.introduction = _introduce(text, start, end, pretty)
-            del waiting[character.key]
-            uncased.pop(character.key, None)
+        for run_start, run_end in _capital_runs(text):
+            for start, end, character in _names_in_run(text, run_start, run_end, waiting):
+                words = text[start:end].split()
+                full = " ".join(w.strip(".,") for w in words if not w.isdigit())
+                pretty = " ".join(w[:1].upper() + w[1:].lower() for w in full.split())
+                character.introduction = _introduce(text, start, end, pretty)
+                del waiting[character.key]
+                uncased.pop(character.key, None)
+            if not waiting:
+                return
         for key, character in list(uncased.items()):
             at = text.find(character.display)
             if at >= 0:
@@ -261,19 +283,21 @@ def _candidates(group: str, gender: str | None) -> list[tuple[str, int]]:
 def assign_voices(characters: list[Character], scenes: list[set[str]]) -> dict[str, dict[str, object]]:
     """Voice settings per character name: the table's entry for their age group and gender, the first
     (variant, pitch) that no character sharing a scene with them already has."""
-    together: dict[str, set[str]] = {c.name: set() for c in characters}
-    for names in scenes:
+    scenes_of: dict[str, list[int]] = {}
+    for index, names in enumerate(scenes):
         for name in names:
-            together.setdefault(name, set()).update(names - {name})
-    chosen: dict[str, tuple[str, int]] = {}
+            scenes_of.setdefault(name, []).append(index)
+    in_scene: list[set[tuple[str, int]]] = [set() for _ in scenes]
+    """The voices already chosen for someone speaking in each scene (a few dozen at most: the table's)."""
     voices: dict[str, dict[str, object]] = {}
     for character in sorted(characters, key=lambda c: (c.first_line, c.name)):
         intro = character.introduction
         group, gender = (intro.group, intro.gender) if intro is not None else ("adult", None)
-        taken = {chosen[n] for n in together.get(character.name, ()) if n in chosen}
+        mine = scenes_of.get(character.name, [])
         options = _candidates(group, gender)
-        pick = next((o for o in options if o not in taken), options[0])
-        chosen[character.name] = pick
+        pick = next((o for o in options if not any(o in in_scene[i] for i in mine)), options[0])
+        for i in mine:
+            in_scene[i].add(pick)
         who = {"child": "child", "teen": "teenage", "adult": "adult", "elderly": "elderly"}[group]
         kind = {"female": "woman" if group in ("adult", "elderly") else "girl",
                 "male": "man" if group in ("adult", "elderly") else "boy", None: "person"}[gender]
@@ -283,11 +307,12 @@ def assign_voices(characters: list[Character], scenes: list[set[str]]) -> dict[s
     return voices
 
 
-def character_name(display: str, taken: set[str], index: int) -> str:
-    """An element name for a cue: CamelCase ASCII, unique among ``taken``."""
-    name = camel_name(display) or f"Character{index}"
-    base, k = name, 1
+def unique_name(base: str, taken: set[str], counters: dict[str, int]) -> str:
+    """``base``, or ``base`` with the next free number ('Anna2'), added to ``taken``; ``counters``
+    remembers the last number tried per base, so n names with one base cost n steps, not n²."""
+    name = base
     while name in taken:
-        k += 1
-        name = f"{base[:60]}{k}"
+        counters[base] = counters.get(base, 1) + 1
+        name = f"{base[:58]}{counters[base]}"
+    taken.add(name)
     return name

@@ -48,8 +48,9 @@ _PIECE_WORDS = 40
 _INTIMATE = {"whisper", "tender", "sad", "scared", "shy", "nervous"}
 
 CAMERA_WORDS: tuple[tuple[str, str], ...] = (
-    (r"pans? (?:to the )?left", "pan_left"),
-    (r"pans? (?:to the )?right|pans? (?:across|over|along|with)|pans\b|we pan\b", "pan_right"),
+    (r"(?:(?:camera|we|it) )?pans? (?:to the )?left", "pan_left"),
+    (r"(?:(?:camera|we|it) )?pans? (?:to the )?right|pans? (?:across|over|along|with|to)\b|(?:camera|we|it) pans?\b",
+     "pan_right"),
     (r"tilts? up|looks? up at|cranes? up", "tilt_up"),
     (r"tilts? down|looks? down at|cranes? down", "tilt_down"),
     (r"zooms? in|snap zoom|zooms? (?:on|into)", "zoom_in"),
@@ -57,11 +58,12 @@ CAMERA_WORDS: tuple[tuple[str, str], ...] = (
     (r"pulls? (?:back|out|away)|dolly out|backs? away|(?:camera|we) retreats?|recedes", "dolly_out"),
     (r"moves? (?:in )?(?:toward|towards|closer)|push(?:es)? in|dolly in|creeps? (?:toward|towards|closer)"
      r"|(?:camera|we) (?:moves? in|approach(?:es)?)|closer and closer", "dolly_in"),
-    (r"shakes|trembles|explodes|explosion|earthquake|rumbles|quakes", "shake"),
+    (r"(?:ground|floor|room|walls?|house|building|earth|camera|everything) (?:shakes|trembles|quakes|rumbles)"
+     r"|earthquake|explosion|explodes|camera shake|handheld", "shake"),
 )
 """Action words (regular expressions, case-insensitive, first match in the text wins) -> camera move."""
 _CAMERA_STEMS = ("pan", "tilt", "look", "crane", "zoom", "pull", "dolly", "back", "retreat", "recede", "move",
-                 "push", "creep", "approach", "closer", "shake", "tremble", "explo", "earthquake", "rumble", "quake")
+                 "push", "creep", "approach", "closer", "shake", "tremble", "explo", "quake", "rumble", "handheld")
 """Every CAMERA_WORDS pattern contains one of these: a text without any is not searched."""
 _CAMERA = re.compile("|".join(f"(?P<m{n}>\\b(?:{p}))" for n, (p, _) in enumerate(CAMERA_WORDS)), re.IGNORECASE)
 

@@ -26,7 +26,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, Span
 from ..dsl.vocab import FIELD_ORDER
 from ..source import SourceFile
-from .cast import Character, assign_voices, character_name, find_introductions
+from .cast import Character, assign_voices, find_introductions, unique_name
 from .coverage import COVERAGE_MODES, Shot, cover_scene
 from .language import detect_language
 from .names import camel_name, cue_key, trie_pattern
@@ -131,6 +131,9 @@ class _Importer:
         self.title_page: list[tuple[str, str]] = []
         self.mention: re.Pattern[str] | None = None
         self.forms: dict[str, str] = {}
+        self.names: set[str] = set()
+        """Element names given (characters, then locations)."""
+        self.counters: dict[str, int] = {}
 
     def warn(self, code: str, message: str, line: int, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic.warning(code, message, Span.point(self.source.name, line), hint))
@@ -192,8 +195,7 @@ class _Importer:
         display = " ".join(speech.cue.split()).strip(" .:,;") or "Someone"
         if any(c.isupper() or c.islower() for c in display):
             display = " ".join(w[:1].upper() + w[1:].lower() for w in display.split())
-        taken = {c.name for c in self.characters.values()}
-        name = character_name(display, taken, len(self.characters) + 1)
+        name = unique_name(camel_name(display) or "Character", self.names, self.counters)
         character = Character(key, name, display, name.lower(), first_line=speech.line)
         self.characters[key] = character
         return character
@@ -275,7 +277,7 @@ class _Importer:
         if declared is not None and language != declared.strip().lower().replace("_", "-"):
             self.warn("W124", f"the title page's language '{declared}' is not a language code eSpeak NG speaks; "
                       f"the dialogue reads as '{language}'", 1, "write a code such as 'de', 'fr' or 'pt-br'")
-        locations = self.locations({c.name for c in characters})
+        locations = self.locations()
         scenes = self.scene_data(locations)
         settings: dict[str, Any] = {"title": self.title()}
         rest = [f"{k}: {v}" for k, v in self.title_page if k.lower() not in ("title", "language") and v]
@@ -334,7 +336,7 @@ class _Importer:
             voices[c.voice] = voice
         return voices
 
-    def locations(self, taken: set[str]) -> dict[str, tuple[Place, set[str]]]:
+    def locations(self) -> dict[str, tuple[Place, set[str]]]:
         """One location element per place; each scene learns its element's name."""
         by_key: dict[str, str] = {}
         out: dict[str, tuple[Place, set[str]]] = {}
@@ -345,10 +347,9 @@ class _Importer:
             name = by_key.get(place.key)
             if name is None:
                 base = camel_name(place.words) or "Place"
-                name, k = base, 1
-                while name in taken or name in out:
-                    k += 1
-                    name = f"{base[:56]}{'Place' if k == 2 else k}"
+                if base in self.names:  # a character has the name: 'KITCHEN' speaks
+                    base = f"{base[:58]}Place"
+                name = unique_name(base, self.names, self.counters)
                 by_key[place.key] = name
                 out[name] = (place, set())
             sides = out[name][1]
@@ -361,6 +362,7 @@ class _Importer:
 
     def scene_data(self, locations: dict[str, tuple[Place, set[str]]]) -> list[dict[str, Any]]:
         ids: set[str] = set()
+        repeats: dict[str, int] = {}
         triggers = {f"@{c.name}" for c in self.characters.values()}
         out = []
         for scene in self.scenes:
@@ -373,10 +375,10 @@ class _Importer:
             if heading is not None and heading.number:
                 number = slug(heading.number, 12) or "scene"
                 base = f"{number}-{slug(text, 50)}".strip("-") if slug(text, 50) else number
-            ident, k = base, 1
-            while ident in ids:
-                k += 1
-                ident = f"{base}-{k}"
+            ident = base
+            while ident in ids:  # a repeated heading: -2, -3 ... (counted per base, not searched)
+                repeats[base] = repeats.get(base, 1) + 1
+                ident = f"{base}-{repeats[base]}"
             ids.add(ident)
             data: dict[str, Any] = {"id": ident}
             if text:
@@ -397,7 +399,8 @@ class _Importer:
                 data["type"] = shot.type
             if shot.kind == "card" and not shot.lines:
                 words = len((shot.card or "").split())
-                data["duration"] = min(8.0, max(2.0, round((1.5 + words / 3) * 2) / 2))
+                seconds = min(8.0, max(2.0, round((1.5 + words / 3) * 2) / 2))  # reading time, half seconds
+                data["duration"] = int(seconds) if seconds.is_integer() else seconds
             action = _sentences([shot.action, *shot.directions])
             if action:
                 action = spell_out_at(self.link(action), triggers)
@@ -432,6 +435,7 @@ class _Importer:
     @staticmethod
     def assign_ids(shots: list[tuple[Shot, dict[str, Any]]]) -> None:
         used: set[str] = set()
+        repeats: dict[str, int] = {}
         for shot, data in shots:
             words = slug(shot.id_text[:400].replace("@", " "), 200).split("-")
             while len(words) > 1 and words[0] in _ARTICLES:
@@ -441,10 +445,9 @@ class _Importer:
             if ident in used:
                 content = json.dumps({k: v for k, v in data.items() if k != "id"}, sort_keys=True,
                                      ensure_ascii=False)
-                ident = f"{base}-{hashlib.sha1(content.encode()).hexdigest()[:4]}"
-                k = 1
-                while ident in used:
-                    k += 1
-                    ident = f"{base}-{hashlib.sha1(content.encode()).hexdigest()[:4]}-{k}"
+                hashed = ident = f"{base}-{hashlib.sha1(content.encode()).hexdigest()[:4]}"
+                while ident in used:  # the same content again: told apart by order (counted, not searched)
+                    repeats[hashed] = repeats.get(hashed, 1) + 1
+                    ident = f"{hashed}-{repeats[hashed]}"
             used.add(ident)
             data["id"] = ident

@@ -137,28 +137,45 @@ def _lexicon_prefix(words: list[str]) -> str | None:
 
 
 # --- markup ---------------------------------------------------------------------------------------
-_EMPHASIS = re.compile(
-    r"(?<![\w*\\])(\*{1,3})(?=[^\s*])([^\n]{1,2000}?)(?<=[^\s*\\])\1(?![\w*])"
-    r"|(?<![\w\\])_(?=[^\s_])([^\n]{1,2000}?)(?<=[^\s_\\])_(?!\w)")
-"""Fountain emphasis: *italic*, **bold**, ***both***, _underline_. A mark counts only at a word's edge, so
-snake_case_name, 2*3*4 and a@b_c.com keep their characters; spans are bounded (no quadratic search)."""
-
-
-def _unmark(match: re.Match[str]) -> str:
-    return match.group(2) if match.group(2) is not None else match.group(3)
+_DELIMITER = re.compile(r"\*+|_")
 
 
 def strip_markup(text: str) -> str:
-    """Emphasis marks removed (escaped ``\\*`` and ``\\_`` kept as the characters), spaces trimmed."""
-    if "*" in text or "_" in text:
-        text = text.replace("\\*", "\x00").replace("\\_", "\x01")
-        for _ in range(3):  # ***bold italic*** nests at most three deep
-            stripped = _EMPHASIS.sub(_unmark, text)
-            if stripped == text:
-                break
-            text = stripped
-        text = text.replace("\x00", "*").replace("\x01", "_")
-    return text.strip()
+    """Fountain emphasis removed: *italic*, **bold**, ***both***, _underline_ (nested or not); escaped
+    ``\\*`` and ``\\_`` kept as the characters; spaces trimmed. A mark counts only at a word's edge (an
+    opening one before a word, a closing one after), so snake_case_name, 2*3*4 and a@b_c.com keep their
+    characters. Marks pair like brackets, one kind at a time, in one pass: linear in the text."""
+    if "*" not in text and "_" not in text:
+        return text.strip()
+    text = text.replace("\\*", "\x00").replace("\\_", "\x01")
+    open_marks: dict[str, list[tuple[int, int]]] = {}
+    drop: list[tuple[int, int]] = []
+    n = len(text)
+    for match in _DELIMITER.finditer(text):
+        start, end = match.span()
+        kind = match.group()
+        if len(kind) > 3:
+            continue  # a row of stars is text
+        mark = kind[0]
+        before = text[start - 1] if start else " "
+        after = text[end] if end < n else " "
+        closes = not before.isspace() and before != mark and not after.isalnum() and after != mark
+        opens = not after.isspace() and after != mark and not before.isalnum() and before != mark
+        waiting = open_marks.get(kind)
+        if closes and waiting:
+            drop.append(waiting.pop())
+            drop.append((start, end))
+        elif opens:
+            open_marks.setdefault(kind, []).append((start, end))
+    if drop:
+        drop.sort()
+        out, pos = [], 0
+        for start, end in drop:
+            out.append(text[pos:start])
+            pos = end
+        out.append(text[pos:])
+        text = "".join(out)
+    return text.replace("\x00", "*").replace("\x01", "_").strip()
 
 
 _AT = re.compile(r"@[A-Za-z][A-Za-z0-9_]*")

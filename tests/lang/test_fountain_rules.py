@@ -183,7 +183,8 @@ def test_a_long_speech_continues_in_a_close_up() -> None:
 
 
 @pytest.mark.parametrize("text, move", [
-    ("The camera pans left across the bay.", "pan_left"), ("She pans the torch across the wall.", "pan_right"),
+    ("The camera pans left across the bay.", "pan_left"), ("The camera pans slowly.", "pan_right"),
+    ("Pans rattle on their hooks.", None), ("She shakes her head.", None), ("The ground shakes.", "shake"),
     ("We tilt up to the stars.", "tilt_up"), ("He looks down at the letter.", "tilt_down"),
     ("Snap zoom on her eyes.", "zoom_in"), ("The camera pulls back to reveal the crowd.", "dolly_out"),
     ("Luca moves toward the sea.", "dolly_in"), ("An explosion rocks the street.", "shake"),
@@ -269,3 +270,30 @@ def test_title_page_keys_of_any_name() -> None:
     assert first["project"]["description"] == "Series: Night Shift; Episode: 2"
     prose = script("Later: he comes back.\n\nINT. A - DAY\n\nRain.\n")  # one unknown key: action, not a title page
     assert shots(prose)[0]["action"] == "Later: he comes back."
+
+
+# --- the documentation says what the code does ----------------------------------------------------------
+def _table(heading: str) -> list[list[str]]:
+    from tests.lang.helpers import ROOT
+
+    text = (ROOT / "docs" / "fountain.md").read_text(encoding="utf-8")
+    rows = text[text.index(heading):].split("\n\n", 1)[0].splitlines()[2:]
+    return [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows]
+
+
+def test_docs_tables_are_the_code_tables() -> None:
+    from studio_lang.fountain.words import EMOTION_DELTAS, LEXICON
+
+    lexicon = {word: emotion for emotion, words in _table("| emotion | parenthetical words |")
+               for word in words.split(", ")}
+    assert lexicon == dict(LEXICON)
+    deltas = {row[0]: {k: int(v) for k, v in zip(("pitch", "rate", "range", "volume"), row[1:], strict=True)
+                       if int(v)} for row in _table("| emotion | pitch | rate | range | volume |")}
+    assert deltas == {e: dict(d) for e, d in EMOTION_DELTAS.items()}
+    voices = {}
+    group = ""
+    for row in _table("| age group | gender | variants | pitch | rate |"):
+        group = row[0].split(" (")[0] or group
+        voices[(group, None if row[1] == "unknown" else row[1])] = (tuple(row[2].split(", ")), int(row[3]),
+                                                                   int(row[4]))
+    assert voices == VOICE_TABLE
