@@ -17,7 +17,7 @@ from lark import Token
 from .. import ast
 from ..diagnostics import Diagnostic, Span
 from .parts import FATAL_CODES, BuilderBase, Definition, Entries, Opt, SceneNode, Stmt, Track, head, join, span_of
-from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, cue_target, off_screen_mark, typed
+from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, character_folds, cue_target, off_screen_mark, typed
 
 __all__ = ["FATAL_CODES", "Builder"]
 
@@ -137,6 +137,7 @@ class Builder(BuilderBase):
         kind = definition.body.get("kind")
         self.elements[definition.name.name] = kind.value if isinstance(kind, ast.Scalar) and isinstance(
             kind.value, str) else None
+        self.folds = None
         return definition
 
     def track_id(self, c: list) -> ast.Scalar:
@@ -265,7 +266,9 @@ class Builder(BuilderBase):
         (cue, *cue_rest), *lines = c
         quoted = cue.startswith('"')
         written = self.decode(cue) if quoted else str(cue)
-        name = cue_target(written, quoted, self.elements)
+        if self.folds is None:
+            self.folds = character_folds(self.elements)
+        name = cue_target(written, quoted, self.elements, self.folds)
         entries = Entries(self, f" for this line of {written}")
         entries.add(self.key("character", cue), ast.Scalar(name, self.span(cue)))
         parens = [x for x in cue_rest if isinstance(x, Token)]
@@ -286,7 +289,7 @@ class Builder(BuilderBase):
         text_lines = [tok for tok in lines if tok.type != "PAREN"]
         for tok in text_lines:
             match = CUE_LIKE.fullmatch(str(tok)) if tok.type == "DIALOGUE" else None
-            if match and self.elements.get(cue_target(match.group(1), False, self.elements)) == "character":
+            if match and self.elements.get(cue_target(match.group(1), False, self.elements, self.folds)) == "character":
                 self.diagnostics.append(Diagnostic.warning(
                     "W110", f"'{tok}' reads like a cue, but it continues the dialogue above", self.span(tok),
                     "put a blank line before a new speech"))

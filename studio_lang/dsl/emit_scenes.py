@@ -148,7 +148,7 @@ class SceneWriter(Writer):
     def speech(self, body: ast.Mapping, items: dict[str, tuple[ast.Key, ast.Node]], character: str) -> list[OutLine]:
         indent = "    "
         cue = next((c for c in (character.upper(), character) if word_ok(c) and not c.startswith("#") and cue_target(
-            c, False, self.cue_elements) == character), None)
+            c, False, self.cue_elements, self.cue_folds) == character), None)
         nodes: list = [*items.pop("character")]
         words = [cue if cue is not None else quote(character)]
         emotion = ast.to_data(items["emotion"][1]) if "emotion" in items else None

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 __all__ = [
     "AUDIO_KINDS", "CUE_LIKE", "DEF_KEYWORDS", "ELEMENT_KINDS", "FIELD_ORDER", "FLAGS", "MODEL_FIELDS", "MOVES",
-    "OFF_SCREEN", "SHOT_TYPES", "TRANSITIONS", "WORD_RE", "bare_ok", "cue_target", "format_float", "is_number_word",
+    "OFF_SCREEN", "SHOT_TYPES", "TRANSITIONS", "WORD_RE", "bare_ok", "character_folds", "cue_target", "format_float",
+    "is_number_word",
     "off_screen_mark", "typed",
 ]
 
@@ -115,11 +116,21 @@ def off_screen_mark(paren: str) -> str | None:
     return OFF_SCREEN.get(f"{word[0]}.{word[1]}.")
 
 
-def cue_target(written: str, quoted: bool, elements: Mapping[str, str | None]) -> str:
+def character_folds(elements: Mapping[str, str | None]) -> dict[str, list[str]]:
+    """Character element names by their case-folded spelling (``cue_target``'s index)."""
+    folds: dict[str, list[str]] = {}
+    for name, kind in elements.items():
+        if kind == "character":
+            folds.setdefault(name.casefold(), []).append(name)
+    return folds
+
+
+def cue_target(written: str, quoted: bool, elements: Mapping[str, str | None],
+               folds: Mapping[str, list[str]] | None = None) -> str:
     """The character a cue names: itself when quoted or an exact element name, else the one character
-    element whose name matches ignoring case (``LUCA`` -> ``Luca``), else the cue as written."""
+    element whose name matches ignoring case (``LUCA`` -> ``Luca``), else the cue as written. ``folds``
+    (``character_folds(elements)``, built once by a caller with many cues) saves a scan per cue."""
     if quoted or written in elements:
         return written
-    folded = written.casefold()
-    matches = [name for name, kind in elements.items() if kind == "character" and name.casefold() == folded]
+    matches = (folds if folds is not None else character_folds(elements)).get(written.casefold(), [])
     return matches[0] if len(matches) == 1 else written
