@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .names import cue_key
 from .words import clamp
@@ -27,7 +27,6 @@ class Character:
     display: str
     """The name as the script spells it, in title case ('Brick', '王小明')."""
     voice: str
-    emotions: list[str] = field(default_factory=list)
     introduction: Introduction | None = None
     first_line: int = 0
 

@@ -100,8 +100,6 @@ class Shot:
     settings: dict[str, Any] = field(default_factory=dict)
     """Directives from notes (type, camera, duration, transition) and notes; applied last."""
     notes: list[str] = field(default_factory=list)
-    on_screen: list[str] = field(default_factory=list)
-    """Element names of the characters the picture shows (speakers and those named in the action)."""
 
 
 def camera_move(text: str) -> str | None:
@@ -194,9 +192,8 @@ def direct(shot: Shot, character: Character, directions: list[str]) -> None:
 
 
 class _Coverer:
-    def __init__(self, characters: dict[str, Character], mentions: Callable[[str], list[str]],
-                 place: str | None, first_visit: bool, auto: bool) -> None:
-        self.characters = characters
+    def __init__(self, mentions: Callable[[str], list[str]], place: str | None, first_visit: bool,
+                 auto: bool) -> None:
         self.mentions = mentions
         self.place = place
         self.first_visit = first_visit
@@ -208,7 +205,6 @@ class _Coverer:
         self.last_speaker: str | None = None
         self.present: list[str] = []
         """Characters seen in the scene so far, most recent last."""
-        self.previous_was_speech = False
 
     def see(self, names: list[str]) -> None:
         for name in names:
@@ -218,7 +214,7 @@ class _Coverer:
 
     def action(self, unit: Action) -> None:
         names = self.mentions(unit.text)
-        shot = Shot("action", unit.first, unit.last, action=unit.text, id_text=unit.text, on_screen=list(names))
+        shot = Shot("action", unit.first, unit.last, action=unit.text, id_text=unit.text)
         if self.auto:
             shot.type = self.action_type(unit.text, names)
             shot.camera = camera_move(unit.text)
@@ -226,7 +222,6 @@ class _Coverer:
         self.open = shot
         self.see(names)
         self.last_speaker = None
-        self.previous_was_speech = False
 
     def action_type(self, text: str, names: list[str]) -> str:
         framed = framing(text)
@@ -242,7 +237,6 @@ class _Coverer:
         shot = Shot("card", unit.first, unit.last, card=unit.text, id_text=f"card {unit.text}")
         self.shots.append(shot)
         self.open = None
-        self.previous_was_speech = False
 
     def transition(self, unit: Transition, fallback: Shot | None) -> None:
         word = unit.text.upper()
@@ -281,14 +275,11 @@ class _Coverer:
                 if not off:  # an unseen speaker's gestures cannot be seen
                     direct(target, character, line.directions)
             target.last = max(target.last, unit.last)
-            if not off and character.name not in target.on_screen:
-                target.on_screen.append(character.name)
             first = False
             target = None
         if not off:
             self.see([character.name])
             self.last_speaker = character.name
-        self.previous_was_speech = True
 
     def speech_shot(self, unit: Speech, character: Character, line: _Line, *, continuing: bool,
                     off: bool) -> Shot:
@@ -298,7 +289,6 @@ class _Coverer:
         if off:
             shot.type = "medium"
             shot.action = f"@{listener} listens" if listener else (self.place or "an empty room").lower()
-            shot.on_screen = [listener] if listener else []
         elif continuing:
             shot.type = "close_up"
             shot.action = f"@{character.name} speaks"
@@ -313,7 +303,6 @@ class _Coverer:
             else:
                 shot.type = "medium"
                 shot.action = f"@{character.name} speaks" + (f" to @{listener}" if listener else "")
-            shot.on_screen = [character.name, *([listener] if listener and "to @" in shot.action else [])]
         self.shots.append(shot)
         return shot
 
@@ -323,7 +312,7 @@ class _Coverer:
             target = self.shots[-1] if self.shots and self.shots[-1].kind != "card" else None
             if target is None or len(target.lines) >= self.limit:
                 target = Shot("speech", unit.line, unit.last, action=f"@{character.name} speaks",
-                              id_text=f"{character.display} {line.entry['line']}", on_screen=[character.name])
+                              id_text=f"{character.display} {line.entry['line']}")
                 self.shots.append(target)
             target.lines.append(line.entry)
             if "off_screen" not in line.entry:
@@ -332,13 +321,13 @@ class _Coverer:
         self.open = None
 
 
-def cover_scene(units: list[Action | Card | Speech | Transition], *, characters: dict[str, Character],
-                speaker: Callable[[Speech], Character], mentions: Callable[[str], list[str]],
+def cover_scene(units: list[Action | Card | Speech | Transition], *, speaker: Callable[[Speech], Character],
+                mentions: Callable[[str], list[str]],
                 place: str | None, first_visit: bool, coverage: str, previous: Shot | None) -> list[Shot]:
     """The shots of one scene. ``speaker`` names the character of a speech, ``mentions`` the characters
     an action names (element names, in order); ``previous`` is the film's last shot before this scene
     (a transition before the scene's first shot applies to it)."""
-    coverer = _Coverer(characters, mentions, place, first_visit, coverage == "auto")
+    coverer = _Coverer(mentions, place, first_visit, coverage == "auto")
     for unit in units:
         if isinstance(unit, Action):
             coverer.action(unit)

@@ -230,7 +230,7 @@ class _Importer:
             if scene.place is not None:
                 seen.add(scene.place.key)
             scene.shots = cover_scene(
-                scene.units, characters=self.characters, speaker=self.character, mentions=self.mentions,
+                scene.units, speaker=self.character, mentions=self.mentions,
                 place=scene.place.words if scene.place else None, first_visit=first_visit,
                 coverage=self.coverage, previous=previous)
             if not scene.shots:

@@ -7,7 +7,6 @@ The tables here are documented in docs/fountain.md; change both together.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -220,10 +219,6 @@ def slug(text: str, limit: int = 40) -> str:
             break
         out = trial
     return out
-
-
-def plain(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 # --- notes as directives ----------------------------------------------------------------------------

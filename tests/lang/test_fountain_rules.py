@@ -297,3 +297,12 @@ def test_docs_tables_are_the_code_tables() -> None:
         voices[(group, None if row[1] == "unknown" else row[1])] = (tuple(row[2].split(", ")), int(row[3]),
                                                                    int(row[4]))
     assert voices == VOICE_TABLE
+
+
+def test_emotion_names_agree_with_the_compiler() -> None:
+    from compiler.film import KNOWN_EMOTIONS as COMPILER_EMOTIONS
+    from studio_lang.fountain.words import EMOTION_DELTAS, LEXICON
+
+    assert KNOWN_EMOTIONS == COMPILER_EMOTIONS
+    assert set(LEXICON.values()) <= KNOWN_EMOTIONS | set(EMOTION_DELTAS)
+    assert not set(EMOTION_DELTAS) & KNOWN_EMOTIONS
