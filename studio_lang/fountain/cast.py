@@ -59,14 +59,14 @@ _NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven e
                                        "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
 _AGE_WORDS = r"(?:(?:early|mid|late)[\s-]*)?(?:[0-9]{1,3}\s*'?s?|" + "|".join([*_DECADES, *_NUMBERS]) + r")"
 _AGE_PAREN = re.compile(r"\s*\(\s*(" + _AGE_WORDS + r")\s*\)", re.IGNORECASE)
-_AGE_COMMA = re.compile(r"\s*,\s*(" + _AGE_WORDS + r")\s*(?=,|\.|$)", re.IGNORECASE)
+_AGE_COMMA = re.compile(r"\s*,\s*(?:(?:aged?|also)\s+)?(" + _AGE_WORDS + r")\s*(?=[,.;]|\s|$)", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<!\b[A-Z][a-z])(?<!\b[A-Z])(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?](?=\s|$)")
 _FEMALE = frozenset("she her hers herself woman women girl lady mother mom mum mommy wife daughter sister aunt "
                     "grandmother grandma granny queen princess madam mrs ms miss girlfriend bride nun waitress "
-                    "actress female widow niece".split())
+                    "actress female widow niece granddaughter stepdaughter stepmother godmother".split())
 _MALE = frozenset("he him his himself man men boy guy gentleman father dad daddy husband son brother uncle "
                   "grandfather grandpa king prince sir mr lord boyfriend groom monk priest waiter actor male "
-                  "bearded beard moustache mustache widower nephew".split())
+                  "bearded beard moustache mustache widower nephew grandson stepson stepfather godfather".split())
 _CHILD = frozenset("child kid baby toddler infant little boy girl schoolgirl schoolboy kindergartner".split())
 _TEEN = frozenset("teen teenager teenage adolescent youth".split())
 _OLD = frozenset("old elderly aged grandmother grandfather grandma grandpa granny ancient wrinkled frail "

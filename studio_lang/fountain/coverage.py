@@ -246,8 +246,12 @@ class _Coverer:
             target.transition = None if kind == "cut" else kind
         self.open = None
 
-    def speech(self, unit: Speech, character: Character) -> None:
+    def speech(self, unit: Speech, characters: list[Character]) -> None:
+        character = characters[0]
         lines = speech_lines(unit, character, split_long=self.auto)
+        if len(characters) > 1:  # 'EDWARD AND WILL': each says every line, one after the other
+            lines = [_Line({**line.entry, "character": c.name}, line.directions if c is character else [])
+                     for line in lines for c in characters]
         if not lines:
             return
         off = "off_screen" in lines[0].entry
@@ -269,6 +273,8 @@ class _Coverer:
             if target is None or room <= 0:
                 target = self.speech_shot(unit, character, lines[0], continuing=not first, off=off)
                 room = self.limit
+                if len(characters) > 1 and not off:
+                    target.type, target.action = "medium", " and ".join(f"@{c.name}" for c in characters) + " speak"
             chunk, lines = lines[:room], lines[room:]
             for line in chunk:
                 target.lines.append(line.entry)
@@ -278,7 +284,7 @@ class _Coverer:
             first = False
             target = None
         if not off:
-            self.see([character.name])
+            self.see([c.name for c in characters])
             self.last_speaker = character.name
 
     def speech_shot(self, unit: Speech, character: Character, line: _Line, *, continuing: bool,
@@ -321,10 +327,10 @@ class _Coverer:
         self.open = None
 
 
-def cover_scene(units: list[Action | Card | Speech | Transition], *, speaker: Callable[[Speech], Character],
+def cover_scene(units: list[Action | Card | Speech | Transition], *, speakers: Callable[[Speech], list[Character]],
                 mentions: Callable[[str], list[str]],
                 place: str | None, first_visit: bool, coverage: str, previous: Shot | None) -> list[Shot]:
-    """The shots of one scene. ``speaker`` names the character of a speech, ``mentions`` the characters
+    """The shots of one scene. ``speakers`` names the characters of a speech, ``mentions`` the characters
     an action names (element names, in order); ``previous`` is the film's last shot before this scene
     (a transition before the scene's first shot applies to it)."""
     coverer = _Coverer(mentions, place, first_visit, coverage == "auto")
@@ -336,5 +342,5 @@ def cover_scene(units: list[Action | Card | Speech | Transition], *, speaker: Ca
         elif isinstance(unit, Transition):
             coverer.transition(unit, previous)
         else:
-            coverer.speech(unit, speaker(unit))
+            coverer.speech(unit, speakers(unit))
     return coverer.shots

@@ -44,6 +44,7 @@ _LIMITS = {"action": 5000, "line": 5000, "heading": 500, "card": 500, "title": 2
 _ARTICLES = {"the", "a", "an"}
 _SHOT_ORDER = FIELD_ORDER["shot"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_JOINT = re.compile(r"\s*(?:,|&|/|\band\b|\bAND\b)\s*")
 _NEWLINES = re.compile(r"\r\n?|[\x0c\x85\u2028\u2029]")
 
 
@@ -131,6 +132,8 @@ class _Importer:
         self.title_page: list[tuple[str, str]] = []
         self.mention: re.Pattern[str] | None = None
         self.forms: dict[str, str] = {}
+        self.cues: set[str] = set()
+        """Every cue's key, for telling 'EDWARD AND WILL' from 'BEAUTY AND THE BEAST'."""
         self.names: set[str] = set()
         """Element names given (characters, then locations)."""
         self.counters: dict[str, int] = {}
@@ -158,6 +161,7 @@ class _Importer:
 
     # --- scenes and cast -------------------------------------------------------------------------------
     def group(self, elements: list[Any]) -> None:
+        self.cues = {cue_key(e.cue) for e in elements if isinstance(e, Speech)}
         pending: list[str] = []
         for element in elements:
             if isinstance(element, Heading):
@@ -179,7 +183,7 @@ class _Importer:
                     self.scenes.append(_Scene(line, description=pending))
                     pending = []
                 if isinstance(element, Speech):
-                    self.character(element)
+                    self.speakers(element)
                 self.scenes[-1].units.append(element)
         if pending:
             if self.scenes:
@@ -187,16 +191,29 @@ class _Importer:
             else:
                 self.scenes.append(_Scene(1, description=pending))
 
-    def character(self, speech: Speech) -> Character:
-        key = cue_key(speech.cue) or "someone"
+    def speakers(self, speech: Speech) -> list[Character]:
+        """Who says a speech: its cue's character, or each of 'EDWARD AND WILL' / 'ANNA & BO' / 'A, B AND C'
+        when every one of them has a cue of their own somewhere in the script."""
+        parts = [p for p in _JOINT.split(speech.cue) if p.strip()] if _JOINT.search(speech.cue) else []
+        if len(parts) > 1 and all(cue_key(p) in self.cues for p in parts):
+            found: list[Character] = []
+            for part in parts:
+                character = self.character_for(part, speech.line)
+                if all(c is not character for c in found):
+                    found.append(character)
+            return found
+        return [self.character_for(speech.cue, speech.line)]
+
+    def character_for(self, cue: str, line: int) -> Character:
+        key = cue_key(cue) or "someone"
         found = self.characters.get(key)
         if found is not None:
             return found
-        display = " ".join(speech.cue.split()).strip(" .:,;") or "Someone"
+        display = " ".join(cue.split()).strip(" .:,;") or "Someone"
         if any(c.isupper() or c.islower() for c in display):
             display = " ".join(w[:1].upper() + w[1:].lower() for w in display.split())
         name = unique_name(camel_name(display) or "Character", self.names, self.counters)
-        character = Character(key, name, display, name.lower(), first_line=speech.line)
+        character = Character(key, name, display, name.lower(), first_line=line)
         self.characters[key] = character
         return character
 
@@ -230,7 +247,7 @@ class _Importer:
             if scene.place is not None:
                 seen.add(scene.place.key)
             scene.shots = cover_scene(
-                scene.units, speaker=self.character, mentions=self.mentions,
+                scene.units, speakers=self.speakers, mentions=self.mentions,
                 place=scene.place.words if scene.place else None, first_visit=first_visit,
                 coverage=self.coverage, previous=previous)
             if not scene.shots:

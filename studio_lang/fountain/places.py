@@ -23,7 +23,7 @@ _TIMES = {
     "NOTTE", "SERA", "DAG", "NAT", "NOITE", "ДЕНЬ", "НОЧЬ", "ВЕЧЕР", "УТРО",
 }
 _DASH = re.compile(r"\s+[-–—]+\s+|\s*[–—]\s*|\s+-$")
-_PARENS = re.compile(r"\s*\([^()]*\)")
+_PARENS = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])")
 _YEAR = re.compile(r"(?:(?:IN\s+)?(?:1[0-9]|20)[0-9]{2}S?|[0-9]{1,2}:[0-9]{2}\s*(?:AM|PM)?)")
 
 

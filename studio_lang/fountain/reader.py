@@ -114,8 +114,8 @@ _TRANSITION = re.compile(r"(?:FADE OUT|FADE TO BLACK|CUT TO BLACK|FADE IN|FADE O
                          r"|.{0,60}\bTO:")
 _EXTENSION = re.compile(r"\s*\(([^()]{0,40})\)")
 _END = re.compile(r"(?:THE\s+END|END|FIN|END\s+OF\s+(?:FILM|MOVIE|SHOW|EPISODE))[.!]?", re.IGNORECASE)
-_CARD_KEY = re.compile(r"(TITLE\s+CARD|TITLE|SUPER|SUPERIMPOSE|CHYRON|CAPTION|INTERTITLE|CARD)\s*:\s*(.*)",
-                       re.IGNORECASE)
+_CARD_KEY = re.compile(r"(TITLE\s+CARD|TITLE\s+OVER|TITLE|SUPER(?:\s+OVER)?|SUPERIMPOSE|CHYRON|CAPTION|INTERTITLE"
+                       r"|CARD)\s*:\s*(.*)", re.IGNORECASE)
 _SENTENCE_END = "。.!?！？"
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -255,7 +255,7 @@ class _Body:
         if s.startswith("=") and not s.startswith("=="):
             return "synopsis"
         following_blank = self.blank(i + 1)
-        if blank_before and following_blank and s.upper() == s and _TRANSITION.fullmatch(s):
+        if blank_before and following_blank and s.upper() == s and _TRANSITION.fullmatch(strip_markup(s)):
             return "transition"
         if blank_before and not following_blank and (s.startswith("@") or _looks_like_cue(s)):
             return "cue"
@@ -297,8 +297,9 @@ class _Body:
             self.out.append(Card(first, last, joined, "lyrics"))
         elif _END.fullmatch(joined):
             self.out.append(Card(first, last, joined, "end"))
-        elif (match := _CARD_KEY.fullmatch(joined)) is not None and match.group(2).strip():
-            self.out.append(Card(first, last, match.group(2).strip(), "title"))
+        elif (match := _CARD_KEY.fullmatch(joined)) is not None:
+            if match.group(2).strip():  # 'TITLE OVER:' alone announces the card that follows: nothing to show
+                self.out.append(Card(first, last, match.group(2).strip(), "title"))
         else:
             self.out.append(Action(first, last, joined))
 

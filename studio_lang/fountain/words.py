@@ -48,13 +48,13 @@ _LEXICON_TABLE = {
              "snaps snapping fuming",
     "shouting": "shouting shouts shout yelling yells yell screaming screams scream loudly bellowing bellows "
                 "hollering",
-    "whisper": "whispering whispers whispered whisper quietly hushed murmuring murmurs mumbling mumbles",
+    "whisper": "whispering whispers whispered whisper quietly hushed low murmuring murmurs mumbling mumbles",
     "tender": "tender softly gently lovingly tenderly kindly warmly affectionately fondly soothing",
     "calm": "calm calmly evenly coolly steady steadily patiently relaxed",
     "scared": "scared afraid frightened terrified fearful fearfully panicked panicking trembling",
     "nervous": "nervous nervously anxious anxiously hesitant hesitantly hesitates stammering stuttering "
                "uneasy awkwardly",
-    "surprised": "surprised shocked amazed astonished stunned startled gasps gasping",
+    "surprised": "surprised shocked amazed astonished stunned startled gasps gasping disbelieving incredulous",
     "shy": "shy shyly timid timidly sheepish sheepishly embarrassed bashful blushing",
     "tired": "tired exhausted sleepy weary wearily yawning yawns groggy",
     "curious": "curious curiously intrigued inquisitive wondering",
@@ -85,19 +85,22 @@ _TIMING = frozenset({"beat", "a beat", "pause", "a pause", "long pause", "short 
 
 _V_O = {"V.O.", "VO", "V/O", "VOICE OVER", "VOICEOVER", "VOICE-OVER", "NARRATING", "NARRATION"}
 _O_S = {"O.S.", "OS", "O.C.", "OC", "OFF", "OFF SCREEN", "OFFSCREEN", "OFF-SCREEN", "OFF CAMERA", "OFF-CAMERA",
-        "PRE-LAP", "PRELAP", "PRE LAP", "ON PHONE", "ON THE PHONE", "OVER PHONE", "FILTERED", "ON TV", "ON RADIO",
-        "ON SPEAKER", "OVER INTERCOM", "ON INTERCOM", "THROUGH DOOR", "THROUGH THE DOOR"}
+        "PRE-LAP", "PRELAP", "PRE LAP", "FILTERED", "OVER PHONE", "THROUGH PHONE", "ON TV", "ON RADIO", "ON SPEAKER",
+        "OVER INTERCOM", "ON INTERCOM", "THROUGH DOOR", "THROUGH THE DOOR"}
+"""(ON PHONE) is not here: the speaker is usually seen, talking into a phone."""
 
 
 def off_screen(extensions: list[str]) -> str | None:
-    """'V.O.' or 'O.S.' from a cue's extensions ((V.O.), (O.S.), (O.C.), (ON PHONE) ...), else None."""
+    """'V.O.' or 'O.S.' from a cue's extensions ((V.O.), (O.S.), (O.C.), (FILTERED), (O.S., PRELAP) ...),
+    else None."""
     mark = None
     for ext in extensions:
-        word = " ".join(ext.upper().replace("’", "'").split()).strip()
-        if word in _V_O or word.replace(" ", "") in _V_O:
-            return "V.O."
-        if word in _O_S or word.replace(" ", "") in _O_S:
-            mark = "O.S."
+        for part in re.split(r"[,;/]\s+|\s*;\s*", ext):
+            word = " ".join(part.upper().replace("’", "'").split()).strip()
+            if word in _V_O or word.replace(" ", "") in _V_O:
+                return "V.O."
+            if word in _O_S or word.replace(" ", "") in _O_S:
+                mark = "O.S."
     return mark
 
 

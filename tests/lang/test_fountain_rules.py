@@ -88,6 +88,27 @@ def test_introductions_give_descriptions_ages_and_voices() -> None:
     assert "@Odile" not in cabin["action"]  # an unseen speaker is not drawn
 
 
+def test_cue_extensions_joint_cues_and_announcements() -> None:
+    data, _ = imported("extensions.fountain")
+    assert data["elements"]["Hollis"]["description"] == "Hollis Grant (70)"
+    assert data["voices"]["hollis"]["description"] == "elderly man (70)"  # 'His grandson' is Pip's, 'His' Hollis's
+    assert data["voices"]["pip"]["description"] == "child boy (10)"
+    lines = [(d["character"], d["line"], d.get("off_screen"), d.get("emotion")) for s in shots(data)
+             for d in s.get("dialogue", [])]
+    assert lines == [
+        ("Hollis", "Quiet now. We're live.", None, None),
+        ("Pip", "Is anybody out there?", "O.S.", None),  # (O.S., PRELAP)
+        ("Caller", "I hear you.", "O.S.", "whisper"),  # (FILTERED), (low)
+        ("Pip", "You do?", None, None),  # (ON PHONE): seen, talking into the phone
+        ("Hollis", "Goodnight, listeners.", None, None), ("Pip", "Goodnight, listeners.", None, None),  # joint cue
+        ("SaltAndPepper", "We never sleep.", None, None)]  # one character: no cue SALT, no cue PEPPER
+    joint = next(s for s in shots(data) if s["id"].startswith("hollis-goodnight"))
+    assert joint["action"] == "@Hollis and @Pip speak" and "type" not in joint
+    assert shots(data)[-1] == {"id": "card-night-owls", "duration": 2, "card": "NIGHT OWLS"}  # TITLE OVER: announces
+    assert "transition" not in shots(data)[0]  # **FADE IN:** is a transition, emphasised or not
+    assert data["scenes"][0]["location"] == "RadioStation"
+
+
 def test_no_two_speakers_of_a_scene_share_a_voice() -> None:
     names = ["AMY", "BEA", "CLEO", "DORA", "EVE", "FAY"]
     intro = " ".join(f"{n} (30s), a woman," for n in names) + " wait."
@@ -119,7 +140,8 @@ def test_names_in_any_script_get_an_ascii_id_beside_them() -> None:
 
 @pytest.mark.parametrize("extensions, mark", [
     (["V.O."], "V.O."), (["vo"], "V.O."), (["O.S."], "O.S."), (["O.C."], "O.S."), (["off screen"], "O.S."),
-    (["ON THE PHONE"], "O.S."), (["CONT'D"], None), (["CONT'D", "V.O."], "V.O."), ([], None)])
+    (["FILTERED"], "O.S."), (["O.S., PRELAP"], "O.S."), (["ON PHONE"], None), (["CONT'D"], None),
+    (["CONT'D", "V.O."], "V.O."), ([], None)])
 def test_cue_extensions(extensions: list[str], mark: str | None) -> None:
     assert off_screen(extensions) == mark
 
