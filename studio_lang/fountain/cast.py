@@ -214,13 +214,19 @@ def _names_in_run(text: str, start: int, end: int, waiting: dict[str, Character]
                   ) -> list[tuple[int, int, Character]]:
     """The cue names a run of capitals holds ('SUDDENLY BRICK BRADDOCK ENTERS' holds BRICK), each with
     the span of the full name: the cue's words, and the rest of the run when that is a word or two
-    ('BRICK' of 'BRICK BRADDOCK'). Each word is tried as a start with up to _NAME_WORDS words: linear."""
+    ('BRICK' of 'BRICK BRADDOCK'). A cue of two words or more also matches its first and last words
+    with a middle name between ('DR. JULIUS BENNETT' is DR. BENNETT). Each word is tried as a start
+    with up to _NAME_WORDS words: linear."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     found: list[tuple[int, int, Character]] = []
     i = 0
     while i < len(words):
         for n in range(min(_NAME_WORDS, len(words) - i), 0, -1):
-            character = waiting.get(cue_key(text[words[i][0]:words[i + n - 1][1]]))
+            span = text[words[i][0]:words[i + n - 1][1]]
+            character = waiting.get(cue_key(span))
+            if character is None and n >= 3:  # first and last word: a middle name between
+                character = waiting.get(cue_key(f"{text[words[i][0]:words[i][1]]} "
+                                                f"{text[words[i + n - 1][0]:words[i + n - 1][1]]}"))
             if character is not None and all(c is not character for _, _, c in found):
                 last = i + n - 1 if len(words) - (i + n) > 2 else len(words) - 1
                 found.append((words[i][0], words[last][1], character))
@@ -241,7 +247,7 @@ def find_introductions(paragraphs: Iterable[str], characters: dict[str, Characte
         for run_start, run_end in _capital_runs(text):
             for start, end, character in _names_in_run(text, run_start, run_end, waiting):
                 words = text[start:end].split()
-                full = " ".join(w.strip(".,") for w in words if not w.isdigit())
+                full = " ".join(w.rstrip(",") for w in words if not w.isdigit()).rstrip(".")
                 pretty = " ".join(w[:1].upper() + w[1:].lower() for w in full.split())
                 character.introduction = _introduce(text, start, end, pretty)
                 del waiting[character.key]

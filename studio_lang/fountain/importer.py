@@ -308,7 +308,8 @@ class _Importer:
         elements: dict[str, Any] = {}
         for c in characters:
             description = c.introduction.description() if c.introduction is not None else c.display
-            if c.introduction is not None and c.display.casefold() not in description.casefold():
+            known = description.casefold()
+            if c.introduction is not None and not all(w in known for w in c.display.casefold().split()):
                 description = f"{c.display}: {description}"
             elements[c.name] = {"kind": "character", "description": clamp(description, _LIMITS["element"]),
                                 "voice": c.voice}

@@ -54,7 +54,8 @@ _LEXICON_TABLE = {
     "scared": "scared afraid frightened terrified fearful fearfully panicked panicking trembling",
     "nervous": "nervous nervously anxious anxiously hesitant hesitantly hesitates stammering stuttering "
                "uneasy awkwardly",
-    "surprised": "surprised shocked amazed astonished stunned startled gasps gasping disbelieving incredulous",
+    "surprised": "surprised shocked amazed astonished stunned startled gasps gasping disbelieving incredulous "
+                 "impressed",
     "shy": "shy shyly timid timidly sheepish sheepishly embarrassed bashful blushing",
     "tired": "tired exhausted sleepy weary wearily yawning yawns groggy",
     "curious": "curious curiously intrigued inquisitive wondering",
@@ -63,7 +64,8 @@ _LEXICON_TABLE = {
     "neutral": "neutral flat flatly deadpan monotone",
     "confused": "confused puzzled baffled bewildered perplexed",
     "worried": "worried concerned troubled worriedly",
-    "sarcastic": "sarcastic sarcastically dryly wryly mocking mockingly ironic ironically smirking smirks",
+    "sarcastic": "sarcastic sarcastically dryly wryly mocking mockingly ironic ironically smirking smirks dubious "
+                 "skeptical sceptical doubtful",
     "serious": "serious seriously gravely grave solemn solemnly stern sternly grim grimly",
     "proud": "proud proudly triumphant triumphantly pompous",
     "mysterious": "mysterious mysteriously cryptic cryptically ominous ominously",
@@ -96,7 +98,7 @@ def off_screen(extensions: list[str]) -> str | None:
     mark = None
     for ext in extensions:
         for part in re.split(r"[,;/]\s+|\s*;\s*", ext):
-            word = " ".join(part.upper().replace("’", "'").split()).strip()
+            word = " ".join(part.upper().replace("’", "'").replace("0", "O").split()).strip()  # (V.0.): a typo
             if word in _V_O or word.replace(" ", "") in _V_O:
                 return "V.O."
             if word in _O_S or word.replace(" ", "") in _O_S:

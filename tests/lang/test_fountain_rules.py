@@ -75,6 +75,7 @@ def test_introductions_give_descriptions_ages_and_voices() -> None:
         "Wren": "Wren (15), a lanky teenage girl",
         "Barrister": "Barrister (40s), a tall man in a grey coat",
         "Ananth": "Ananth (30s)",
+        "DrOkafor": "Dr. Julius Okafor (85), the ship's old doctor",  # cue DR. OKAFOR, (V.0.) a typo of (V.O.)
     }
     voices = data["voices"]
     assert voices["odile"] == {"variant": "grandma", "pitch": 50, "rate": 150, "description": "elderly woman (60s)"}
@@ -84,7 +85,9 @@ def test_introductions_give_descriptions_ages_and_voices() -> None:
     # 'ANANTH' and 'ANANTH.' are one character; his line off screen is marked
     assert [e for e in data["elements"] if e.startswith("Ananth")] == ["Ananth"]
     cabin = data["scenes"][1]["shots"][0]
-    assert cabin["dialogue"][-1] == {"character": "Odile", "line": "Ananth! The ropes!", "off_screen": "O.S."}
+    assert cabin["dialogue"][1] == {"character": "Odile", "line": "Ananth! The ropes!", "off_screen": "O.S."}
+    assert cabin["dialogue"][2] == {"character": "DrOkafor", "line": "Fifty. Not bad.", "emotion": "surprised",
+                                    "off_screen": "V.O."}
     assert "@Odile" not in cabin["action"]  # an unseen speaker is not drawn
 
 
