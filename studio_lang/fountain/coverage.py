@@ -264,8 +264,10 @@ class _Coverer:
         elif (off or unit.dual) and self.shots and self.shots[-1].kind != "card" \
                 and len(self.shots[-1].lines) + len(lines) <= self.limit:
             target = self.shots[-1]
-            if unit.dual and target.kind == "speech":
-                target.type = "medium"
+            if unit.dual and target.kind == "speech":  # both at once: a two-shot
+                first_speaker = target.lines[0]["character"] if target.lines else None
+                if first_speaker and first_speaker != character.name and target.action.startswith(f"@{first_speaker} "):
+                    target.type, target.action = "medium", f"@{first_speaker} and @{character.name} speak"
         self.open = None
         first = True
         while lines:

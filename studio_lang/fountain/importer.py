@@ -250,9 +250,10 @@ class _Importer:
                 scene.units, speakers=self.speakers, mentions=self.mentions,
                 place=scene.place.words if scene.place else None, first_visit=first_visit,
                 coverage=self.coverage, previous=previous)
-            if not scene.shots:
+            if not scene.shots:  # a heading and nothing under it: the place itself
                 text = scene.heading.text if scene.heading is not None and scene.heading.text else "an empty stage"
-                scene.shots = [Shot("action", scene.line, scene.line, action=text, id_text=text)]
+                kind = None if self.coverage == "none" else "establishing" if first_visit else "wide"
+                scene.shots = [Shot("action", scene.line, scene.line, action=text, id_text=text, type=kind)]
             previous = scene.shots[-1]
 
     def apply_notes(self, notes: list[Any]) -> None:

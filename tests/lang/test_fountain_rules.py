@@ -331,3 +331,16 @@ def test_emotion_names_agree_with_the_compiler() -> None:
     assert KNOWN_EMOTIONS == COMPILER_EMOTIONS
     assert set(LEXICON.values()) <= KNOWN_EMOTIONS | set(EMOTION_DELTAS)
     assert not set(EMOTION_DELTAS) & KNOWN_EMOTIONS
+
+
+def test_dual_dialogue_makes_a_two_shot() -> None:
+    text = "INT. A - DAY\n\nANA and BO wait.\n\nANA\nHi.\n\nBO\nHello there.\n\nANA\nNo.\n\nBO ^\nYes.\n"
+    last = shots(script(text))[-1]
+    assert last["action"] == "@Ana and @Bo speak" and "type" not in last
+    assert [d["character"] for d in last["dialogue"]] == ["Ana", "Bo"]
+
+
+def test_a_heading_with_nothing_under_it_shows_the_place() -> None:
+    data = script("INT. ATTIC - DAY\n\nINT. CELLAR - NIGHT\n\nDamp.\n\nINT. ATTIC - NIGHT\n")
+    assert [(s["shots"][0]["action"], s["shots"][0].get("type")) for s in data["scenes"]] == [
+        ("INT. ATTIC - DAY", "establishing"), ("Damp.", "establishing"), ("INT. ATTIC - NIGHT", "wide")]
