@@ -132,6 +132,8 @@ class _Importer:
         self.title_page: list[tuple[str, str]] = []
         self.mention: re.Pattern[str] | None = None
         self.forms: dict[str, str] = {}
+        self.said_by: dict[int, list[Character]] = {}
+        """Speakers per speech (by identity: the script's elements live as long as the import)."""
         self.cues: set[str] = set()
         """Every cue's key, for telling 'EDWARD AND WILL' from 'BEAUTY AND THE BEAST'."""
         self.names: set[str] = set()
@@ -194,6 +196,12 @@ class _Importer:
     def speakers(self, speech: Speech) -> list[Character]:
         """Who says a speech: its cue's character, or each of 'EDWARD AND WILL' / 'ANNA & BO' / 'A, B AND C'
         when every one of them has a cue of their own somewhere in the script."""
+        known = self.said_by.get(id(speech))
+        if known is None:
+            known = self.said_by[id(speech)] = self.find_speakers(speech)
+        return known
+
+    def find_speakers(self, speech: Speech) -> list[Character]:
         parts = [p for p in _JOINT.split(speech.cue) if p.strip()] if _JOINT.search(speech.cue) else []
         if len(parts) > 1 and all(cue_key(p) in self.cues for p in parts):
             found: list[Character] = []

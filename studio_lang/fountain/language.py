@@ -49,6 +49,8 @@ _SCRIPTS = (
 
 
 def _script_language(sample: str) -> str | None:
+    if sample.isascii():
+        return None
     counts: Counter[str] = Counter()
     latin = 0
     for ch in sample:
