@@ -19,6 +19,7 @@ from studio_lang.diagnostics import Diagnostic, Span, sort_key
 
 from . import spec
 from .canonical import normalise
+from .daytime import time_of_day
 from .files import FileRef, ProjectFiles
 from .film import (
     BUILTIN_MODELS,
@@ -312,9 +313,10 @@ class _Resolver:
         characters, props, mentioned = self.bind_action(path, shot.action)
         location = location or mentioned
         lines = tuple(self.line(path, k, line) for k, line in enumerate(shot.dialogue))
-        for line in lines:
+        for line, said in zip(lines, shot.dialogue):
             element = self.elements.get(line.character)
-            if element is not None and element not in characters:
+            # a speaker heard off screen (O.S., V.O.) is not drawn, unless the action or a line on screen shows them
+            if element is not None and element not in characters and said.off_screen is None:
                 characters = (*characters, element)
         explicit = shot.duration if isinstance(shot.duration, float) else None
         estimate = layout([ln.estimate for ln in lines], explicit)
@@ -455,6 +457,9 @@ class _Resolver:
             text = action_prompt
             if location is not None and location.name not in text:
                 text = f"{text}, in {location.name} ({location.description})" if text else location.description
+            light = time_of_day(scene.heading)  # a style's template has the heading; without one, say the light
+            if light is not None and light not in text.lower():
+                text = f"{text}, at {light}" if text else f"at {light}"
             return text, ""
         template = self.templates.get(style_name)
         if template is None:

@@ -74,7 +74,7 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
         image = card(w, h, spec.card, spec.palette)
         return Keyframe(image, None, None, {"look": look, "shot_type": spec.shot_type, "card": True, "figures": [],
                                             "focus": [0.5, 0.5], "layers": False})
-    scene = classify(spec.location)
+    scene = classify(spec.location, spec.time)
     colours = scene_colours(scene, spec.location, spec.palette)
     horizon, ground = (f * h for f in FRAMING[spec.shot_type])
     figures = [_figures.figure_for(e) for e in spec.characters]

@@ -20,8 +20,10 @@ _TIMES = {
     "LATER THAT NIGHT", "DREAM", "FANTASY", "MONTAGE", "SERIES OF SHOTS", "INTERCUT",
     "MOVING", "TRAVELING", "TRAVELLING", "PARKED", "STATIONARY",
     "TAG", "NACHT", "ABEND", "MORGEN", "JOUR", "NUIT", "SOIR", "MATIN", "DÍA", "DIA", "NOCHE", "TARDE", "GIORNO",
-    "NOTTE", "SERA", "DAG", "NAT", "NOITE", "ДЕНЬ", "НОЧЬ", "ВЕЧЕР", "УТРО",
+    "NOTTE", "SERA", "DAG", "NAT", "NATT", "NOITE", "ДЕНЬ", "НОЧЬ", "ВЕЧЕР", "УТРО", "РАССВЕТ",
+    "FIRST LIGHT", "PREDAWN", "NEXT NIGHT", "THE NEXT NIGHT",
 }
+"""Segments that say when, not where (a test holds compiler.daytime's light words among them)."""
 _DASH = re.compile(r"\s+[-–—]+\s+|\s*[–—]\s*|\s+-$")
 _PARENS = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])")
 _YEAR = re.compile(r"(?:(?:IN\s+)?(?:1[0-9]|20)[0-9]{2}S?|[0-9]{1,2}:[0-9]{2}\s*(?:AM|PM)?)")
