@@ -98,8 +98,28 @@ def _age(text: str) -> tuple[int | None, str | None]:
     return (value, text.strip()) if value <= 120 else (None, None)
 
 
+_NOT_MEN = frozenset("human humans superhuman inhuman german germans roman romans shaman shamans talisman ottoman "
+                     "caiman cayman doberman pullman walkman specimen specimens regimen abdomen acumen stamen "
+                     "bitumen albumen semen ramen yemen hymen foramen".split())
+
+
+def _gendered(word: str) -> str | None:
+    """'girl' -> female; compounds of man and woman count too ('a broad fisherman', 'the
+    policewoman'), but not words that only end like them ('human', 'German', 'specimen')."""
+    if word in _FEMALE:
+        return "female"
+    if word in _MALE:
+        return "male"
+    if len(word) > 5 and word not in _NOT_MEN:
+        for end, gender in (("woman", "female"), ("women", "female"), ("man", "male"), ("men", "male")):
+            if word.endswith(end):  # 'woman' before 'man', 'women' before 'men'
+                return gender
+    return None
+
+
 def _gender(words: set[str]) -> str | None:
-    female, male = len(words & _FEMALE), len(words & _MALE)
+    found = [_gendered(w) for w in words]
+    female, male = found.count("female"), found.count("male")
     return "female" if female > male else "male" if male > female else None
 
 
@@ -168,10 +188,10 @@ def _introduce(text: str, start: int, end: int, full_name: str) -> Introduction:
     following = [w for w in after[stop.end():].split()[:4] if w.strip(",.;:!?").lower() in _PRONOUNS] if stop else []
     window = {w.strip(",.;:!?()'\"").lower() for w in [*sentence.split(), *following]}
     window |= {w.lower() for w in re.findall(r"[A-Za-z]+-haired", sentence)}
-    noun = next((w for w in reversed(before[-2:]) if w in (_FEMALE | _MALE) - _PRONOUNS), None)
+    noun = next((w for w in reversed(before[-2:]) if w not in _PRONOUNS and _gendered(w)), None)
     own = {w.strip(",.;:!?()'\"").lower() for w in described.split()}
-    if noun is not None:  # 'her son JONAS': the noun before the name decides
-        gender: str | None = "female" if noun in _FEMALE else "male"
+    if noun is not None:  # 'her son JONAS', 'the fisherman TOMAS': the noun before the name decides
+        gender: str | None = _gendered(noun)
     else:  # then the describing words ('a baker with flour on her apron'), then the whole window
         gender = _gender(own) or _gender(window)
     window |= set(before)

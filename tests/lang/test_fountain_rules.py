@@ -91,6 +91,13 @@ def test_introductions_give_descriptions_ages_and_voices() -> None:
     assert "@Odile" not in cabin["action"]  # an unseen speaker is not drawn
 
 
+def test_compounds_of_man_and_woman_give_the_gender() -> None:
+    data = script("EXT. HARBOUR - NIGHT\n\nTOMAS (40s), a broad fisherman, hauls a rope. The policewoman INGRID "
+                  "(30s) watches. A human shape, KIT, waits.\n\nTOMAS\nRoom!\n\nINGRID\nStop.\n\nKIT\nNo.\n")
+    assert {n: v["description"] for n, v in data["voices"].items()} == {
+        "tomas": "adult man (40s)", "ingrid": "adult woman (30s)", "kit": "adult"}
+
+
 def test_cue_extensions_joint_cues_and_announcements() -> None:
     data, _ = imported("extensions.fountain")
     assert data["elements"]["Hollis"]["description"] == "Hollis Grant (70)"
