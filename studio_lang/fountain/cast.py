@@ -118,9 +118,13 @@ def _gendered(word: str) -> str | None:
 
 
 def _gender(words: set[str]) -> str | None:
-    found = [_gendered(w) for w in words]
-    female, male = found.count("female"), found.count("male")
-    return "female" if female > male else "male" if male > female else None
+    """Nouns decide before pronouns: in 'her teacher, a gentle man' the 'her' is someone else's."""
+    for group in (words - _PRONOUNS, words & _PRONOUNS):
+        found = [_gendered(w) for w in group]
+        female, male = found.count("female"), found.count("male")
+        if female != male:
+            return "female" if female > male else "male"
+    return None
 
 
 def _group(age: int | None, words: set[str]) -> str:

@@ -91,11 +91,12 @@ def test_introductions_give_descriptions_ages_and_voices() -> None:
     assert "@Odile" not in cabin["action"]  # an unseen speaker is not drawn
 
 
-def test_compounds_of_man_and_woman_give_the_gender() -> None:
+def test_compounds_of_man_and_woman_and_nouns_before_pronouns_give_the_gender() -> None:
     data = script("EXT. HARBOUR - NIGHT\n\nTOMAS (40s), a broad fisherman, hauls a rope. The policewoman INGRID "
-                  "(30s) watches. A human shape, KIT, waits.\n\nTOMAS\nRoom!\n\nINGRID\nStop.\n\nKIT\nNo.\n")
+                  "(30s) watches. A human shape, KIT, waits.\n\nMARCO (30s), her teacher, a gentle man with inky "
+                  "hands, keeps time.\n\nTOMAS\nRoom!\n\nINGRID\nStop.\n\nKIT\nNo.\n\nMARCO\nSlower.\n")
     assert {n: v["description"] for n, v in data["voices"].items()} == {
-        "tomas": "adult man (40s)", "ingrid": "adult woman (30s)", "kit": "adult"}
+        "tomas": "adult man (40s)", "ingrid": "adult woman (30s)", "kit": "adult", "marco": "adult man (30s)"}
 
 
 def test_cue_extensions_joint_cues_and_announcements() -> None:
