@@ -24,6 +24,9 @@ _TIMES = {
     "FIRST LIGHT", "PREDAWN", "NEXT NIGHT", "THE NEXT NIGHT",
 }
 """Segments that say when, not where (a test holds compiler.daytime's light words among them)."""
+_LEAD = re.compile(r"(?:FLASH\s*BACK|FLASH\s*FORWARD|DREAM(?:\s+SEQUENCE)?|FANTASY|MONTAGE|INTERCUT"
+                   r"|BACK\s+TO\s+PRESENT|(?:THE\s+)?PRESENT(?:\s+DAY)?)\s*[-–—:]+\s*", re.IGNORECASE)
+"""What may lead a heading: 'FLASHBACK - INT. CONSERVATORY - DAY' (the reader's _LEAD)."""
 _DASH = re.compile(r"\s+[-–—]+\s+|\s*[–—]\s*|\s+-$")
 _PARENS = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])")
 _YEAR = re.compile(r"(?:(?:IN\s+)?(?:1[0-9]|20)[0-9]{2}S?|[0-9]{1,2}:[0-9]{2}\s*(?:AM|PM)?)")
@@ -49,12 +52,16 @@ def _is_time(segment: str) -> bool:
 
 def read_heading(heading: str) -> Place | None:
     """The place a heading names, or None when it names none (a forced heading without INT/EXT, say)."""
-    match = _PREFIX.match(heading.strip())
+    heading = heading.strip()
+    match = _PREFIX.match(heading)
+    if match is None and (lead := _LEAD.match(heading)) is not None:  # 'FLASHBACK - INT. CONSERVATORY - DAY'
+        heading = heading[lead.end():]
+        match = _PREFIX.match(heading)
     if match is None:
         return None
     prefix = match.group("p").upper().replace(" ", "").replace(".", "")
     side = {"INT": "interior", "EXT": "exterior", "EST": "exterior"}.get(prefix, "both")
-    rest = heading.strip()[match.end():]
+    rest = heading[match.end():]
     segments = [s for s in _DASH.split(rest) if s is not None]
     time = None
     while len(segments) > 1 and _is_time(segments[-1]):

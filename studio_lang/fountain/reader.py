@@ -106,6 +106,18 @@ class Script:
 
 _HEADING = re.compile(r"(?:INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|INT|EXT|EST|I\.?\s*/\s*E|E\.?\s*/\s*I)(?:[.\s]|$)",
                       re.IGNORECASE)
+_LEAD = (r"(?:FLASH\s*BACK|FLASH\s*FORWARD|DREAM(?:\s+SEQUENCE)?|FANTASY|MONTAGE|INTERCUT|BACK\s+TO\s+PRESENT"
+         r"|(?:THE\s+)?PRESENT(?:\s+DAY)?)\s*(?:[-–—:]+\s*)")
+_LED_HEADING = re.compile(_LEAD + _HEADING.pattern, re.IGNORECASE)
+"""'FLASHBACK - INT. CONSERVATORY - DAY': a heading led by what kind of scene it is."""
+_DIRECTION = re.compile(
+    r"(?:BACK\s+TO\s+(?:THE\s+)?(?:PRESENT|SCENE|REALITY|NOW)|(?:END\s+(?:OF\s+)?)?(?:FLASH\s*BACK|FLASH\s*FORWARD"
+    r"|DREAM(?:\s+SEQUENCE)?|FANTASY(?:\s+SEQUENCE)?|MONTAGE|INTERCUT|SERIES\s+OF\s+SHOTS|QUICK\s+CUTS|SEQUENCE)"
+    r"|(?:INTERCUT|MONTAGE|SERIES\s+OF\s+SHOTS|QUICK\s+CUTS|FLASH\s*BACK|BEGIN\s+MONTAGE)\b[^.!?]{0,80}"
+    r"|(?:A\s+(?:FEW\s+)?|SOME\s+|SEVERAL\s+|[0-9]+\s+)?(?:MOMENTS?|SECONDS?|MINUTES?|HOURS?|DAYS?|WEEKS?|MONTHS?"
+    r"|YEARS?)\s+LATER|LATER|CONTINUOUS|SAME\s+TIME|PRESENT\s+DAY)[.:]?")
+"""A paragraph in capitals that only says how the film is cut (BACK TO PRESENT, END FLASHBACK, INTERCUT -
+PHONE CONVERSATION, MOMENTS LATER): not a picture, so it is kept as the next shot's notes."""
 _SCENE_NUMBER = re.compile(r"\s*#([\w.\-]{1,20})#\s*$")
 _TITLE_LINE = re.compile(r"([A-Za-z][A-Za-z0-9 _'-]{0,30}):(.*)")
 _TITLE_KEYS = {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "notes",
@@ -125,7 +137,9 @@ def read_script(text: str) -> Script:
     text, notes, unclosed = _take_out(text)
     lines = text.split("\n")
     title_page, start = _title_page(lines)
-    return Script(title_page, _Body(lines).read(start), notes, unclosed)
+    body = _Body(lines)
+    elements = body.read(start)
+    return Script(title_page, elements, notes + body.notes, unclosed)
 
 
 # --- boneyard and notes -------------------------------------------------------------------------------
@@ -214,6 +228,8 @@ class _Body:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.out: list[Element] = []
+        self.notes: list[Note] = []
+        """Directions in capitals that are no picture (BACK TO PRESENT), kept as notes."""
 
     def blank(self, i: int) -> bool:
         return i < 0 or i >= len(self.lines) or not self.lines[i].strip()
@@ -246,7 +262,7 @@ class _Body:
             return "action"
         if s.startswith(".") and not s.startswith("..") and len(s) > 1:
             return "heading"
-        if blank_before and _HEADING.match(s):
+        if blank_before and (_HEADING.match(s) or _LED_HEADING.match(s)):
             return "heading"
         if s.startswith(">"):
             return "transition"
@@ -297,6 +313,8 @@ class _Body:
             self.out.append(Card(first, last, joined, "lyrics"))
         elif _END.fullmatch(joined):
             self.out.append(Card(first, last, joined, "end"))
+        elif first == last and joined.upper() == joined and _DIRECTION.fullmatch(joined):
+            self.notes.append(Note(first, joined))
         elif (match := _CARD_KEY.fullmatch(joined)) is not None:
             if match.group(2).strip():  # 'TITLE OVER:' alone announces the card that follows: nothing to show
                 self.out.append(Card(first, last, match.group(2).strip(), "title"))

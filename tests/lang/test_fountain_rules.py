@@ -55,6 +55,8 @@ def test_one_location_per_place_shared_by_variants_and_bound_by_every_scene() ->
     ("EST. CITY (1985) - NIGHT", "CITY", "exterior", "NIGHT"),
     ("INT. NIGHT CLUB", "NIGHT CLUB", "interior", None),
     ("INT. LUCA'S ROOM - DAY (FLASHBACK)", "LUCA'S ROOM", "interior", "DAY (FLASHBACK)"),
+    ("FLASHBACK - INT. CONSERVATORY - DAY", "CONSERVATORY", "interior", "DAY"),
+    ("Dream sequence: EXT. MOON", "MOON", "exterior", None),
 ])
 def test_headings_name_places(heading: str, key: str, side: str, time: str | None) -> None:
     place = read_heading(heading)
@@ -63,6 +65,18 @@ def test_headings_name_places(heading: str, key: str, side: str, time: str | Non
 
 def test_headings_without_a_place() -> None:
     assert read_heading("UNDERWATER") is None and read_heading("INT.") is None
+
+
+def test_directions_in_capitals_are_notes_and_a_led_heading_opens_a_scene() -> None:
+    data = script("INT. CAR - NIGHT\n\nMIRA drives.\n\nINTERCUT - PHONE CONVERSATION\n\nA phone buzzes.\n\n"
+                  "MOMENTS LATER\n\nThe car stops.\n\nTHE CAR EXPLODES.\n\nFLASHBACK - EXT. BEACH - DAY\n\n"
+                  "Kids run.\n\nBACK TO PRESENT\n\nEND FLASHBACK\n\nINT. CAR - NIGHT\n\nMira wakes.\n")
+    assert [(s["heading"], s.get("location")) for s in data["scenes"]] == [
+        ("INT. CAR - NIGHT", "Car"), ("FLASHBACK - EXT. BEACH - DAY", "Beach"), ("INT. CAR - NIGHT", "Car")]
+    assert [(s["action"], s.get("notes")) for s in shots(data)] == [
+        ("MIRA drives.", None), ("A phone buzzes.", "INTERCUT - PHONE CONVERSATION"),
+        ("The car stops.", "MOMENTS LATER"), ("THE CAR EXPLODES.", None),  # capitals, but a picture
+        ("Kids run.", None), ("Mira wakes.", "BACK TO PRESENT; END FLASHBACK")]
 
 
 # --- cast -----------------------------------------------------------------------------------------------
