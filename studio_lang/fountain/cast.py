@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .names import cue_key
+from .names import cue_key, name_case
 from .words import clamp
 
 __all__ = ["Character", "Introduction", "VOICE_TABLE", "assign_voices", "find_introductions", "unique_name"]
@@ -125,6 +125,22 @@ def _gender(words: set[str]) -> str | None:
         if female != male:
             return "female" if female > male else "male"
     return None
+
+
+_NAME_FEMALE = frozenset("mrs ms miss madam madame lady woman girl mother mom mum grandma granny grandmother aunt "
+                         "sister nun waitress actress queen princess wife daughter widow niece".split())
+_NAME_MALE = frozenset("mr sir man boy guy father dad grandpa grandfather uncle brother monk priest waiter actor "
+                       "husband son nephew".split())
+"""Words that, in a name, say who it is: MRS. O'BRIEN, OLD WOMAN, YOUNG MAN IN HOODIE (not KING, LORD or
+compounds such as FREEMAN, which are surnames as often)."""
+
+
+def from_name(display: str) -> tuple[str | None, str | None]:
+    """(age group, gender) a name's own words give: ('elderly', 'female') for OLD WOMAN; None where it says nothing."""
+    words = set(re.findall(r"[^\W\d_]+", display.lower()))
+    female, male = len(words & _NAME_FEMALE), len(words & _NAME_MALE)
+    group = _group(None, words)
+    return (None if group == "adult" else group), ("female" if female > male else "male" if male > female else None)
 
 
 def _group(age: int | None, words: set[str]) -> str:
@@ -272,7 +288,7 @@ def find_introductions(paragraphs: Iterable[str], characters: dict[str, Characte
             for start, end, character in _names_in_run(text, run_start, run_end, waiting):
                 words = text[start:end].split()
                 full = " ".join(w.rstrip(",") for w in words if not w.isdigit()).rstrip(".")
-                pretty = " ".join(w[:1].upper() + w[1:].lower() for w in full.split())
+                pretty = name_case(full)
                 character.introduction = _introduce(text, start, end, pretty)
                 del waiting[character.key]
                 uncased.pop(character.key, None)
@@ -322,6 +338,10 @@ def assign_voices(characters: list[Character], scenes: list[set[str]]) -> dict[s
     for character in sorted(characters, key=lambda c: (c.first_line, c.name)):
         intro = character.introduction
         group, gender = (intro.group, intro.gender) if intro is not None else ("adult", None)
+        named_group, named_gender = from_name(character.display)  # MRS. O'BRIEN, OLD WOMAN: the name decides
+        gender = named_gender or gender
+        if named_group is not None and (intro is None or intro.age is None):
+            group = named_group
         mine = scenes_of.get(character.name, [])
         options = _candidates(group, gender)
         pick = next((o for o in options if not any(o in in_scene[i] for i in mine)), options[0])

@@ -29,7 +29,7 @@ from ..source import SourceFile
 from .cast import Character, assign_voices, find_introductions, unique_name
 from .coverage import COVERAGE_MODES, Shot, cover_scene
 from .language import detect_language
-from .names import camel_name, cue_key, trie_pattern
+from .names import camel_name, cue_key, name_case, trie_pattern
 from .places import Place, read_heading
 from .reader import Action, Card, Heading, Section, Speech, Synopsis, Transition, read_script
 from .words import EMOTION_DELTAS, clamp, directives, slug, spell_out_at
@@ -219,7 +219,7 @@ class _Importer:
             return found
         display = " ".join(cue.split()).strip(" .:,;") or "Someone"
         if any(c.isupper() or c.islower() for c in display):
-            display = " ".join(w[:1].upper() + w[1:].lower() for w in display.split())
+            display = name_case(display)
         name = unique_name(camel_name(display) or "Character", self.names, self.counters)
         character = Character(key, name, display, name.lower(), first_line=line)
         self.characters[key] = character

@@ -50,6 +50,21 @@ def ascii_words(text: str) -> list[str]:
     return _WORD.findall(text if text.isascii() else _transliterate(text))
 
 
+_AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]-)[^\W\d_]")
+_AFTER_O = re.compile(r"^([^\W\d_]['’])([^\W\d_])(?=[^\W\d_]{2})")
+
+
+def name_case(text: str) -> str:
+    """A name in capitals as a name is written: 'BRICK BRADDOCK' -> 'Brick Braddock', "O'BRIEN" ->
+    "O'Brien", "D'ARCY" -> "D'Arcy", 'JEAN-LUC' -> 'Jean-Luc'; "JOE'S" stays "Joe's"."""
+    words = []
+    for word in text.split():
+        word = word[:1].upper() + word[1:].lower()
+        word = _AFTER_HYPHEN.sub(lambda m: m.group().upper(), word)
+        words.append(_AFTER_O.sub(lambda m: m.group(1) + m.group(2).upper(), word))
+    return " ".join(words)
+
+
 def camel_name(text: str, limit: int = 40) -> str:
     """'DR. NOBODY' -> 'DrNobody'; 'ANNA-MARIA' -> 'AnnaMaria'; '王' -> 'U738b'. Empty when ``text`` has no
     letters or digits; starts with a letter otherwise (digits first get a 'N')."""

@@ -113,6 +113,17 @@ def test_compounds_of_man_and_woman_and_nouns_before_pronouns_give_the_gender() 
         "tomas": "adult man (40s)", "ingrid": "adult woman (30s)", "kit": "adult", "marco": "adult man (30s)"}
 
 
+def test_a_name_says_who_it_is_and_is_spelt_as_a_name() -> None:
+    data = script("INT. DINER - NIGHT\n\nMRS. O'BRIEN (70s), the owner, wipes the counter. JEAN-LUC waits.\n\n"
+                  "MRS. O'BRIEN\nMore?\n\nOLD WOMAN\nNo.\n\nYOUNG MAN IN HOODIE\nHelp.\n\nLITTLE GIRL\nMum!\n\n"
+                  "JEAN-LUC\nNon.\n\nMORGAN FREEMAN\nHm.\n")
+    characters = {n: e["description"] for n, e in data["elements"].items() if e["kind"] == "character"}
+    assert characters["MrsObrien"] == "Mrs. O'Brien (70s), the owner" and characters["JeanLuc"] == "Jean-Luc"
+    voices = {n: v["description"] for n, v in data["voices"].items()}
+    assert voices == {"mrsobrien": "elderly woman (70s)", "oldwoman": "elderly woman", "youngmaninhoodie": "adult man",
+                      "littlegirl": "child girl", "jeanluc": "adult", "morganfreeman": "adult"}
+
+
 def test_cue_extensions_joint_cues_and_announcements() -> None:
     data, _ = imported("extensions.fountain")
     assert data["elements"]["Hollis"]["description"] == "Hollis Grant (70)"
