@@ -191,6 +191,8 @@ class ShotR:
     """The picture the keyframe starts from (image-to-image), or None to start from noise."""
     strength: float = 0.6
     """How far the keyframe may move away from ``start`` (0 keeps it, 1 ignores it)."""
+    card: str | None = None
+    """A title card's text: the keyframe is this text on a plain ground (procedural), not a picture."""
 
     @property
     def shot_id(self) -> ShotId:

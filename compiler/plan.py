@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NewType
 
 from .canonical import digest
+from .daytime import time_of_day
 from .deliverables import OPTIONAL, masters_task, storyboard_pdf_task, timeline_task, wanted
 from .files import FileRef
 from .film import Film, LineR, ModelRef, ShotR
@@ -179,6 +180,10 @@ class _Builder:
         if shot.loras:  # only models that apply LoRAs get them (the resolver drops them for others)
             params["loras"] = [lora.params() for lora in shot.loras]
             files.update({f"lora:{lora.owner}": lora.file for lora in shot.loras if lora.file is not None})
+        if shot.card is not None:  # a title card (absent otherwise, so other keys stay as they were)
+            params["card"] = shot.card
+        elif (light := time_of_day(shot.heading)) is not None:  # night, dusk or dawn (absent for daylight)
+            params["time"] = light
         if shot.start is not None:  # image-to-image (absent otherwise, so other keys stay as they were)
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start

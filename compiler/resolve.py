@@ -19,6 +19,7 @@ from studio_lang.diagnostics import Diagnostic, Span, sort_key
 
 from . import spec
 from .canonical import normalise
+from .daytime import time_of_day
 from .files import FileRef, ProjectFiles
 from .film import (
     BUILTIN_MODELS,
@@ -310,15 +311,18 @@ class _Resolver:
         p = self.p
         image_model = self.inherited_model("image", i, scene, j, shot)
         video_model = self.inherited_model("video", i, scene, j, shot)
+        if shot.card is not None:  # a card is text on a plain ground: drawn, never generated
+            image_model = video_model = BUILTIN_MODELS["procedural"]
         style_name, style_path = self.inherited(("style",), i, scene, j, shot)
         style = self.style(style_name, style_path) if style_name else None
         location = self.location(i, scene, j, shot)
         characters, props, mentioned = self.bind_action(path, shot.action)
         location = location or mentioned
         lines = tuple(self.line(path, k, line) for k, line in enumerate(shot.dialogue))
-        for line in lines:
+        for line, said in zip(lines, shot.dialogue):
             element = self.elements.get(line.character)
-            if element is not None and element not in characters:
+            # a speaker heard off screen (O.S., V.O.) is not drawn, unless the action or a line on screen shows them
+            if element is not None and element not in characters and said.off_screen is None:
                 characters = (*characters, element)
         explicit = shot.duration if isinstance(shot.duration, float) else None
         cut_out = shot.transition.duration if shot.transition is not None and shot.transition.type != "cut" else 0.0
@@ -349,7 +353,8 @@ class _Resolver:
             palette=tuple(style.palette) if style else (), location=location, characters=characters,
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
-            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6)
+            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
+            card=shot.card)
 
     def start(self, path: tuple[str | int, ...], start: spec.Start) -> FileRef | None:
         found = self.files.check(start.image, "image", self.span(*path, "start", "image"))
@@ -457,6 +462,9 @@ class _Resolver:
             text = action_prompt
             if location is not None and location.name not in text:
                 text = f"{text}, in {location.name} ({location.description})" if text else location.description
+            light = time_of_day(scene.heading)  # a style's template has the heading; without one, say the light
+            if light is not None and light not in text.lower():
+                text = f"{text}, at {light}" if text else f"at {light}"
             return text, ""
         template = self.templates.get(style_name)
         if template is None:

@@ -262,6 +262,11 @@ class Shot(_Strict):
     type: ShotType = Field("medium", description="Shot size / framing.")
     duration: Duration = Field("auto", description="Seconds, or 'auto': as long as the dialogue plus a pad.")
     action: str = Field("", max_length=5000, description="What we see; '@Trigger' words bind elements.")
+    card: str | None = Field(
+        None, min_length=1, max_length=500,
+        description=("A title card: this text, centred on a plain ground, instead of a picture (THE END, "
+                     "ONE YEAR LATER, an intertitle). Drawn procedurally whatever the shot's image model."),
+        examples=["THE END"])
     camera: Camera = Field(default_factory=Camera, description="Camera move.")
     dialogue: list[DialogueLine] = Field(default_factory=list, max_length=200, description="Spoken lines, in order.")
     transition: Transition | None = Field(None, description="Transition into the next shot; default: cut.")

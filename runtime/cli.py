@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("-o", "--out", type=Path, metavar="OUT",
                      help="project file to write, .studio.yaml or .studio (default: SCRIPT's name + .studio.yaml)")
     imp.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    imp.add_argument("--coverage", choices=("auto", "none"), default="auto",
+                     help="auto: cut dialogue into shots a director would (docs/fountain.md); "
+                          "none: one shot per action paragraph, speeches join it")
     export = sub.add_parser("export", help="write the built timeline for an editor (OpenTimelineIO adapters)")
     export.add_argument("path", type=Path, metavar="PATH",
                         help="a timeline.otio, or a project (file or directory) whose build holds one")
@@ -107,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return lang_cmd.fmt_command(args.paths, args.check)
             if args.command == "convert":
                 return lang_cmd.convert_command(args.source, args.target, args.force)
-            return lang_cmd.import_command(args.script, args.out, args.force)
+            return lang_cmd.import_command(args.script, args.out, args.force, args.coverage)
         if args.command == "export":
             from .commands.export import export_command
 

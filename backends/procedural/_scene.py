@@ -159,12 +159,14 @@ def _mentions(text: str, words: Sequence[str]) -> bool:
     return re.search(pattern, text) is not None
 
 
-def classify(location: Element | None) -> Scene:
+def classify(location: Element | None, light: str | None = None) -> Scene:
+    """What the location's words show; ``light`` (the scene heading's night, dusk or dawn) wins over
+    the time its words name, since one location serves every time of day."""
     if location is None:
-        return Scene(False, frozenset(), "day", "")
+        return Scene(False, frozenset(), light or "day", "")
     text = location.words
     found = frozenset(f for f, words in FEATURE_WORDS.items() if _mentions(text, words))
-    time = next((t for t, words in TIME_WORDS.items() if _mentions(text, words)), "day")
+    time = light or next((t for t, words in TIME_WORDS.items() if _mentions(text, words)), "day")
     lighthouse = _mentions(text, ("lighthouse",))
     features = found - {"interior"} | ({"lighthouse"} if lighthouse else set())
     return Scene("interior" in found, frozenset(features), time, location.name)

@@ -72,6 +72,10 @@ class KeyframeSpec:
     """The picture the keyframe starts from (image-to-image), or None."""
     strength: float = 1.0
     """How much of the drawing covers ``start``: 0 keeps the picture, 1 hides it."""
+    card: str | None = None
+    """A title card's text: drawn centred on a plain ground instead of the scene."""
+    time: str | None = None
+    """The scene heading's light (night, dusk, dawn); None: the location's words decide (daylight)."""
 
 
 def check_size(params: Mapping[str, Any], task_id: str) -> tuple[int, int]:
@@ -121,7 +125,26 @@ def check_keyframe(task_id: str, params: Mapping[str, Any], files: Mapping[str, 
         props=tuple(element(e, files, task_id, "prop") for e in _list(params, "props", task_id)),
         start=start,
         strength=strength,
+        card=check_card(params.get("card"), task_id),
+        time=check_time(params.get("time"), task_id),
     )
+
+
+TIMES = ("night", "dusk", "dawn")
+
+
+def check_time(value: object, task_id: str) -> str | None:
+    if value is None or value in TIMES:
+        return value  # type: ignore[return-value]
+    raise BackendError(f"{task_id}: time must be one of {', '.join(TIMES)} (or absent), got {value!r}")
+
+
+def check_card(value: object, task_id: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BackendError(f"{task_id}: a card's text must be non-empty text, got {value!r}")
+    return value
 
 
 def check_start(params: Mapping[str, Any], files: Mapping[str, Path], task_id: str) -> tuple[Path | None, float]:

@@ -66,3 +66,24 @@ def caption(img: np.ndarray, text: str) -> np.ndarray:
         draw.text((round(x), y), line, font=font(size), fill=(255, 255, 255))
         y += line_h
     return np.asarray(pil)
+
+
+def card(width: int, height: int, text: str, palette: tuple[tuple[float, float, float], ...] = ()) -> np.ndarray:
+    """A title card: ``text`` wrapped and centred in light letters on a dark ground (the palette's
+    darkest colour when it has one, else near-black); colours are 0-1 floats."""
+    ground = tuple(round(c * 255) for c in min(palette, key=sum)) if palette else (12, 12, 16)
+    ink = (245, 240, 230) if sum(ground) < 384 else (20, 20, 24)
+    pil = Image.new("RGB", (width, height), (ground[0], ground[1], ground[2]))
+    draw = ImageDraw.Draw(pil)
+    size = max(8, round(height / 12))
+    lines = wrap(text, size, width * 0.8, max_lines=6)
+    while size > 8 and len(lines) * size * 1.3 > height * 0.8:
+        size = max(8, round(size * 0.8))
+        lines = wrap(text, size, width * 0.8, max_lines=6)
+    line_h = round(size * 1.3)
+    y = (height - line_h * len(lines)) / 2
+    for line in lines:
+        x = (width - font(size).getlength(line)) / 2
+        draw.text((round(x), round(y)), line, font=font(size), fill=ink)
+        y += line_h
+    return np.asarray(pil)

@@ -29,7 +29,7 @@ from ._noise import box_blur
 from ._props import draw_prop
 from ._scene import FRAMING, classify, scene_colours
 from ._spec import KeyframeSpec, check_keyframe
-from ._text import caption
+from ._text import caption, card
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,11 @@ def over_start(spec: KeyframeSpec, bg: np.ndarray, fg_rgb: np.ndarray, fg_alpha:
 
 def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
     w, h = spec.width, spec.height
-    scene = classify(spec.location)
+    if spec.card is not None:  # a title card: text, no scene, no figures, no layers
+        image = card(w, h, spec.card, spec.palette)
+        return Keyframe(image, None, None, {"look": look, "shot_type": spec.shot_type, "card": True, "figures": [],
+                                            "focus": [0.5, 0.5], "layers": False})
+    scene = classify(spec.location, spec.time)
     colours = scene_colours(scene, spec.location, spec.palette)
     horizon, ground = (f * h for f in FRAMING[spec.shot_type])
     figures = [_figures.figure_for(e) for e in spec.characters]

@@ -221,10 +221,8 @@ def convert_command(src: Path, dst: Path, force: bool) -> int:
 
 
 # --- import --------------------------------------------------------------------------------------
-def import_command(script: Path, out: Path | None, force: bool) -> int:
-    from studio_lang.dsl.emit import from_data
+def import_command(script: Path, out: Path | None, force: bool, coverage: str = "auto") -> int:
     from studio_lang.fountain.importer import import_fountain
-    from studio_lang.loader import decode
 
     if out is None:
         stem = script.name[: -len(".fountain")] if script.name.endswith(".fountain") else script.stem
@@ -236,24 +234,17 @@ def import_command(script: Path, out: Path | None, force: bool) -> int:
     if out.exists() and not force:
         _say(f"studio import: '{display_name(out)}' exists; pass --force to overwrite it")
         return 1
-    try:
-        data = script.read_bytes()
-    except OSError as exc:
-        _say(f"studio import: cannot read '{display_name(script)}': {exc.strerror or exc}")
-        return 1
-    source, diagnostics = decode(data, display_name(script), script)
+    source, diagnostics = _read_script(script)
     if source is None:
         _report(diagnostics, None)
         return 1
-    project, diagnostics = import_fountain(source, title=script.name.split(".")[0] or "Untitled")
+    project, found = import_fountain(source, title=script.name.split(".")[0] or "Untitled", coverage=coverage)
+    diagnostics += found
     _report(diagnostics, source)
     if has_errors(diagnostics):
         return 1
-    tree = from_data(project)
-    text = _emit(tree, syntax, source=None, comments=[], schema=schema_comment(out) if syntax == "yaml" else None)
+    text = _import_text(project, syntax, out)
     if text is None:
-        return 1
-    if not _same_document(text, out.name, tree):
         _say(f"{source.name}: internal error: the imported project does not read back; nothing written")
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -264,3 +255,47 @@ def import_command(script: Path, out: Path | None, force: bool) -> int:
     _say(f"wrote {display_name(out)}: {len(scenes)} scene{'s' * (len(scenes) != 1)}, {shots} shot"
          f"{'s' * (shots != 1)}, {characters} character{'s' * (characters != 1)}")
     return 0
+
+
+def _read_script(script: Path) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """The script's text: a regular file of at most MAX_SCRIPT_BYTES, decoded (see decode_script)."""
+    import stat
+
+    from studio_lang.diagnostics import Span
+    from studio_lang.fountain.importer import MAX_SCRIPT_BYTES, decode_script
+
+    name = display_name(script)
+    try:
+        info = script.stat()
+        if not stat.S_ISREG(info.st_mode):
+            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            return None, [Diagnostic.error("E001", f"cannot import '{name}': it is {what}", Span.point(name),
+                                           "pass a Fountain screenplay file")]
+        if info.st_size > MAX_SCRIPT_BYTES:
+            return None, [Diagnostic.error(
+                "E001", f"'{name}' is too large ({info.st_size} bytes) to import", Span.point(name),
+                f"scripts are at most {MAX_SCRIPT_BYTES // 2**20} MiB; split it")]
+        with script.open("rb") as handle:
+            data = handle.read(MAX_SCRIPT_BYTES + 1)
+    except FileNotFoundError:
+        return None, [Diagnostic.error("E005", f"no such file: '{name}'", Span.point(name))]
+    except OSError as exc:
+        return None, [Diagnostic.error("E001", f"cannot read '{name}': {exc.strerror or exc}", Span.point(name))]
+    return decode_script(data[:MAX_SCRIPT_BYTES], name, script)
+
+
+def _import_text(project: dict[str, object], syntax: str, out: Path) -> str | None:
+    """The project as text of ``syntax``, read back to the same data before it is trusted (YAML through
+    the fast writer and a span-less read-back: an imported script may hold thousands of shots)."""
+    if syntax == "yaml":
+        from studio_lang.yaml.syntax import reads_as
+        from studio_lang.yaml.write import emit_yaml_data
+
+        schema = schema_comment(out)
+        text = emit_yaml_data(project, [f"yaml-language-server: $schema={schema}"] if schema else [])
+        return text if reads_as(text, project) else None
+    from studio_lang.dsl.emit import from_data
+
+    tree = from_data(project)
+    dsl = _emit(tree, syntax, source=None, comments=[], schema=None)
+    return dsl if dsl is not None and _same_document(dsl, out.name, tree) else None

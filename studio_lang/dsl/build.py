@@ -17,7 +17,7 @@ from lark import Token
 from .. import ast
 from ..diagnostics import Diagnostic, Span
 from .parts import FATAL_CODES, BuilderBase, Definition, Entries, Opt, SceneNode, Stmt, Track, head, join, span_of
-from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, cue_target, typed
+from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, character_folds, cue_target, off_screen_mark, typed
 
 __all__ = ["FATAL_CODES", "Builder"]
 
@@ -137,6 +137,7 @@ class Builder(BuilderBase):
         kind = definition.body.get("kind")
         self.elements[definition.name.name] = kind.value if isinstance(kind, ast.Scalar) and isinstance(
             kind.value, str) else None
+        self.folds = None
         return definition
 
     def track_id(self, c: list) -> ast.Scalar:
@@ -265,12 +266,21 @@ class Builder(BuilderBase):
         (cue, *cue_rest), *lines = c
         quoted = cue.startswith('"')
         written = self.decode(cue) if quoted else str(cue)
-        name = cue_target(written, quoted, self.elements)
+        if self.folds is None:
+            self.folds = character_folds(self.elements)
+        name = cue_target(written, quoted, self.elements, self.folds)
         entries = Entries(self, f" for this line of {written}")
         entries.add(self.key("character", cue), ast.Scalar(name, self.span(cue)))
         parens = [x for x in cue_rest if isinstance(x, Token)]
         options = [x for x in cue_rest if isinstance(x, Opt)]
-        if lines and lines[0].type == "PAREN" and not parens:
+        marks = [tok for tok in parens if off_screen_mark(str(tok)) is not None]
+        parens = [tok for tok in parens if tok not in marks]
+        if len(marks) > 1 or len(parens) > 1:
+            extra = (marks if len(marks) > 1 else parens)[1]
+            self.error("E115", "a cue takes one (V.O.)/(O.S.) mark and one (emotion)", self.span(extra),
+                       "write 'NAME (V.O.) (emotion)'")
+            marks, parens = marks[:1], parens[:1]
+        if lines and lines[0].type == "PAREN" and not parens and off_screen_mark(str(lines[0])) is None:
             parens, lines = [lines[0]], lines[1:]
         for tok in lines:
             if tok.type == "PAREN":
@@ -279,7 +289,7 @@ class Builder(BuilderBase):
         text_lines = [tok for tok in lines if tok.type != "PAREN"]
         for tok in text_lines:
             match = CUE_LIKE.fullmatch(str(tok)) if tok.type == "DIALOGUE" else None
-            if match and self.elements.get(cue_target(match.group(1), False, self.elements)) == "character":
+            if match and self.elements.get(cue_target(match.group(1), False, self.elements, self.folds)) == "character":
                 self.diagnostics.append(Diagnostic.warning(
                     "W110", f"'{tok}' reads like a cue, but it continues the dialogue above", self.span(tok),
                     "put a blank line before a new speech"))
@@ -297,6 +307,10 @@ class Builder(BuilderBase):
             s = self.span(tok)
             span = Span(s.file, s.line, s.column + 1 + lead, s.line, s.column + 1 + lead + max(len(emotion), 1))
             entries.add(ast.Key("emotion", s), ast.Scalar(emotion, span))
+        if marks:
+            tok = marks[0]
+            s = self.span(tok)
+            entries.add(ast.Key("off_screen", s), ast.Scalar(off_screen_mark(str(tok)), s))
         for opt in options:
             entries.add(opt.key, opt.value)
         last = lines[-1] if lines else c[0][-1]

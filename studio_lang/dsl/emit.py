@@ -18,7 +18,7 @@ from ..comments import Comment, anchors, place
 from ..diagnostics import Span
 from ..source import SourceFile
 from .emit_scenes import SceneWriter
-from .vocab import AUDIO_KINDS, ELEMENT_KINDS, FLAGS, MODEL_FIELDS
+from .vocab import AUDIO_KINDS, ELEMENT_KINDS, FLAGS, MODEL_FIELDS, character_folds
 from .write import bare_key, entries, literal, quote, text_word, word_ok
 
 __all__ = ["emit_dsl", "from_data", "literal", "quote"]
@@ -76,6 +76,7 @@ class _Emitter(SceneWriter):
                     if section == "elements":
                         self.cue_elements = {
                             k.name: _kind(v) for k, v in value.entries}
+                        self.cue_folds = character_folds(self.cue_elements)
                 else:
                     leftovers.append((key, value))
         self.blank()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import ast
 from ..comments import OutLine, node_lines
-from .vocab import CUE_LIKE, FIELD_ORDER, MOVES, SHOT_TYPES, TRANSITIONS, cue_target
+from .vocab import CUE_LIKE, FIELD_ORDER, MOVES, OFF_SCREEN, SHOT_TYPES, TRANSITIONS, cue_target, off_screen_mark
 from .write import Writer, action_ok, entries, number_text, quote, raw_ok, text_word, word_ok
 
 __all__ = ["SceneWriter"]
@@ -148,11 +148,16 @@ class SceneWriter(Writer):
     def speech(self, body: ast.Mapping, items: dict[str, tuple[ast.Key, ast.Node]], character: str) -> list[OutLine]:
         indent = "    "
         cue = next((c for c in (character.upper(), character) if word_ok(c) and not c.startswith("#") and cue_target(
-            c, False, self.cue_elements) == character), None)
+            c, False, self.cue_elements, self.cue_folds) == character), None)
         nodes: list = [*items.pop("character")]
         words = [cue if cue is not None else quote(character)]
         emotion = ast.to_data(items["emotion"][1]) if "emotion" in items else None
-        if isinstance(emotion, str) and raw_ok(emotion) and not set(emotion) & set("()"):
+        mark = ast.to_data(items["off_screen"][1]) if "off_screen" in items else None
+        if isinstance(mark, str) and mark in OFF_SCREEN.values():
+            words.append(f"({mark})")
+            nodes += items.pop("off_screen")
+        if isinstance(emotion, str) and raw_ok(emotion) and not set(emotion) & set("()") \
+                and off_screen_mark(f"({emotion})") is None:
             words.append(f"({emotion})")
             nodes += items.pop("emotion")
         line_key, line_value = items["line"]

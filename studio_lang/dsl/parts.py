@@ -137,6 +137,8 @@ class BuilderBase(Transformer):  # type: ignore[type-arg]
         self.file = source.name
         self.diagnostics: list[Diagnostic] = []
         self.elements: dict[str, str | None] = {}
+        self.folds: dict[str, list[str]] | None = None
+        """``character_folds(self.elements)``, built at the first cue after a definition."""
 
     # --- helpers ---------------------------------------------------------------------------
     def span(self, item: object) -> Span:

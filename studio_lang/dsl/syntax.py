@@ -258,7 +258,8 @@ def _special(lexed: Lexed, i: int, tok: Token, first: Token, previous: Token | N
         cue = next((t for t in reversed(tokens[:i]) if t.type == "CUE" and t.line == tok.line), None)
         if cue is not None:
             return Diagnostic.error(
-                "E110", f"expected '(emotion)', key=value options or the end of the line after the cue "
+                "E110", f"expected '(V.O.)' or '(O.S.)', '(emotion)', key=value options or the end of the line "
+                f"after the cue "
                 f"'{cue}', found {_found(tok)}", span,
                 "indented lines under a shot are speeches: the speaker's NAME, then what they say; "
                 "action text is not indented")

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 __all__ = [
     "AUDIO_KINDS", "CUE_LIKE", "DEF_KEYWORDS", "ELEMENT_KINDS", "FIELD_ORDER", "FLAGS", "MODEL_FIELDS", "MOVES",
-    "SHOT_TYPES", "TRANSITIONS", "WORD_RE", "bare_ok", "cue_target", "format_float", "is_number_word", "typed",
+    "OFF_SCREEN", "SHOT_TYPES", "TRANSITIONS", "WORD_RE", "bare_ok", "character_folds", "cue_target", "format_float",
+    "is_number_word",
+    "off_screen_mark", "typed",
 ]
 
 SHOT_TYPES = ("establishing", "wide", "medium", "close_up", "extreme_close_up", "over_the_shoulder", "pov", "insert")
@@ -44,8 +46,8 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "element": ("kind", "trigger", "description", "references", "color", "voice", "lora"),
     "audio": ("id", "file", "kind", "start", "at", "volume", "duck_under_dialogue", "loop", "fade_in", "fade_out"),
     "scene": ("id", "heading", "description", "location", "style", "models", "shots"),
-    "shot": ("id", "type", "duration", "action", "camera", "dialogue", "transition", "location", "style", "models",
-             "seed", "start", "pattern", "notes"),
+    "shot": ("id", "type", "duration", "action", "card", "camera", "dialogue", "transition", "location", "style",
+             "models", "seed", "start", "pattern", "notes"),
     "dialogue": ("character", "line", "emotion", "voice", "off_screen"),
     "camera": ("move", "amount"),
     "transition": ("type", "duration"),
@@ -102,11 +104,33 @@ def bare_ok(text: str) -> bool:
             and typed(text) == text and isinstance(typed(text), str))
 
 
-def cue_target(written: str, quoted: bool, elements: Mapping[str, str | None]) -> str:
+OFF_SCREEN = {"V.O.": "V.O.", "O.S.": "O.S.", "O.C.": "O.S."}
+"""Cue marks (``LUCA (V.O.)``) -> the dialogue's ``off_screen`` value; O.C. (off camera) is O.S."""
+
+
+def off_screen_mark(paren: str) -> str | None:
+    """``(V.O.)``, ``(O.S.)``, ``(O.C.)`` (any case, dots and spaces optional) -> 'V.O.' or 'O.S.'."""
+    word = "".join(paren.strip()[1:-1].split()).upper().replace(".", "")
+    if len(word) != 2:
+        return None
+    return OFF_SCREEN.get(f"{word[0]}.{word[1]}.")
+
+
+def character_folds(elements: Mapping[str, str | None]) -> dict[str, list[str]]:
+    """Character element names by their case-folded spelling (``cue_target``'s index)."""
+    folds: dict[str, list[str]] = {}
+    for name, kind in elements.items():
+        if kind == "character":
+            folds.setdefault(name.casefold(), []).append(name)
+    return folds
+
+
+def cue_target(written: str, quoted: bool, elements: Mapping[str, str | None],
+               folds: Mapping[str, list[str]] | None = None) -> str:
     """The character a cue names: itself when quoted or an exact element name, else the one character
-    element whose name matches ignoring case (``LUCA`` -> ``Luca``), else the cue as written."""
+    element whose name matches ignoring case (``LUCA`` -> ``Luca``), else the cue as written. ``folds``
+    (``character_folds(elements)``, built once by a caller with many cues) saves a scan per cue."""
     if quoted or written in elements:
         return written
-    folded = written.casefold()
-    matches = [name for name, kind in elements.items() if kind == "character" and name.casefold() == folded]
+    matches = (folds if folds is not None else character_folds(elements)).get(written.casefold(), [])
     return matches[0] if len(matches) == 1 else written

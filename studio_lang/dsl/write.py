@@ -102,6 +102,7 @@ class Writer:
     def __init__(self) -> None:
         self.lines: list[OutLine] = []
         self.cue_elements: dict[str, str | None] = {}
+        self.cue_folds: dict[str, list[str]] = {}
         """Element name -> kind, as the parser will know them when it matches cues to characters."""
 
     # --- output ------------------------------------------------------------------------------

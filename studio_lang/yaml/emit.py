@@ -81,17 +81,30 @@ def emit_yaml(root: ast.Node, *, header: Iterable[str] = (), source: SourceFile 
     return "\n".join([*lines, text.rstrip("\n")]) + "\n"
 
 
+_IMPLICIT = re.compile(
+    r"~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|[-+]?[0-9][0-9_]*(?:\.[0-9._]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9._]*(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?0[bB][01_]+|[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO][0-7_]+"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|<<|=")
+"""Strings some YAML reader (1.1 or 1.2) takes for something else: nulls, booleans, numbers in every
+base and form (1_000, 0x1f, 0o17, 1:30, 1e3, .5), dates, infinities, the merge and value keys."""
 _SPECIAL = re.compile(r"[^\t\n\x20-\x7e\xa1-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
                       r"|[\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 
 
 def _text(value: str) -> str:
     """Text with characters that YAML treats specially (NEL, line and paragraph separators, controls,
-    BOM) is double-quoted, where they are written as escapes."""
+    BOM) is double-quoted, where they are written as escapes; text that a YAML 1.1 reader would take
+    for a boolean, null or number (``yes``, ``on``, ``1:30``) is single-quoted, as a key and as a value."""
     if _SPECIAL.search(value):
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
         return DoubleQuotedScalarString(value)
+    if _IMPLICIT.fullmatch(value):
+        from ruamel.yaml.scalarstring import SingleQuotedScalarString
+
+        return SingleQuotedScalarString(value)
     return value
 
 

@@ -231,3 +231,57 @@ class _Builder:
             self.diagnostics.append(Diagnostic.error(
                 "E105", f"unsupported YAML tag '{node.tag}'", _span(self.source, node),
                 "remove the tag; project files use plain strings, numbers, lists and mappings"))
+
+
+def reads_as(text: str, expected: object) -> bool:
+    """Whether YAML ``text`` reads back as exactly the plain data ``expected`` (what ``parse_yaml`` and
+    ``ast.to_data`` would give), without building spans: the check a writer of large files runs on
+    what it wrote. Anything ``parse_yaml`` would refuse or read differently (aliases, merge keys, tags,
+    duplicate keys, several documents) compares unequal."""
+    try:
+        documents = [d for d in _compose_all(text) if d is not None]
+    except (YAMLError, RecursionError):
+        return False
+    if len(documents) != 1:
+        return False
+    constructor = SafeConstructor(loader=YAML(typ="safe", pure=True))
+    stack: list[tuple[YNode, object]] = [(documents[0], expected)]
+    seen: set[int] = set()
+    while stack:
+        node, want = stack.pop()
+        if id(node) in seen or node.anchor is not None:
+            return False  # an alias or anchor: never written for plain data
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:
+                got: object = str(node.value)
+            elif node.tag in _PLAIN_TAGS:
+                try:
+                    got = constructor.construct_object(node)
+                except (YAMLError, ValueError, OverflowError):
+                    got = str(node.value)
+            else:
+                return False
+            if type(got) is not type(want) or got != want:
+                return False
+        elif isinstance(node, SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq" or not isinstance(want, list) or len(node.value) != len(want):
+                return False
+            stack.extend(zip(node.value, want, strict=True))
+        elif isinstance(node, MappingNode):
+            if node.tag != "tag:yaml.org,2002:map" or not isinstance(want, dict) or len(node.value) != len(want):
+                return False
+            keys = []
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE:
+                    return False
+                key = str(key_node.value)
+                if key not in want:
+                    return False
+                keys.append(key)
+                stack.append((value_node, want[key]))
+            if keys != list(want):
+                return False
+        else:
+            return False
+    return True

@@ -107,6 +107,52 @@ def test_speeches() -> None:
     ]
 
 
+def test_off_screen_cues_read_and_write_back() -> None:
+    text = HEAD + """character Anna: "a girl"
+
+SCENE s: INT. ROOM - DAY
+
+[a]
+@Anna waits.
+
+    LUCA (V.O.) (sad)
+    Hello.
+
+    ANNA (o.c.)
+    (curious)
+    Who?
+
+    LUCA (happy) (OS)
+    Me.
+
+    ANNA (VO) voice=x
+    Fine.
+
+    LUCA (O.S.)
+    Bye.
+"""
+    doc = data(text)
+    assert doc["scenes"][0]["shots"][0]["dialogue"] == [  # type: ignore[index]
+        {"character": "Luca", "line": "Hello.", "emotion": "sad", "off_screen": "V.O."},
+        {"character": "Anna", "line": "Who?", "emotion": "curious", "off_screen": "O.S."},
+        {"character": "Luca", "line": "Me.", "emotion": "happy", "off_screen": "O.S."},
+        {"character": "Anna", "line": "Fine.", "voice": "x", "off_screen": "V.O."},
+        {"character": "Luca", "line": "Bye.", "off_screen": "O.S."},
+    ]
+    written = emit_dsl(from_data(doc))
+    assert "    LUCA (V.O.) (sad)\n" in written and "    ANNA (O.S.) (curious)\n" in written
+    assert "    ANNA (V.O.) voice=x\n" in written and "    LUCA (O.S.)\n" in written
+    assert data(written) == doc
+    # an emotion that reads like a mark, or a mark that is not one, is written as a literal
+    odd = {"studio": 1, "project": {"title": "T"}, "elements": {"Luca": {"kind": "character", "description": "b"}},
+           "scenes": [{"id": "s", "shots": [{"id": "a", "dialogue": [
+               {"character": "Luca", "line": "x", "emotion": "vo"},
+               {"character": "Luca", "line": "y", "off_screen": "later"}]}]}]}
+    written = emit_dsl(from_data(odd))
+    assert "emotion=vo" in written and "off_screen=later" in written
+    assert data(written) == odd
+
+
 def test_cues_match_characters_ignoring_case_only_when_unambiguous() -> None:
     text = 'studio 1\ncharacter Ana: "a"\ncharacter ANA: "b"\nlocation Bo: "c"\n\nSCENE s\n[a]\n'
     doc = data(text + "    ANA\n    hi\n\n    ana\n    hi\n\n    BO\n    hi\n")
@@ -147,6 +193,8 @@ def test_spans_point_into_the_dsl_text() -> None:
     (HEAD + "SCENE s\n[a] wide close_up\n", [(5, "E113")]),
     (HEAD + "SCENE s\n[a]\n    LUCA\n\n    LUCA\n    hi\n", [(6, "E115")]),
     (HEAD + "SCENE s\n[a]\n    LUCA\n    hi\n    (sad)\n", [(8, "E115")]),
+    (HEAD + "SCENE s\n[a]\n    LUCA (V.O.) (O.S.)\n    hi\n", [(6, "E115")]),
+    (HEAD + "SCENE s\n[a]\n    LUCA (sad) (V.O.) (calm)\n    hi\n", [(6, "E110")]),
     ('style s: "p"\n  negative a b\n', [(2, "E116")]),
     ('set x="\\q"\n', [(1, "E111")]),
     ('set x="\\ud800"\n', [(1, "E111")]),
