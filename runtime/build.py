@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .deliver import deliver
+from .explain import history_path
 from .filecache import DigestCache, PlanCache, studio_fingerprint
 from .lock import BuildLock, LockBusy
 from .store import ActionRecord, Store, atomic_write
@@ -182,10 +183,9 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
             cached[tid] = record
     stale = [tid for tid, _, _ in plan.index if tid not in cached]
     kinds = {tid: kind for tid, kind, _ in plan.index}
-    history_path = cache_root / "history" / (hashlib.sha256(str(plan.project.resolve()).encode()).hexdigest()[:32]
-                                             + ".json")
+    history = history_path(cache_root, plan.project)
     if opts.explain and stale:
-        _print_explanations(plan.tasks, stale, history_path, opts.format)
+        _print_explanations(plan.tasks, stale, history, opts.format)
 
     outcome_status: dict[str, str] = {tid: "cached" for tid in cached}
     records = dict(cached)
@@ -212,7 +212,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     if stale or not (out_dir / "report.json").exists():
         _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
                       load_seconds, outputs, elapsed)
-        atomic_write(history_path, json.dumps({t.id: t.to_json() for t in plan.tasks.values()}).encode())
+        atomic_write(history, json.dumps({t.id: t.to_json() for t in plan.tasks.values()}).encode())
         store.write_index([records[tid] for tid, _, _ in plan.index if tid in records])
     _save_stats(cache_root, outcome_status)
     summary = _summary(outcome_status, failures, outputs, loads, {"lower_bound": lower_bound}, elapsed)
@@ -268,16 +268,10 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
                      models.load_seconds - seconds_before)
 
 
-def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: Path, fmt: str) -> None:
-    from .explain import explain
+def _print_explanations(tasks: dict[str, Task], stale: list[str], history: Path, fmt: str) -> None:
+    from .explain import explanations, load_history
 
-    try:
-        previous: dict[str, Any] = json.loads(history_path.read_bytes())
-    except (OSError, ValueError):
-        previous = {}
-    changed = {tid for tid, t in tasks.items() if (previous.get(tid) or {}).get("key") != t.key}
-    for tid in stale:
-        reason = explain(tasks[tid], previous.get(tid), changed)
+    for tid, reason in explanations(tasks, stale, load_history(history)).items():
         if fmt == "json":
             sys.stderr.write(json.dumps({"event": "explain", "id": tid, "reason": reason}) + "\n")
         else:

@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         build.add_argument("--no-wait", dest="wait", action="store_false",
                            help="fail at once if another build of this project is running")
     sub.add_parser("schema", help="print the JSON Schema of project files")
+    sub.add_parser("lsp", help="run the language server on stdin/stdout (for editors)")
     fmt = sub.add_parser("fmt", help="format project files in place (YAML or the .studio screenplay DSL)")
     fmt.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="project file, or a directory holding one")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would be reformatted")
@@ -71,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(schema_text())
             return 0
+        if args.command == "lsp":
+            from .lsp import serve
+
+            return serve()
         if args.command in ("check", "plan"):
             from .commands.check import check_or_plan
 
