@@ -195,7 +195,7 @@ def _cue(before: str, column: int) -> Context | None:
         return Context("value", (*line, "emotion"), m.group(1), column - len(m.group(1)) + 1)
     words = before.split()
     prefix, start = _word(before, column)
-    if len(words) <= 1 and not before.endswith((" ", "\t")):
+    if not words or (len(words) == 1 and not before.endswith((" ", "\t"))):
         return Context("cue", (*line, "character"), prefix, start)
     return Context("key", line, prefix, start, frozenset({"character", "line", "emotion"}), spelling="option")
 

@@ -18,7 +18,8 @@ from studio_lang import ast
 from studio_lang.diagnostics import Span
 from studio_lang.source import SourceFile
 
-__all__ = ["BUILTIN_MODELS", "Definition", "Index", "Occurrence", "ShotInfo", "Symbol", "build_index", "find_word"]
+__all__ = ["BUILTIN_MODELS", "Definition", "Index", "Occurrence", "ShotInfo", "Symbol", "build_index", "find_word",
+           "trim"]
 
 TRIGGER = re.compile(r"@[A-Za-z][A-Za-z0-9_]*")
 """The compiler's trigger word (compiler.resolve.TRIGGER)."""
@@ -142,6 +143,18 @@ def _inside(span: Span, line: int, column: int) -> bool:
     return (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column)
 
 
+def trim(source: SourceFile, span: Span) -> Span:
+    """``span`` ending at its last written character: a YAML block's end mark sits where the next item
+    starts (a line below); a range should end on the line the block's text does."""
+    line, column = span.end_line, span.end_column
+    while line > span.line and not source.line(line)[: column - 1].strip():
+        line -= 1
+        column = len(source.line(line).rstrip()) + 1
+        if source.line(line).lstrip().startswith("#"):
+            column = 1
+    return Span(span.file, span.line, span.column, line, column)
+
+
 def find_word(source: SourceFile, span: Span, word: str, *, fold: bool = False) -> Span | None:
     """The first place ``word`` is written inside ``span`` (ignoring case with ``fold``)."""
     needle = word.casefold() if fold else word
@@ -171,8 +184,8 @@ class _Indexer:
         if not isinstance(root, ast.Mapping):
             return self.index
         for key, value in root.entries:
-            self.index.sections[key.name] = Span(key.span.file, key.span.line, key.span.column,
-                                                 value.span.end_line, value.span.end_column)
+            self.index.sections[key.name] = trim(self.source, Span(key.span.file, key.span.line, key.span.column,
+                                                                   value.span.end_line, value.span.end_column))
         for section, kind in (("elements", "element"), ("voices", "voice"), ("models", "model"), ("styles", "style")):
             defs = root.get(section)
             if isinstance(defs, ast.Mapping):
@@ -262,7 +275,7 @@ class _Indexer:
         if not (isinstance(ident, ast.Scalar) and isinstance(ident.value, str)):
             return
         heading = node.get("heading")
-        info = SceneInfo(ident.value, ident.span, node.span,
+        info = SceneInfo(ident.value, ident.span, trim(self.source, node.span),
                          str(heading.value) if isinstance(heading, ast.Scalar) and heading.value else None)
         self.index.scenes.append(info)
         self.use("element", node.get("location"))
@@ -280,7 +293,7 @@ class _Indexer:
         if not (isinstance(ident, ast.Scalar) and isinstance(ident.value, str)):
             return
         action = node.get("action")
-        info = ShotInfo(scene.id, ident.value, ident.span, node.span,
+        info = ShotInfo(scene.id, ident.value, ident.span, trim(self.source, node.span),
                         action.span if isinstance(action, ast.Scalar) else None)
         scene.shots.append(info)
         span = find_word(self.source, ident.span, ident.value)

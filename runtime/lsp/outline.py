@@ -7,7 +7,7 @@ from lsprotocol import types as lsp
 from studio_lang.diagnostics import Span
 
 from .convert import Lines
-from .index import Index
+from .index import Index, trim
 
 __all__ = ["folding", "symbols"]
 
@@ -30,7 +30,8 @@ def symbols(index: Index, lines: Lines) -> list[lsp.DocumentSymbol]:
             continue
         detail = d.text("kind") or d.text("backend") or d.text("engine") or d.text("file")
         groups.setdefault(symbol.kind, []).append(lsp.DocumentSymbol(
-            name=symbol.name, kind=_KINDS[symbol.kind], detail=detail, range=lines.range(_cover(d.span, d.node.span)),
+            name=symbol.name, kind=_KINDS[symbol.kind], detail=detail,
+            range=lines.range(_cover(d.span, trim(lines.source, d.node.span))),
             selection_range=lines.range(d.span)))
     for kind, children in groups.items():
         section = index.sections.get(_SECTIONS[kind])
@@ -65,18 +66,13 @@ def _first_line(shot: object, lines: Lines) -> str | None:
     return text[:60] + ("..." if len(text) > 60 else "")
 
 
-def _last_line(span: Span) -> int:
-    """The last 1-based line a span covers (a YAML block's span ends at column 1 of the next line)."""
-    return span.end_line - 1 if span.end_column == 1 and span.end_line > span.line else span.end_line
-
-
-def folding(index: Index) -> list[lsp.FoldingRange]:
-    spans = [*index.sections.values(), *(d.node.span for d in index.definitions.values()),
+def folding(index: Index, lines: Lines) -> list[lsp.FoldingRange]:
+    spans = [*index.sections.values(), *(trim(lines.source, d.node.span) for d in index.definitions.values()),
              *(s.body for s in index.scenes), *(shot.body for s in index.scenes for shot in s.shots)]
     seen: set[tuple[int, int]] = set()
     out = []
     for span in spans:
-        last = _last_line(span)
+        last = span.end_line
         if last > span.line and (span.line, last) not in seen:
             seen.add((span.line, last))
             out.append(lsp.FoldingRange(start_line=span.line - 1, end_line=last - 1))

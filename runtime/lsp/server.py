@@ -297,7 +297,9 @@ def make_server() -> StudioServer:
     async def folding_ranges(ls: StudioServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange]:
         analysis = await ls.current(params.text_document.uri)
         found = ls.parsed.get(params.text_document.uri) if analysis is None or analysis.index is None else analysis
-        return folding(found.index) if found is not None and found.index is not None else []
+        if found is None or found.index is None:
+            return []
+        return folding(found.index, ls.lines(found.source))
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: StudioServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
