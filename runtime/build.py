@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .deliver import deliver
+from .events import BuildListener, Heard, guarded
 from .explain import history_path
 from .filecache import DigestCache, PlanCache, studio_fingerprint
 from .lock import BuildLock, LockBusy
@@ -48,6 +49,8 @@ class BuildOptions:
     models: ModelManager | None = None
     """A model manager that outlives this build (``studio watch`` keeps models loaded between
     builds); None: the build loads what it needs and unloads it all at the end."""
+    listener: BuildListener | None = None
+    """Hears the build as it goes: the plan, every task, the end (``studio watch --serve``'s page)."""
 
 
 @dataclass
@@ -166,6 +169,7 @@ def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
 def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Store, digests: DigestCache,
                 plan: LoadedPlan) -> int:
     digests.save()
+    listener = guarded(opts.listener)
     if opts.format == "json":
         if plan.diagnostics_json:
             sys.stderr.write(json.dumps({"diagnostics": plan.diagnostics_json}) + "\n")
@@ -174,6 +178,8 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     if not plan.ok:
         if opts.format == "json":
             sys.stdout.write(json.dumps(_summary({}, {}, {}, 0, {}, time.perf_counter() - started)) + "\n")
+        listener.planned(plan, {}, store)
+        listener.done(1, None)
         return 1
 
     cached: dict[str, ActionRecord] = {}
@@ -183,6 +189,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
             cached[tid] = record
     stale = [tid for tid, _, _ in plan.index if tid not in cached]
     kinds = {tid: kind for tid, kind, _ in plan.index}
+    listener.planned(plan, cached, store)
     history = history_path(cache_root, plan.project)
     if opts.explain and stale:
         _print_explanations(plan.tasks, stale, history, opts.format)
@@ -196,7 +203,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     load_seconds = 0.0
     cancelled = False
     if stale:
-        outcome = _execute(opts, store, plan, stale, cached)
+        outcome = _execute(opts, store, plan, stale, cached, listener)
         outcome_status, records, failures = outcome.status, outcome.records, outcome.failures
         details, seconds, cancelled = outcome.details, outcome.seconds, outcome.cancelled
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
@@ -205,6 +212,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         why = getattr(opts.cancel, "reason", None) or "interrupted"  # studio watch says which file changed
         sys.stderr.write(f"studio: {why}; finished tasks are kept in the cache, unfinished ones left nothing "
                          "behind\n")
+        listener.done(130, None)
         return 130
     delivered = deliver(out_dir, kinds, records, store)
     elapsed = time.perf_counter() - started
@@ -220,6 +228,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
         sys.stderr.write(_summary_text(summary, plan.title, lower_bound, out_dir))
+    listener.done(1 if failures else 0, out_dir)
     return 1 if failures else 0
 
 
@@ -237,7 +246,7 @@ class _Executed:
 
 
 def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str],
-             cached: dict[str, ActionRecord]) -> _Executed:
+             cached: dict[str, ActionRecord], listener: BuildListener) -> _Executed:
     from backends import load_backend
     from compiler.schedule import schedule
 
@@ -253,7 +262,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     models = opts.models if opts.models is not None else ModelManager(plan.vram_gb, load_backend)
     models.budget = plan.vram_gb
     loads_before, seconds_before = models.loads, models.load_seconds
-    reporter = make_reporter(opts.format, len(stale))
+    reporter = Heard(make_reporter(opts.format, len(stale)), listener)
     jobs = opts.jobs or max(1, os.cpu_count() or 1)
     cancel = opts.cancel if opts.cancel is not None else threading.Event()
     executor = Executor(tasks, store, models, load_backend, reporter, jobs, cancel)
