@@ -112,7 +112,8 @@ async def measure(shots: int, syntax: str, keys: int) -> tuple[list[float], floa
         def send(line: int, start: int, end: int, new: str) -> int:
             nonlocal version
             version += 1
-            where = lsp.Range(start=lsp.Position(line=line, character=start), end=lsp.Position(line=line, character=end))
+            where = lsp.Range(start=lsp.Position(line=line, character=start),
+                              end=lsp.Position(line=line, character=end))
             client.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
                 text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
                 content_changes=[lsp.TextDocumentContentChangePartial(range=where, text=new)]))
