@@ -36,7 +36,7 @@ from .hover import hover_shot, hover_symbol
 from .navigate import RenameRefused, definition, references, rename_edits
 from .outline import folding, symbols
 
-__all__ = ["DEBOUNCE_SECONDS", "make_server", "serve"]
+__all__ = ["DEBOUNCE_SECONDS", "is_project", "make_server", "serve"]
 
 DEBOUNCE_SECONDS = 0.025
 """Quiet time after a change before compiling: long enough to merge the changes of one keystroke or
@@ -58,6 +58,14 @@ def _version() -> str:
         return metadata.version("studio")
     except metadata.PackageNotFoundError:
         return "0"
+
+
+def is_project(uri: str) -> bool:
+    """Whether a document is a project file (the server answers nothing about other YAML files, so that
+    an editor may attach it to every YAML file)."""
+    from studio_lang.loader import PROJECT_SUFFIXES
+
+    return uri.split("?", 1)[0].endswith(PROJECT_SUFFIXES)
 
 
 def _path(uri: str) -> Path | None:
@@ -92,6 +100,10 @@ class StudioServer(LanguageServer):
         await asyncio.sleep(DEBOUNCE_SECONDS)
         doc = self.workspace.get_text_document(uri)
         version, text = doc.version, doc.source
+        if not is_project(uri):
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[],
+                                                                                version=version))
+            return
 
         def checkpoint() -> None:
             if self.doc_version(uri) != version:
@@ -139,6 +151,8 @@ class StudioServer(LanguageServer):
 
     async def current(self, uri: str) -> Analysis | None:
         """The analysis of the document's current version (waiting for its compile)."""
+        if not is_project(uri):
+            return None
         for _ in range(100):
             doc = self.workspace.get_text_document(uri)
             found = self.latest.get(uri)
@@ -192,6 +206,8 @@ def make_server() -> StudioServer:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["@", "=", "/", "("]))
     def completion(ls: StudioServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         uri = params.text_document.uri
+        if not is_project(uri):
+            return lsp.CompletionList(is_incomplete=False, items=[])
         doc = ls.workspace.get_text_document(uri)
         text = doc.source.replace("\r\n", "\n")
         lines = text.split("\n")
@@ -304,6 +320,8 @@ def make_server() -> StudioServer:
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: StudioServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
         uri = params.text_document.uri
+        if not is_project(uri):
+            return None
         doc = ls.workspace.get_text_document(uri)
         path = _path(uri)
         source = SourceFile(path.name if path else uri, doc.source.replace("\r\n", "\n"), path)

@@ -135,7 +135,7 @@ class Session:
             lsp.CompletionParams(**self.where(uri, line, character))))
         if result is None:
             return []
-        return result.items if isinstance(result, lsp.CompletionList) else list(result)
+        return list(result.items) if isinstance(result, lsp.CompletionList) else list(result)
 
     def definition(self, uri: str, line: int, character: int) -> Any:
         return self.run(self.client.text_document_definition_async(

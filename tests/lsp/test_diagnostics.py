@@ -110,8 +110,8 @@ def test_only_the_newest_text_gets_diagnostics(session: Session, luca: Path) -> 
     assert versions == sorted(versions) and versions[-1] == final
 
 
-@pytest.mark.parametrize("encoding, column", [(lsp.PositionEncodingKind.Utf16, 21), (lsp.PositionEncodingKind.Utf32, 20),
-                                              (lsp.PositionEncodingKind.Utf8, 24)])
+@pytest.mark.parametrize("encoding, column", [
+    (lsp.PositionEncodingKind.Utf16, 21), (lsp.PositionEncodingKind.Utf32, 20), (lsp.PositionEncodingKind.Utf8, 24)])
 def test_columns_count_in_the_negotiated_encoding(tmp_path: Path, encoding: str, column: int) -> None:
     project = tmp_path / "luca"
     shutil.copytree(LUCA, project)
@@ -154,3 +154,14 @@ def test_serving_every_feature_imports_no_ml_library(tmp_path: Path) -> None:
     assert "runtime.lsp.server" in loaded and "compiler.resolve" in loaded
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
     assert not {m for m in loaded if m.startswith("backends.") and m != "backends.base"}, "a backend module was loaded"
+
+
+def test_other_yaml_files_get_nothing(session: Session, tmp_path: Path) -> None:
+    """An editor may attach the server to every YAML file: it answers only for project files."""
+    path = tmp_path / "docker-compose.yaml"
+    text = "services:\n  web: {image: nginx}\n"
+    uri = session.open(path, text)
+    assert session.diagnostics(uri) == []
+    assert session.complete(uri, 1, 4) == []
+    assert session.hover(uri, 1, 3) is None
+    assert session.formatting(uri) is None

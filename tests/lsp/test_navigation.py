@@ -69,7 +69,8 @@ def test_hover_on_a_shot_shows_prompt_seed_duration_and_cache_status(tmp_path: P
         s.diagnostics(uri, version)
         peek = hover_text(s, uri, edited, "peeks over a big rock")  # on the action text
         assert "peeks over a big rock at the water, medium shot" in peek
-        assert '| keyframe | stale: param action: "Luca peeks over a rock at the water" -> "Luca peeks over a big' in peek
+        assert ('| keyframe | stale: param action: "Luca peeks over a rock at the water" -> "Luca peeks over a '
+                'big') in peek
         assert "| motion | stale: input keyframe:cove/peek changed |" in peek
         new_line = edited.replace('line: "Silenzio, Bruno!"', 'line: "Silenzio, Bruno! Silenzio!"')
         version = s.replace_all(uri, new_line)
@@ -202,7 +203,8 @@ def test_formatting_refuses_text_with_syntax_errors(session: Session, luca: Path
 def test_a_quick_fix_for_every_suggestion(session: Session, luca: Path) -> None:
     path = luca / "film.studio.yaml"
     text = (path.read_text().replace("type: close_up", "type: closeup").replace("  fps: 24", "  fsp: 24")
-            .replace("@Luca peeks", "@Lucca peeks").replace("references: [refs/luca.png]", "references: [refs/lucaa.png]")
+            .replace("@Luca peeks", "@Lucca peeks")
+            .replace("references: [refs/luca.png]", "references: [refs/lucaa.png]")
             .replace("voice: alberto", "voice: albert"))
     uri, text = opened(session, path, text)
     diagnostics = session.diagnostics(uri)
