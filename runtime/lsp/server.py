@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,10 @@ _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp
 _UNITS: dict[str, Callable[[str], int]] = {
     lsp.PositionEncodingKind.Utf32.value: len, lsp.PositionEncodingKind.Utf8.value: lambda s: len(s.encode("utf-8")),
     lsp.PositionEncodingKind.Utf16.value: utf16_units}
+
+INDEX_DELAY_SECONDS = 0.3
+"""Quiet time after diagnostics before the index of names is built (hover, completion and the like
+build it themselves if they come first)."""
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,8 @@ class StudioServer(LanguageServer):
         self.planned: dict[str, Analysis] = {}
         """The newest version without errors (its film serves a shot's hover while the text has errors)."""
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.compiled = asyncio.Condition()
+        """Notified whenever a compile ends (published, overtaken or failed)."""
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="studio-lsp-compile")
 
     # --- compiling ---------------------------------------------------------------------------
@@ -97,13 +104,24 @@ class StudioServer(LanguageServer):
         self.pending[uri] = asyncio.ensure_future(self._compile(uri))
 
     async def _compile(self, uri: str) -> None:
+        analysis = None
+        try:
+            analysis = await self._compile_once(uri)
+        finally:
+            async with self.compiled:
+                self.compiled.notify_all()
+        if analysis is not None:  # the index waits for a pause in typing: it never delays diagnostics
+            await asyncio.sleep(INDEX_DELAY_SECONDS)
+            await asyncio.get_running_loop().run_in_executor(self.pool, lambda: analysis.index)
+
+    async def _compile_once(self, uri: str) -> Analysis | None:
         await asyncio.sleep(DEBOUNCE_SECONDS)
         doc = self.workspace.get_text_document(uri)
         version, text = doc.version, doc.source
         if not is_project(uri):
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[],
                                                                                 version=version))
-            return
+            return None
 
         def checkpoint() -> None:
             if self.doc_version(uri) != version:
@@ -114,19 +132,19 @@ class StudioServer(LanguageServer):
             analysis = await loop.run_in_executor(self.pool, analyse, uri, text, version, _path(uri), self.settings,
                                                   checkpoint)
         except Superseded:
-            return
+            return None
         except Exception:  # a compiler bug must not take the editor's server down
             log.exception("compiling %s failed", uri)
-            return
+            return None
         if self.doc_version(uri) != version:
-            return
+            return None
         self.latest[uri] = analysis
         if analysis.parsed:
             self.parsed[uri] = analysis
         if analysis.compilation.film is not None:
             self.planned[uri] = analysis
         self.publish(analysis)
-        await loop.run_in_executor(self.pool, lambda: analysis.index)  # ready before the next request needs it
+        return analysis
 
     def publish(self, analysis: Analysis) -> None:
         lines = self.lines(analysis.source)
@@ -154,16 +172,21 @@ class StudioServer(LanguageServer):
         if not is_project(uri):
             return None
         for _ in range(100):
-            doc = self.workspace.get_text_document(uri)
             found = self.latest.get(uri)
-            if found is not None and found.version == doc.version:
+            if found is not None and found.version == self.doc_version(uri):
                 return found
             task = self.pending.get(uri)
-            if task is None or task.done():
+            if task is None or task.done():  # nothing on its way (none scheduled, or it failed): compile now
                 self.schedule(uri)
                 task = self.pending[uri]
-            await asyncio.wait({task})
+            async with self.compiled:
+                await self.compiled.wait_for(partial(self._arrived, uri, task))
         return self.latest.get(uri)
+
+    def _arrived(self, uri: str, task: asyncio.Task[None]) -> bool:
+        """Whether the current version is compiled, or the compile on its way ended without it."""
+        found = self.latest.get(uri)
+        return task.done() or (found is not None and found.version == self.doc_version(uri))
 
     def position(self, analysis: Analysis, position: lsp.Position) -> tuple[int, int]:
         return self.lines(analysis.source).column(position)
