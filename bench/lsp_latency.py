@@ -5,7 +5,9 @@ the DSL, then types: each keystroke is an incremental change of one character in
 text (alternately a misspelt ``@trigger``, which is an error, and its fix), sent after the previous
 keystroke's diagnostics arrived. Latency: from sending the change to receiving the diagnostics the
 server published for that version of the text (the server's debounce included). Also a burst: ten
-keystrokes 60 ms apart, then the time from the last one to its diagnostics.
+keystrokes 60 ms apart, then the time from the last one to its diagnostics. And the CPU time the
+server process spent per keystroke (all its threads, from /proc: what a core of its own would take,
+whatever else the machine runs).
 
 Prints min / median / max per size and syntax. The machine may be shared: the minimum is the
 figure to quote. Usage: python bench/lsp_latency.py [--sizes 200 2000] [--keys 20]
@@ -60,6 +62,18 @@ class Client:
                                                                 root_uri=root.as_uri()))
         self.client.initialized(lsp.InitializedParams())
 
+    def cpu(self) -> float:
+        """Seconds of CPU the server process has used, all threads (Linux)."""
+        server = self.client._server
+        assert server is not None
+        total = 0
+        for task in Path(f"/proc/{server.pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError):
+                pass  # a thread that ended meanwhile
+        return total / 1e9
+
     async def wait(self, version: int, timeout: float = 120) -> float:
         deadline = time.perf_counter() + timeout
         while version not in self.arrived:
@@ -85,7 +99,7 @@ def keystrokes(text: str, count: int) -> list[tuple[int, int, int, str]]:
     return out
 
 
-async def measure(shots: int, syntax: str, keys: int) -> tuple[list[float], float]:
+async def measure(shots: int, syntax: str, keys: int) -> tuple[list[float], float, list[float]]:
     text = project_text(shots)
     if syntax == "studio":
         from studio_lang.dsl.emit import emit_dsl
@@ -108,6 +122,7 @@ async def measure(shots: int, syntax: str, keys: int) -> tuple[list[float], floa
         assert client.errors[1] == 0, f"the synthetic project has {client.errors[1]} diagnostics"
         version = 1
         latencies = []
+        cpu = []
 
         def send(line: int, start: int, end: int, new: str) -> int:
             nonlocal version
@@ -120,9 +135,11 @@ async def measure(shots: int, syntax: str, keys: int) -> tuple[list[float], floa
             return version
 
         for line, start, end, new in keystrokes(text, keys):
+            before = client.cpu()
             sent = time.perf_counter()
             v = send(line, start, end, new)
             latencies.append(await client.wait(v) - sent)
+            cpu.append(client.cpu() - before)
             assert client.errors[v] == (1 if new == "b" else 0), client.errors[v]
             await asyncio.sleep(0.1)
         burst = keystrokes(text, 10)
@@ -132,7 +149,7 @@ async def measure(shots: int, syntax: str, keys: int) -> tuple[list[float], floa
             await asyncio.sleep(0.06)
         burst_latency = await client.wait(v) - sent
         await client.stop()
-        return latencies, burst_latency
+        return latencies, burst_latency, cpu
 
 
 async def main() -> None:
@@ -141,13 +158,15 @@ async def main() -> None:
     parser.add_argument("--keys", type=int, default=20)
     parser.add_argument("--syntax", nargs="+", default=["yaml", "studio"])
     opts = parser.parse_args()
-    print(f"{'shots':>6} {'syntax':>7} {'min ms':>7} {'median':>7} {'max':>7} {'burst ms':>9}")
+    print(f"{'shots':>6} {'syntax':>7} {'min ms':>7} {'median':>7} {'max':>7} {'burst ms':>9} {'CPU ms min':>11} "
+          f"{'median':>7}")
     for shots in opts.sizes:
         for syntax in opts.syntax:
-            latencies, burst = await measure(shots, syntax, opts.keys)
+            latencies, burst, cpu = await measure(shots, syntax, opts.keys)
             ms = [x * 1000 for x in latencies]
+            cpu_ms = [x * 1000 for x in cpu]
             print(f"{shots:>6} {syntax:>7} {min(ms):>7.0f} {statistics.median(ms):>7.0f} {max(ms):>7.0f} "
-                  f"{burst * 1000:>9.0f}", flush=True)
+                  f"{burst * 1000:>9.0f} {min(cpu_ms):>11.0f} {statistics.median(cpu_ms):>7.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ backend (hover's cache status is a record lookup), so it never waits on a build.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,9 +50,11 @@ _UNITS: dict[str, Callable[[str], int]] = {
     lsp.PositionEncodingKind.Utf32.value: len, lsp.PositionEncodingKind.Utf8.value: lambda s: len(s.encode("utf-8")),
     lsp.PositionEncodingKind.Utf16.value: utf16_units}
 
-INDEX_DELAY_SECONDS = 0.3
-"""Quiet time after diagnostics before the index of names is built (hover, completion and the like
-build it themselves if they come first)."""
+IDLE_SECONDS = 0.3
+"""Quiet time after diagnostics before the server builds the index of names (hover, completion and the
+like build it themselves if they come first) and collects garbage. The cycle collector is off
+otherwise: a compile of a long film allocates a million objects, and a collection that walks them
+between a keystroke and its diagnostics would cost more than the compile's validation."""
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,7 @@ def _path(uri: str) -> Path | None:
 class StudioServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("studio", _version(), text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        gc.disable()  # collected when typing pauses (see IDLE_SECONDS)
         self.settings = Settings()
         self.latest: dict[str, Analysis] = {}
         """The newest compiled version of each document."""
@@ -110,9 +114,14 @@ class StudioServer(LanguageServer):
         finally:
             async with self.compiled:
                 self.compiled.notify_all()
-        if analysis is not None:  # the index waits for a pause in typing: it never delays diagnostics
-            await asyncio.sleep(INDEX_DELAY_SECONDS)
-            await asyncio.get_running_loop().run_in_executor(self.pool, lambda: analysis.index)
+        if analysis is not None:  # a pause in typing: build the index, collect garbage
+            await asyncio.sleep(IDLE_SECONDS)
+            await asyncio.get_running_loop().run_in_executor(self.pool, self._idle, analysis)
+
+    @staticmethod
+    def _idle(analysis: Analysis) -> None:
+        analysis.index  # noqa: B018 - built now, before a request needs it
+        gc.collect()
 
     async def _compile_once(self, uri: str) -> Analysis | None:
         await asyncio.sleep(DEBOUNCE_SECONDS)
