@@ -4,9 +4,10 @@
 Starts ``studio watch`` with its preview page, waits for the first build, then edits the action of
 shot ``cove/peek`` (each round a new text, alternately with and without @Alberto, so every round
 renders a new keyframe that differs from the one on screen) and measures, from the moment the file
-is saved: the new plan on the page (``planned``), the shot's keyframe landing (``keyframe``), its clip
-(keyframe, motion and the shot's mix: ``clip``), the picture replaced in a real browser's page
-(``page``, when Debian's chromium is installed) and the build's end (``done``: film and deliverables).
+is saved: the new plan on the page (``planned``), the shot's keyframe landing (``keyframe``), the
+picture replaced in a real browser's page (``page``, when Debian's chromium is installed), its motion
+rendered (``motion``), its clip mixed with its sound (``clip``, what the page plays) and the build's
+end (``done``: the film and every deliverable).
 
 Prints min / median per stage. The machine may be shared: the minimum is the figure to quote.
 Usage: python bench/preview_latency.py [--rounds 5]
@@ -107,7 +108,7 @@ def main() -> None:
                 page.goto(url)
                 page.wait_for_selector("#build[data-state='idle']")
             path = project / "film.studio.yaml"
-            stages: dict[str, list[float]] = {k: [] for k in ("planned", "keyframe", "clip", "page", "done")}
+            stages: dict[str, list[float]] = {k: [] for k in ("planned", "keyframe", "page", "motion", "clip", "done")}
             for n in range(1, opts.rounds + 1):
                 who = "@Luca and @Alberto peek" if n % 2 else "@Luca peeks"
                 text = path.read_text()
@@ -124,6 +125,7 @@ def main() -> None:
                 saved = time.time()
                 stages["planned"].append(events.wait(since, lambda m: m["type"] == "snapshot") - saved)
                 stages["keyframe"].append(events.wait(since, task_done("keyframe:cove/peek")) - saved)
+                stages["motion"].append(events.wait(since, task_done("motion:cove/peek")) - saved)
                 stages["clip"].append(events.wait(since, task_done("shot:cove/peek")) - saved)
                 if page is not None:
                     stages["page"].append(page.evaluate("window.__landed") / 1000 - saved)
