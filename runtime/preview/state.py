@@ -190,8 +190,7 @@ class PreviewState(BuildListener):
 
         return {"build": dict(self.build), "title": self.title, "diagnostics": self.diagnostics,
                 "film": url("film", "film"), "soundtrack": url("soundtrack", "audio"),
-                "storyboard": url("storyboard", "image"),
-                "film_status": self.tasks["film"].status if "film" in self.tasks else None}
+                "storyboard": url("storyboard", "image")}
 
     def _view(self) -> dict[str, Any]:
         scenes: list[dict[str, Any]] = []

@@ -95,3 +95,20 @@ def test_host_needs_serve() -> None:
     done = subprocess.run([sys.executable, "-m", "runtime.cli", "watch", str(LUCA), "--host", "0.0.0.0"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--host needs --serve" in done.stderr
+
+
+def test_with_json_output_the_url_is_an_event(tmp_path: Path) -> None:
+    project = tiny_copy(LUCA, tmp_path / "luca")
+    proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "watch", str(project), "--serve", "0", "--format",
+                             "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = json.loads(proc.stderr.readline())
+        assert first["event"] == "serving" and first["url"].startswith("http://127.0.0.1:")
+        assert json.loads(urlopen(first["url"] + "state", timeout=30).read())["build"]["state"] in \
+            ("starting", "building", "idle")
+    finally:
+        import signal
+
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
