@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types as lsp
 
+from runtime.lock import BuildLock
 from tests.conftest import LUCA, ROOT
 from tests.lsp.helpers import Session, apply, position_of
 from tests.runtime.helpers import build_json, tiny_copy
@@ -58,7 +59,8 @@ def test_hover_on_a_shot_shows_prompt_seed_duration_and_cache_status(tmp_path: P
     try:
         path = project / "film.studio.yaml"
         uri, text = opened(s, path)
-        dare = hover_text(s, uri, text, "- id: dare", 7)
+        with BuildLock(project / ".studio", wait=False):  # a build is running: the server never waits for it
+            dare = hover_text(s, uri, text, "- id: dare", 7)
         assert dare.startswith("**shot `cove/dare`**: close up, auto: ")
         assert "(rendered)" in dare  # exact: the shot's clip exists
         assert "Alberto (a bold boy with messy hair and a yellow tank top) grins" in dare
