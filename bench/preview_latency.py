@@ -46,7 +46,7 @@ class Events:
 
     def __init__(self, url: str) -> None:
         where = urlsplit(url)
-        self.conn = http.client.HTTPConnection(where.hostname, where.port, timeout=600)
+        self.conn = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=600)
         self.conn.request("GET", "/events")
         self.response = self.conn.getresponse()
         self.messages: list[tuple[float, dict[str, Any]]] = []
@@ -79,7 +79,7 @@ def cpu_seconds(pid: int) -> float:
 
 def idle(message: dict[str, Any]) -> bool:
     build = message["state"]["build"] if message["type"] == "snapshot" else message.get("build")
-    return bool(build) and build["state"] == "idle"
+    return build is not None and build["state"] == "idle"
 
 
 def task_done(tid: str) -> Any:

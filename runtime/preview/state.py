@@ -156,6 +156,7 @@ class PreviewState(BuildListener):
         statuses = {t.status for t in tasks}
         failed = next((t for t in tasks if t.status == "failed"), None)
         running = [t for t in tasks if t.status == "running"]
+        message: str | None
         if failed is not None:
             status, message = "failed", f"{failed.id}: {failed.message}"
         elif "skipped" in statuses:

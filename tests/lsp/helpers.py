@@ -142,8 +142,9 @@ class Session:
             lsp.DefinitionParams(**self.where(uri, line, character))))
 
     def references(self, uri: str, line: int, character: int, declaration: bool = True) -> list[lsp.Location]:
-        return self.run(self.client.text_document_references_async(lsp.ReferenceParams(
-            **self.where(uri, line, character), context=lsp.ReferenceContext(include_declaration=declaration)))) or []
+        found = self.run(self.client.text_document_references_async(lsp.ReferenceParams(
+            **self.where(uri, line, character), context=lsp.ReferenceContext(include_declaration=declaration))))
+        return list(found or [])
 
     def prepare_rename(self, uri: str, line: int, character: int) -> Any:
         return self.run(self.client.text_document_prepare_rename_async(
@@ -158,20 +159,23 @@ class Session:
             lsp.DocumentSymbolParams(text_document=lsp.TextDocumentIdentifier(uri=uri))))
 
     def folding(self, uri: str) -> list[lsp.FoldingRange]:
-        return self.run(self.client.text_document_folding_range_async(
-            lsp.FoldingRangeParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))) or []
+        found = self.run(self.client.text_document_folding_range_async(
+            lsp.FoldingRangeParams(text_document=lsp.TextDocumentIdentifier(uri=uri))))
+        return list(found or [])
 
     def formatting(self, uri: str) -> list[lsp.TextEdit] | None:
-        return self.run(self.client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        edits = self.run(self.client.text_document_formatting_async(lsp.DocumentFormattingParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri),
             options=lsp.FormattingOptions(tab_size=2, insert_spaces=True))))
+        return None if edits is None else list(edits)
 
     def code_actions(self, uri: str, diagnostics: list[lsp.Diagnostic]) -> list[Any]:
         first = diagnostics[0].range if diagnostics else lsp.Range(start=lsp.Position(line=0, character=0),
                                                                    end=lsp.Position(line=0, character=0))
-        return self.run(self.client.text_document_code_action_async(lsp.CodeActionParams(
+        found = self.run(self.client.text_document_code_action_async(lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri), range=first,
-            context=lsp.CodeActionContext(diagnostics=diagnostics)))) or []
+            context=lsp.CodeActionContext(diagnostics=diagnostics))))
+        return list(found or [])
 
     def close(self) -> None:
         try:

@@ -4,9 +4,11 @@ under the project, the DSL's words; from the text being typed, even while it doe
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lsprotocol import types as lsp
 
 from tests.conftest import LUCA, ROOT
 from tests.lsp.helpers import Session, apply, position_of
@@ -15,9 +17,9 @@ PAPER_BOAT = ROOT / "examples" / "paper-boat"
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     s = Session(tmp_path_factory.mktemp("lsp"))
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 
@@ -65,7 +67,7 @@ def test_a_key_offers_its_description(session: Session, luca_copy: Path) -> None
     line, col = position_of(text, "  vr", 4)
     [item] = session.complete(uri, line, col)
     assert item.label == "vram_gb" and item.detail and "GB" in item.detail
-    assert item.text_edit is not None and apply(text, [item.text_edit]).count("  vram_gb: ") == 1
+    assert isinstance(item.text_edit, lsp.TextEdit) and apply(text, [item.text_edit]).count("  vram_gb: ") == 1
 
 
 def test_enum_values(session: Session, luca_copy: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,9 @@ PAPER_BOAT = ROOT / "examples" / "paper-boat"
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     s = Session(tmp_path_factory.mktemp("lsp"))
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 

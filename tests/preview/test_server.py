@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PreviewState]
 
 
 @pytest.fixture
-def server(built: tuple[Path, PreviewState]) -> PreviewServer:
+def server(built: tuple[Path, PreviewState]) -> Iterator[PreviewServer]:
     project, state = built
     s = PreviewServer(state, project / ".studio" / "objects", project / "build")
     s.start()
-    yield s  # type: ignore[misc]
+    yield s
     s.httpd.shutdown()
     s.httpd.server_close()
 

@@ -20,7 +20,7 @@ from tests.runtime.helpers import tiny_copy
 
 def events(url: str) -> Iterator[dict[str, Any]]:
     where = urlsplit(url)
-    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
+    conn = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=120)
     conn.request("GET", "/events")
     response = conn.getresponse()
     assert response.status == 200
