@@ -162,7 +162,7 @@ def _values(path: tuple[str, ...], index: Index, project_dir: Path | None, add: 
         add(index.models("speech"), K.Module, "speech model")
     elif parent == "models" and last in ("image", "video", "speech") and len(path) > 2:
         add(index.models(last), K.Module, f"{last} model")
-    elif last == "style" and path[:1] != ("styles",):
+    elif last == "style" and path[:1] != ("styles",) and parent != "pattern":  # a pattern's style is an enum
         add(index.names("style"), K.Color, "style")
     elif last == "location":
         add(index.elements("location"), K.Class, "location")

@@ -141,7 +141,7 @@ def _property(opener: str, before: str, column: int) -> Context | None:
         return option
     prefix, start = _word(before, column)
     parts = before.split()
-    if len(parts) <= 1 and not before.endswith((" ", "\t")):
+    if not parts or (len(parts) == 1 and not before.endswith((" ", "\t"))):
         return Context("key", where, prefix, start, spelling="word")
     key = _PROPERTY.get(parts[0], parts[0])
     if key in ("references",):
@@ -161,7 +161,7 @@ def _scene_property(before: str, column: int) -> Context | None:
     if option is not None:
         return option
     prefix, start = _word(before, column)
-    if len(parts) <= 1 and not before.endswith((" ", "\t")):
+    if not parts or (len(parts) == 1 and not before.endswith((" ", "\t"))):
         return Context("key", where, prefix, start, spelling="word")
     return Context("value", (*where, parts[0]), prefix, start)
 

@@ -215,7 +215,10 @@ def make_server() -> StudioServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: StudioServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri)
+        uri = params.text_document.uri
+        for kept in (ls.latest, ls.parsed, ls.planned):  # opened again without a close: its versions restart
+            kept.pop(uri, None)
+        ls.schedule(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: StudioServer, params: lsp.DidChangeTextDocumentParams) -> None:

@@ -91,6 +91,11 @@ class Session:
         uri = path.as_uri()
         text = path.read_text(encoding="utf-8") if text is None else text
         language = "studio" if path.name.endswith(".studio") else "yaml"
+        if uri in self.versions:  # open again: close first, and forget what was published for the old text
+            self.client.text_document_did_close(lsp.DidCloseTextDocumentParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri)))
+        with self.changed:
+            self.published.pop(uri, None)
         self.versions[uri] = 1
         self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
             text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))

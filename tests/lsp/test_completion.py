@@ -138,3 +138,17 @@ def test_the_dsl_words_and_names(session: Session, boat: Path) -> None:
         ["Kitchen", "Street"]
     assert "character" in labels_at(session, path, text, "prop Boat: @Boat \"a small boat folded from newspaper\"\n"
                                     "  color #f4f1de\n", "")  # a line of its own: the definition words
+
+
+def test_style_names_and_the_pattern_styles(session: Session, luca_copy: Path, boat: Path) -> None:
+    path = luca_copy / "film.studio.yaml"
+    text = path.read_text()
+    extra = "  sketchy:\n    prompt: \"{{ action }}, pencil\"\n"
+    text = text.replace("styles:\n", "styles:\n" + extra, 1)
+    assert labels_at(session, path, text, "        type: wide\n", "        style: ", "\n") == ["sketchy", "storybook"]
+    assert labels_at(session, path, text, "  seed: 7\n", "  style: s", "\n") == ["sketchy", "storybook"]
+    dsl = boat / "film.studio"
+    dsl_text = dsl.read_text()
+    assert labels_at(session, dsl, dsl_text, "[ready] medium 2.5s", " style=") == ["gouache"]
+    assert labels_at(session, dsl, dsl_text, "pattern={track=rain, style=", "") == ["cppn", "fractal", "noise"]
+    assert labels_at(session, dsl, dsl_text, "pattern={track=", "") == ["rain", "splash"]

@@ -123,6 +123,27 @@ def test_definition_and_references_of_every_kind_of_name(session: Session, luca:
     assert len(session.references(uri, *element, declaration=True)) == 6
 
 
+def test_definition_and_references_in_the_dsl(session: Session, tmp_path: Path) -> None:
+    shutil.copytree(PAPER_BOAT, tmp_path / "boat")
+    uri, text = opened(session, tmp_path / "boat" / "film.studio")
+
+    def line_of(needle: str, offset: int = 0, nth: int = 0) -> int:
+        found = session.definition(uri, *position_of(text, needle, offset, nth))
+        assert found is not None, needle
+        return int(found.range.start.line)
+
+    nina = position_of(text, "character Nina")[0]
+    assert line_of("    NINA (curious)", 5) == nina  # a cue
+    assert line_of("@Nina presses", 2) == nina  # a trigger
+    assert line_of("  voice nina", 8) == position_of(text, "voice nina:")[0]
+    assert line_of("  location Kitchen", 11) == position_of(text, "location Kitchen:")[0]
+    assert line_of("style gouache\n", 7) == position_of(text, "style gouache:")[0]
+    assert line_of("models image=rough", 14) == position_of(text, "model rough:")[0]
+    cues = [r for r in session.references(uri, *position_of(text, "character Nina", 11), declaration=False)
+            if text.split("\n")[r.range.start.line].startswith("    NINA")]
+    assert len(cues) == 2  # NINA (curious), NINA (excited)
+
+
 def test_rename_an_element_everywhere_as_one_edit(session: Session, luca: Path) -> None:
     uri, text = opened(session, luca / "film.studio.yaml")
     prepared = session.prepare_rename(uri, *position_of(text, "@Alberto grins", 2))
