@@ -1,6 +1,7 @@
-"""Completion reads half-typed text: at every place of the examples, and in text cut, doubled or
-scrambled at random, finding the context and the items never raises, and every item replaces a range
-that ends at the cursor on the cursor's line."""
+"""The language features on every example, everywhere: completion reads half-typed text (at every place
+of the examples, and in text cut, doubled or scrambled at random, finding the context and the items
+never raises, and every item replaces a range that ends at the cursor); every name answers definition,
+references and hover; every rename keeps the project as valid as it was."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from runtime.lsp.analysis import Settings, analyse
 from runtime.lsp.complete import complete
 from runtime.lsp.context import yaml_context
 from runtime.lsp.dsl_context import dsl_context
-from runtime.lsp.index import Index
+from runtime.lsp.hover import hover_symbol
+from runtime.lsp.index import RENAMABLE, Index, Symbol
+from runtime.lsp.navigate import definition, references, rename_edits
+from studio_lang.diagnostics import Span
 from tests.conftest import ROOT
 
 EXAMPLES = sorted([*ROOT.glob("examples/*/*.studio.yaml"), *ROOT.glob("examples/*/*.studio")])
@@ -64,3 +68,44 @@ def test_text_being_typed(which: Path, cut: int, size: int, junk: str, where: in
     lines = text.split("\n")
     line = (where // 97) % len(lines)
     items_at(which, lines, line, where % (len(lines[line]) + 1))
+
+
+def _apply(text: str, edits: list[tuple[Span, str]]) -> str:
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    for span, new in sorted(edits, key=lambda e: (e[0].line, e[0].column), reverse=True):
+        a = starts[span.line - 1] + span.column - 1
+        b = starts[span.end_line - 1] + span.end_column - 1
+        text = text[:a] + new + text[b:]
+    return text
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_rename_keeps_the_project_valid(path: Path) -> None:
+    """Each name that can be renamed, renamed: the text compiles with the same diagnostics (none new,
+    none lost), the old name is gone from every place it was used, and the navigation features answer at
+    every occurrence."""
+    text = path.read_text(encoding="utf-8")
+    before = analyse(path.as_uri(), text, 1, path, Settings())
+    index = before.index
+    assert index is not None
+    codes = sorted(d.code for d in before.compilation.diagnostics)
+    renamed = 0
+    for occ in index.occurrences:
+        assert definition(index, occ) is None or occ.symbol in index.definitions
+        assert references(index, occ.symbol, True)
+        hover_symbol(before, index, occ.symbol) if occ.symbol.kind != "shot" else None
+    for symbol in [s for s in index.definitions if s.kind in RENAMABLE]:
+        new = f"Renamed{renamed}"
+        edits = rename_edits(index, symbol, new)
+        assert edits, symbol
+        after_text = _apply(text, edits)
+        after = analyse(path.as_uri(), after_text, 2, path, Settings())
+        assert sorted(d.code for d in after.compilation.diagnostics) == codes, (symbol, after.compilation.diagnostics)
+        assert after.index is not None and Symbol(symbol.kind, new) in after.index.definitions
+        assert Symbol(symbol.kind, symbol.name) not in after.index.definitions
+        assert len(after.index.of(Symbol(symbol.kind, new))) == len(index.of(symbol))
+        renamed += 1
+    assert renamed >= 5
