@@ -175,10 +175,11 @@ class PreviewState(BuildListener):
             progress = round(min((finished + partial) / len(work), 1.0), 3)
         keyframe = self.tasks.get(f"keyframe:{shot.id}")
         clip = self.tasks.get(f"shot:{shot.id}")
-        duration = shot.info["duration"]
+        duration, estimated = shot.info["duration"], shot.info["auto"]  # an auto length is the plan's guess...
         if clip is not None and clip.status in ("cached", "executed") and "duration" in clip.meta:
-            duration = round(float(clip.meta["duration"]), 3)
+            duration, estimated = round(float(clip.meta["duration"]), 3), False  # ...until its clip exists
         return {**shot.info, "id": shot.id, "scene": shot.scene, "shot": shot.name, "duration": duration,
+                "estimated": estimated,
                 "status": status, "message": message, "progress": progress,
                 "fresh": any(t.status == "executed" for t in tasks),
                 "keyframe": keyframe.url("image") if keyframe else None, "clip": clip.url("clip") if clip else None,

@@ -49,6 +49,9 @@ def test_a_build_as_the_page_sees_it(project: Path) -> None:
     first = shots(state)
     assert all(s["status"] == "cached" and s["keyframe"] for s in first.values())
     assert all(t["seconds"] is not None for t in first["cove/dare"]["tasks"])  # from the last report
+    dare = first["cove/dare"]
+    assert dare["auto"] and not dare["estimated"] and dare["duration"] > 0  # the clip's own length
+    assert not first["cove/peek"]["auto"] and first["cove/peek"]["duration"] == 2.5
 
     path = project / "film.studio.yaml"
     path.write_text(path.read_text().replace("@Luca peeks over a rock", "@Luca and @Alberto peek over a rock"))
@@ -87,6 +90,8 @@ def test_a_project_with_errors_shows_them_and_keeps_the_storyboard(project: Path
     state = PreviewState(project / "build")
     plan = load_plan(project, cache, DigestCache(cache / "files.json"), [])
     state.planned(plan, {}, store)
+    dare = shots(state)["cove/dare"]
+    assert dare["auto"] and dare["estimated"] and dare["duration"] > 0  # no clip yet: the plan's guess
     path = project / "film.studio.yaml"
     text = path.read_text()
     path.write_text(text.replace("type: close_up", "type: closeup"))

@@ -32,7 +32,8 @@ function seconds(value) {
 
 function durationText(s) {
   if (s.duration == null) return "auto";
-  return s.auto ? `auto ${(+s.duration).toFixed(1)} s` : `${+s.duration} s`;
+  if (!s.auto) return `${+s.duration} s`;
+  return `auto ${s.estimated ? "≈" : ""}${(+s.duration).toFixed(1)} s`;  // ≈: the plan's guess, before the clip
 }
 
 function statusText(s) {
