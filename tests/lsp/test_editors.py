@@ -58,3 +58,13 @@ def test_the_editors_doc_covers_neovim_helix_and_emacs() -> None:
 def test_examples_keep_their_schema_line() -> None:
     for path in (ROOT / "examples").glob("*/*.studio.yaml"):
         assert path.read_text().startswith("# yaml-language-server: $schema="), path
+
+
+def test_every_key_of_a_settings_line_is_a_keyword() -> None:
+    grammar = json.loads((VSCODE / "syntaxes" / "studio.tmLanguage.json").read_text())
+    setting = grammar["repository"]["setting"]
+    [keyword] = [p["match"] for p in setting["patterns"] if p.get("name", "").startswith("keyword.other.setting")]
+    line = "fps 24  resolution 960x540  seed 42  style gouache"
+    assert re.match(setting["begin"], line)
+    assert [m.group(1) for m in re.finditer(keyword, line)] == ["fps", "resolution", "seed", "style"]
+    assert not re.match(setting["begin"], "styles are not settings")
