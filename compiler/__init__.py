@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .pipeline import Compilation, compile_project
+    from .pipeline import Compilation, compile_project, compile_source
     from .plan import Plan, TaskId, TaskSpec
     from .schedule import Schedule
 
-__all__ = ["Compilation", "Plan", "Schedule", "TaskId", "TaskSpec", "compile_project"]
+__all__ = ["Compilation", "Plan", "Schedule", "TaskId", "TaskSpec", "compile_project", "compile_source"]
 
-_WHERE = {"Compilation": "pipeline", "compile_project": "pipeline", "Plan": "plan", "TaskId": "plan",
-          "TaskSpec": "plan", "Schedule": "schedule"}
+_WHERE = {"Compilation": "pipeline", "compile_project": "pipeline", "compile_source": "pipeline", "Plan": "plan",
+          "TaskId": "plan", "TaskSpec": "plan", "Schedule": "schedule"}
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ from .plan import Plan, UnknownBackend, plan
 from .resolve import resolve
 from .validate import validate
 
-__all__ = ["Compilation", "compile_project"]
+__all__ = ["Compilation", "compile_project", "compile_source"]
 
 
 @dataclass
@@ -75,33 +75,55 @@ def compile_project(
     """Check a project and, when ``backends`` (name -> version) is given, plan it. ``installed``
     names the backends this installation has (default: those of ``backends``): deliverables
     that need a missing one are reported (``compiler.deliverables``)."""
+    found, diagnostics = find_project(path)
+    if found is None:
+        return Compilation(found, diagnostics=diagnostics)
+    source, diagnostics = read_source(found)
+    if source is None:
+        return Compilation(found, diagnostics=diagnostics)
+    return compile_source(source, found.parent, backends=backends, is_cached=is_cached,
+                          files=ProjectFiles(found.parent, allowed_paths, digester), installed=installed)
+
+
+def compile_source(
+    source: SourceFile,
+    directory: Path,
+    *,
+    backends: Mapping[str, str] | None = None,
+    is_cached: Callable[[str], bool] | None = None,
+    files: ProjectFiles | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    installed: Collection[str] | None = None,
+) -> Compilation:
+    """Compile text already in memory (an editor's unsaved buffer) as if it were a file in ``directory``.
+
+    ``files`` checks referenced files (default: confined to ``directory``, hashed anew); ``checkpoint``
+    is called between stages and may raise to abandon a compile whose text is already outdated;
+    ``installed`` as for ``compile_project``."""
     with _no_gc():
-        return _compile(path, backends, allowed_paths, digester, is_cached,
+        return _compile(source, files or ProjectFiles(directory), backends, is_cached, checkpoint or _go_on,
                         installed if installed is not None else backends)
 
 
-def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequence[Path],
-             digester: FileDigester, is_cached: Callable[[str], bool] | None,
+def _go_on() -> None:
+    pass
+
+
+def _compile(source: SourceFile, files: ProjectFiles, backends: Mapping[str, str] | None,
+             is_cached: Callable[[str], bool] | None, checkpoint: Callable[[], None],
              installed: Collection[str] | None) -> Compilation:
-    found, diagnostics = find_project(path)
-    result = Compilation(found, diagnostics=diagnostics)
-    if found is None:
-        return result
-    source, diagnostics = read_source(found)
-    result.diagnostics += diagnostics
-    if source is None:
-        return result
-    result.source = source
+    result = Compilation(source.path, source)
     tree, diagnostics = parse(source)
     result.syntax = tree
     result.diagnostics += diagnostics
+    checkpoint()
     checked, diagnostics = validate(tree)
     result.diagnostics += diagnostics
     if checked is None:
         result.diagnostics.sort(key=sort_key)
         return result
-    film, diagnostics = resolve(tree, checked.project, ProjectFiles(found.parent, allowed_paths, digester),
-                                poisoned=checked.poisoned)
+    checkpoint()
+    film, diagnostics = resolve(tree, checked.project, files, poisoned=checked.poisoned)
     if installed is not None:
         diagnostics += check_installed(tree.root, checked.project.output, installed, source.name)
     result.diagnostics = _unique(result.diagnostics + diagnostics)
@@ -110,6 +132,7 @@ def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequ
     result.spec = checked.project
     result.film = film
     if backends is not None:
+        checkpoint()
         try:
             result.plan = plan(film, backends, is_cached)
         except UnknownBackend as exc:

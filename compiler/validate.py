@@ -18,7 +18,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from studio_lang import ast
-from studio_lang.diagnostics import Diagnostic, Span
+from studio_lang.diagnostics import Diagnostic, Related, Span
 
 from . import spec
 
@@ -297,7 +297,8 @@ def _duplicate_ids(root: ast.Mapping, project: spec.Project) -> Iterable[Diagnos
             span = ast.locate(root, path)
             if ident in first:
                 yield Diagnostic.error("E207", f"duplicate {what} id '{ident}'", span,
-                                       f"already used on line {first[ident].line}; ids must be unique")
+                                       f"already used on line {first[ident].line}; ids must be unique",
+                                       (Related(first[ident], f"'{ident}' is first used here"),))
             else:
                 first[ident] = span
 
@@ -310,8 +311,11 @@ def _duplicate_ids(root: ast.Mapping, project: spec.Project) -> Iterable[Diagnos
     for name, element in project.elements.items():
         trigger = element.trigger or f"@{name}"
         if trigger in triggers:
-            yield Diagnostic.error("E207", f"elements '{triggers[trigger]}' and '{name}' share the trigger '{trigger}'",
-                                   ast.locate(root, ("elements", name, "trigger")), "give each element its own trigger")
+            other = triggers[trigger]
+            yield Diagnostic.error("E207", f"elements '{other}' and '{name}' share the trigger '{trigger}'",
+                                   ast.locate(root, ("elements", name, "trigger")), "give each element its own trigger",
+                                   (Related(ast.locate(root, ("elements", other, "trigger")),
+                                            f"'{other}' has the trigger '{trigger}'"),))
         else:
             triggers[trigger] = name
 

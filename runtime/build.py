@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .deliver import deliver
+from .events import BuildListener, Heard, guarded
+from .explain import history_path, load_history
 from .filecache import DigestCache, PlanCache, file_digest, studio_fingerprint
 from .lock import BuildLock, LockBusy
 from .storage import StorageError, storage_error
@@ -48,6 +50,8 @@ class BuildOptions:
     models: ModelManager | None = None
     """A model manager that outlives this build (``studio watch`` keeps models loaded between
     builds); None: the build loads what it needs and unloads it all at the end."""
+    listener: BuildListener | None = None
+    """Hears the build as it goes: the plan, every task, the end (``studio watch --serve``'s page)."""
 
 
 @dataclass
@@ -195,6 +199,7 @@ def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
 def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Store, digests: DigestCache,
                 plan: LoadedPlan) -> int:
     digests.save()
+    listener = guarded(opts.listener)
     if opts.format == "json":
         if plan.diagnostics_json:
             sys.stderr.write(json.dumps({"diagnostics": plan.diagnostics_json}) + "\n")
@@ -203,6 +208,8 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     if not plan.ok:
         if opts.format == "json":
             sys.stdout.write(json.dumps(_summary({}, {}, {}, 0, {}, time.perf_counter() - started)) + "\n")
+        listener.planned(plan, {}, store)
+        listener.done(1, None)
         return 1
 
     cached: dict[str, ActionRecord] = {}
@@ -212,6 +219,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
             cached[tid] = record
     stale = [tid for tid, _, _ in plan.index if tid not in cached]
     kinds = {tid: kind for tid, kind, _ in plan.index}
+    listener.planned(plan, cached, store)
     history = _History(cache_root, plan.project)
     if opts.explain and stale:
         _print_explanations(plan.tasks, stale, history.previous(), opts.format)
@@ -227,18 +235,21 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     cancelled = False
     storage: StorageError | None = None
     if stale:
-        outcome = _execute(opts, store, plan, stale, cached)
+        outcome = _execute(opts, store, plan, stale, cached, listener)
         storage = outcome.storage
         outcome_status, records, failures = outcome.status, outcome.records, outcome.failures
         details, seconds, cancelled = outcome.details, outcome.seconds, outcome.cancelled
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
     out_dir = opts.out if opts.out is not None else plan.project.parent / "build"
     if storage is not None:
-        return _storage_failure(opts, storage, started, outcome_status, failures)
+        code = _storage_failure(opts, storage, started, outcome_status, failures)
+        listener.done(code, None)
+        return code
     if cancelled:
         why = getattr(opts.cancel, "reason", None) or "interrupted"  # studio watch says which file changed
         sys.stderr.write(f"studio: {why}; finished tasks are kept in the cache, unfinished ones left nothing "
                          "behind\n")
+        listener.done(130, None)
         return 130
     try:  # a write failing from here on is the output directory's (the store's are done)
         delivered = deliver(out_dir, kinds, records, store)
@@ -254,7 +265,9 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         found = storage_error(exc, {"output": out_dir}, any_errno=True)
         if found is None:
             raise
-        return _storage_failure(opts, found, started, outcome_status, failures)
+        code = _storage_failure(opts, found, started, outcome_status, failures)
+        listener.done(code, None)
+        return code
     if report_written:
         store.write_index([records[tid] for tid, _, _ in plan.index if tid in records])
     _save_stats(cache_root, outcome_status)
@@ -263,6 +276,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
         sys.stderr.write(_summary_text(summary, plan.title, lower_bound, out_dir))
+    listener.done(1 if failures else 0, out_dir)
     return 1 if failures else 0
 
 
@@ -281,7 +295,7 @@ class _Executed:
 
 
 def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str],
-             cached: dict[str, ActionRecord]) -> _Executed:
+             cached: dict[str, ActionRecord], listener: BuildListener) -> _Executed:
     from backends import load_backend
     from compiler.schedule import schedule
 
@@ -297,7 +311,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     models = opts.models if opts.models is not None else ModelManager(plan.vram_gb, load_backend)
     models.budget = plan.vram_gb
     loads_before, seconds_before = models.loads, models.load_seconds
-    reporter = make_reporter(opts.format, len(stale))
+    reporter = Heard(make_reporter(opts.format, len(stale)), listener)
     jobs = opts.jobs or max(1, os.cpu_count() or 1)
     cancel = opts.cancel if opts.cancel is not None else threading.Event()
     executor = Executor(tasks, store, models, load_backend, reporter, jobs, cancel)
@@ -319,16 +333,11 @@ class _History:
     build only reads the small digest file."""
 
     def __init__(self, cache_root: Path, project: Path) -> None:
-        name = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:32]
-        self.path = cache_root / "history" / f"{name}.json"
-        self.digest_path = cache_root / "history" / f"{name}.digest"
+        self.path = history_path(cache_root, project)
+        self.digest_path = self.path.with_suffix(".digest")
 
     def previous(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_bytes())
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            return {}
+        return load_history(self.path)
 
     def record(self, plan: LoadedPlan) -> bool:
         """Make ``plan`` the latest build; True when it differs from the one recorded."""
@@ -343,11 +352,9 @@ class _History:
 
 
 def _print_explanations(tasks: dict[str, Task], stale: list[str], previous: dict[str, Any], fmt: str) -> None:
-    from .explain import explain
+    from .explain import explanations
 
-    changed = {tid for tid, t in tasks.items() if (previous.get(tid) or {}).get("key") != t.key}
-    for tid in stale:
-        reason = explain(tasks[tid], previous.get(tid), changed)
+    for tid, reason in explanations(tasks, stale, previous).items():
         if fmt == "json":
             sys.stderr.write(json.dumps({"event": "explain", "id": tid, "reason": reason}) + "\n")
         else:

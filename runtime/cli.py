@@ -10,6 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .build import BuildOptions
 
 __all__ = ["main"]
 
@@ -41,7 +45,13 @@ def _parser() -> argparse.ArgumentParser:
                            help="CPU tasks run at once (default: the number of CPUs)")
         build.add_argument("--no-wait", dest="wait", action="store_false",
                            help="fail at once if another build of this project is running")
+        if name == "watch":
+            build.add_argument("--serve", type=int, metavar="PORT",
+                               help="serve a live preview page on PORT (0: a free port); prints its URL")
+            build.add_argument("--host", metavar="HOST", help="with --serve: listen on HOST instead of 127.0.0.1 "
+                               "(the page then needs the random token printed with its URL)")
     sub.add_parser("schema", help="print the JSON Schema of project files")
+    sub.add_parser("lsp", help="run the language server on stdin/stdout (for editors)")
     fmt = sub.add_parser("fmt", help="format project files in place (YAML or the .studio screenplay DSL)")
     fmt.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="project file, or a directory holding one")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would be reformatted")
@@ -75,6 +85,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _watch_serving(opts: BuildOptions, host: str, port: int) -> int:
+    """``studio watch --serve``: the preview page beside the watch, for as long as it runs."""
+    import json
+
+    from .preview import start_preview
+    from .watch import watch
+
+    if not 0 <= port <= 65535:
+        sys.stderr.write("studio: --serve takes a port from 0 to 65535\n")
+        return 2
+    try:
+        server = start_preview(opts, host, port)
+    except OSError as exc:
+        sys.stderr.write(f"studio: cannot serve the preview on {host}:{port}: {exc.strerror or exc}\n")
+        return 1
+    try:
+        if opts.format == "json":
+            sys.stderr.write(json.dumps({"event": "serving", "url": server.url}) + "\n")
+            sys.stderr.flush()
+        else:
+            sys.stdout.write(server.url + "\n")
+            sys.stdout.flush()
+        opts.listener = server.state
+        return watch(opts)
+    finally:
+        server.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -83,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(schema_text())
             return 0
+        if args.command == "lsp":
+            from .lsp import serve
+
+            return serve()
         if args.command in ("check", "plan"):
             from .commands.check import check_or_plan
 
@@ -101,7 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if not args.path.exists():
                     sys.stderr.write(f"studio: {args.path} does not exist\n")
                     return 2
-                return watch(opts)
+                if args.serve is None:
+                    if args.host is not None:
+                        sys.stderr.write("studio: --host needs --serve PORT\n")
+                        return 2
+                    return watch(opts)
+                return _watch_serving(opts, args.host or "127.0.0.1", args.serve)
             return build(opts)
         if args.command in ("fmt", "convert", "import"):
             from .commands import rewrite as lang_cmd

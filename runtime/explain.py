@@ -3,12 +3,15 @@ latest one recorded, whether it ran anything or not)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from .tasks import Task
 
-__all__ = ["explain"]
+__all__ = ["explain", "explanations", "history_path", "load_history"]
 
 _MAX_VALUE = 60
 _BEFORE = 20
@@ -82,3 +85,22 @@ def explain(task: Task, previous: dict[str, Any] | None, changed_inputs: set[str
     if not reasons:
         reasons.append("backend or studio version changed")
     return "; ".join(reasons)
+
+
+def history_path(cache_root: Path, project: Path) -> Path:
+    """Where builds keep the tasks of a project's last build (what ``--explain`` compares with)."""
+    return cache_root / "history" / (hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:32] + ".json")
+
+
+def load_history(path: Path) -> dict[str, Any]:
+    try:
+        previous = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return previous if isinstance(previous, dict) else {}
+
+
+def explanations(tasks: Mapping[str, Task], ids: Iterable[str], previous: Mapping[str, Any]) -> dict[str, str]:
+    """Why each of ``ids`` runs, against ``previous`` (a history file's tasks by id)."""
+    changed = {tid for tid, t in tasks.items() if (previous.get(tid) or {}).get("key") != t.key}
+    return {tid: explain(tasks[tid], previous.get(tid), changed) for tid in ids}

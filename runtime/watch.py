@@ -21,10 +21,12 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from pathlib import Path
 
 from .build import BuildOptions, build, cache_root_for
+from .events import guarded
 
 __all__ = ["watch"]
 
@@ -80,6 +82,7 @@ def watch(opts: BuildOptions, debounce_ms: int = 300, stop: threading.Event | No
             cancel.reason = "stopped"
             cancel.set()
 
+    listener = guarded(opts.listener)  # the preview page (studio watch --serve) hears what changed
     thread = threading.Thread(target=watcher, name="studio-watch", daemon=True)
     thread.start()
     models = ModelManager(None, load_backend)
@@ -105,6 +108,7 @@ def watch(opts: BuildOptions, debounce_ms: int = 300, stop: threading.Event | No
             shown = [_shown(p, project_dir) for p in sorted(paths)]
             _say(opts.format, "studio: changed: " + ", ".join(shown[:5]) + (" ..." if len(shown) > 5 else ""),
                  {"event": "changed", "paths": shown})
+            listener.changed(shown)
         return 0
     except KeyboardInterrupt:
         return 130
@@ -132,7 +136,7 @@ def _next_changes(changes: queue.Queue[set[str]], stop: threading.Event) -> set[
             return paths
 
 
-def _lasting(batch: set[tuple[object, str]]) -> set[str]:
+def _lasting(batch: AbstractSet[tuple[object, str]]) -> set[str]:
     """The changed paths, less scratch files that came and went within the batch (``sed -i``'s, an
     editor's backup): a file added and gone again changed nothing the project can use."""
     import watchfiles

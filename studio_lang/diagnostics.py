@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .source import SourceFile
 
-__all__ = ["Diagnostic", "Severity", "Span", "has_errors", "render_json", "render_text", "sort_key"]
+__all__ = ["Diagnostic", "Related", "Severity", "Span", "has_errors", "render_json", "render_text", "sort_key"]
 
 
 class Severity(StrEnum):
@@ -40,20 +40,31 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place a diagnostic is about (the first of two duplicate ids), for editors."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     severity: Severity
     code: str
     message: str
     span: Span | None = None
     hint: str | None = None
+    related: tuple[Related, ...] = ()
 
     @staticmethod
-    def error(code: str, message: str, span: Span | None = None, hint: str | None = None) -> Diagnostic:
-        return Diagnostic(Severity.ERROR, code, message, span, hint)
+    def error(code: str, message: str, span: Span | None = None, hint: str | None = None,
+              related: tuple[Related, ...] = ()) -> Diagnostic:
+        return Diagnostic(Severity.ERROR, code, message, span, hint, related)
 
     @staticmethod
-    def warning(code: str, message: str, span: Span | None = None, hint: str | None = None) -> Diagnostic:
-        return Diagnostic(Severity.WARNING, code, message, span, hint)
+    def warning(code: str, message: str, span: Span | None = None, hint: str | None = None,
+                related: tuple[Related, ...] = ()) -> Diagnostic:
+        return Diagnostic(Severity.WARNING, code, message, span, hint, related)
 
     @property
     def is_error(self) -> bool:

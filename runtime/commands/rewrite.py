@@ -22,7 +22,7 @@ from studio_lang.source import SourceFile
 
 from ..store import atomic_write
 
-__all__ = ["convert_command", "fmt_command", "import_command", "schema_comment"]
+__all__ = ["FormatRefused", "convert_command", "fmt_command", "format_source", "import_command", "schema_comment"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "schemas" / "project.schema.json"
@@ -140,26 +140,53 @@ def fmt_command(paths: list[Path], check: bool) -> int:
     return status
 
 
-def _fmt_one(path: Path, check: bool) -> int:
-    parsed = _load(path)
-    if parsed is None:
-        return 1
-    source, root = parsed.source, parsed.tree.root
-    assert root is not None
+class FormatRefused(Exception):
+    """Why a file is not formatted (``args[0]``); ``diagnostics`` holds its syntax errors, if those are why."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+def format_source(source: SourceFile) -> str:
+    """The canonical text of a project file (what ``studio fmt`` writes; the language server's formatting).
+
+    Raises ``FormatRefused`` for syntax errors, text the YAML emitter refuses, or a result that would
+    not read back to the same document."""
+    tree, diagnostics = parse(source)
+    root = tree.root
+    if root is None or has_errors(diagnostics):
+        raise FormatRefused(f"{source.name}: not rewritten (fix the syntax errors first)",
+                            [d for d in diagnostics if d.is_error])
     if is_dsl(source):
         from studio_lang.dsl.emit import emit_dsl
 
-        text = emit_dsl(root, source, parsed.comments)
+        text = emit_dsl(root, source, _comments(source, tree))
     else:
         from studio_lang.yaml.emit import format_yaml
 
         try:
             text = format_yaml(source.text)
         except Exception as exc:  # ruamel refusing what the checker accepted: leave the file alone
-            _say(f"{source.name}: cannot format this YAML ({type(exc).__name__}: {exc}); file left as it was")
-            return 1
+            raise FormatRefused(f"{source.name}: cannot format this YAML ({type(exc).__name__}: {exc}); file left "
+                                "as it was") from None
     if not _same_document(text, source.name, root):
-        _say(f"{source.name}: internal error: the formatted text would mean something else; file left as it was")
+        raise FormatRefused(f"{source.name}: internal error: the formatted text would mean something else; file "
+                            "left as it was")
+    return text
+
+
+def _fmt_one(path: Path, check: bool) -> int:
+    source, diagnostics = read_source(path)
+    if source is None:
+        _report(diagnostics, None)
+        return 1
+    try:
+        text = format_source(source)
+    except FormatRefused as refused:
+        if refused.diagnostics:
+            _report(refused.diagnostics, source)
+        _say(str(refused))
         return 1
     original = path.read_bytes().decode("utf-8", errors="replace")
     if text == original:

@@ -15,7 +15,7 @@ import re
 from lark import Token
 
 from .. import ast
-from ..diagnostics import Diagnostic, Span
+from ..diagnostics import Diagnostic, Related, Span
 from .parts import FATAL_CODES, BuilderBase, Definition, Entries, Opt, SceneNode, Stmt, Track, head, join, span_of
 from .vocab import CUE_LIKE, FLAGS, MODEL_FIELDS, character_folds, cue_target, off_screen_mark, typed
 
@@ -341,7 +341,8 @@ class Builder(BuilderBase):
                 if item.name.name in entries.items:
                     first = entries.items[item.name.name][0]
                     self.error("E113", f"'{item.name.name}' is defined twice", item.name.span,
-                               f"it is already defined on line {first.span.line}; rename one or keep one")
+                               f"it is already defined on line {first.span.line}; rename one or keep one",
+                               (Related(first.span, f"'{item.name.name}' is first defined here"),))
                     continue
                 entries.add(item.name, item.body)
                 section_spans.setdefault(item.section, []).append(item.body.span)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lark import Token, Transformer
 
 from .. import ast
-from ..diagnostics import Diagnostic, Span
+from ..diagnostics import Diagnostic, Related, Span
 from ..source import SourceFile
 from .lexer import token_span
 from .vocab import FIELD_ORDER, typed
@@ -150,12 +150,14 @@ class BuilderBase(Transformer):  # type: ignore[type-arg]
     def key(self, name: str, where: object) -> ast.Key:
         return ast.Key(name, self.span(where))
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic.error(code, message, span, hint))
+    def error(self, code: str, message: str, span: Span, hint: str | None = None,
+              related: tuple[Related, ...] = ()) -> None:
+        self.diagnostics.append(Diagnostic.error(code, message, span, hint, related))
 
     def twice(self, key: ast.Key, first: ast.Key, where: str) -> None:
         at = "earlier on this line" if first.span.line == key.span.line else f"on line {first.span.line}"
-        self.error("E113", f"'{key.name}' is set twice{where}", key.span, f"it is already set {at}; keep one")
+        self.error("E113", f"'{key.name}' is set twice{where}", key.span, f"it is already set {at}; keep one",
+                   (Related(first.span, f"'{key.name}' is first set here"),))
 
     def text(self, tok: Token) -> str:
         """The text a word or quoted string stands for (never a number)."""

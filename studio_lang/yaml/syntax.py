@@ -18,7 +18,7 @@ from ruamel.yaml.nodes import Node as YNode
 from ruamel.yaml.reader import ReaderError
 
 from .. import ast
-from ..diagnostics import Diagnostic, Span
+from ..diagnostics import Diagnostic, Related, Span
 from ..source import SourceFile
 
 CSafeLoader: Any
@@ -189,7 +189,8 @@ class _Builder:
                 first = entries[index[key.name]][0].span
                 self.diagnostics.append(Diagnostic.error(
                     "E102", f"duplicate key '{key.name}'", key.span,
-                    f"'{key.name}' is already set on line {first.line}; keep one"))
+                    f"'{key.name}' is already set on line {first.line}; keep one",
+                    (Related(first, f"'{key.name}' is first set here"),)))
                 continue
             index[key.name] = len(entries)
             entries.append((key, value))
