@@ -94,7 +94,8 @@ def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequ
     if checked is None:
         result.diagnostics.sort(key=sort_key)
         return result
-    film, diagnostics = resolve(tree, checked.project, ProjectFiles(found.parent, allowed_paths, digester),
+    frame = (checked.project.project.resolution[0], checked.project.project.resolution[1])
+    film, diagnostics = resolve(tree, checked.project, ProjectFiles(found.parent, allowed_paths, digester, frame),
                                 poisoned=checked.poisoned)
     result.diagnostics = _unique(result.diagnostics + diagnostics)
     if film is None or checked.repaired or not result.ok:
