@@ -132,6 +132,8 @@ class _Resolver:
             self.models[name] = self.model_ref(name, cfg)
         for kind in ("image", "video", "speech"):
             self.model(getattr(p.project.models, kind), kind, ("project", "models", kind))
+        for name, style in p.styles.items():  # every template is checked, used by a shot or not
+            self.template(name, style)
         if p.project.style is not None:
             self.style(p.project.style, ("project", "style"))
         for name, element in p.elements.items():
@@ -234,13 +236,18 @@ class _Resolver:
             return None
         if name not in self.style_loras:
             self.style_loras[name] = self.lora(f"style:{name}", style.lora, ("styles", name)) if style.lora else None
+        self.template(name, style)
+        return style
+
+    def template(self, name: str, style: spec.Style) -> PromptTemplate | None:
+        """The style's compiled prompt template (checked against the prompt variables), once."""
         if name not in self.templates:
             try:
                 self.templates[name] = compile_template(style.prompt)
             except TemplateProblem as exc:
                 self.templates[name] = None
                 self.template_error(name, exc)
-        return style
+        return self.templates[name]
 
     def template_error(self, style: str, exc: TemplateProblem) -> None:
         if (style, str(exc)) in self.template_errors:
@@ -250,8 +257,10 @@ class _Resolver:
         if exc.line and exc.line > 1 and span.end_line > span.line:  # block scalar: point at the template line
             line = min(span.line + exc.line, span.end_line)
             span = Span(span.file, line, 1, line, len(self.source.source.line(line)) + 1)
-        hint = ("prompt variables: action, shot, scene, location, characters, project"
-                if exc.code == "E303" else "templates may only format the shot's text")
+        if exc.needle:
+            span = self.sub_span(span, exc.needle)
+        hint = exc.hint or ("prompt variables: action, shot, scene, location, characters, project, style"
+                            if exc.code == "E303" else "templates may only format the shot's text")
         self.error(exc.code, f"style '{style}': {exc}", span, hint)
 
     def element(self, name: str, element: spec.Element) -> ElementR:

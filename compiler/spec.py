@@ -10,8 +10,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, WithJsonSchema, \
-    field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -170,8 +177,8 @@ class ModelConfig(_Strict):
         None, min_length=1,
         description="Weights: a Hugging Face repo id, or a local directory or file (relative to the project).",
         examples=["stabilityai/sd-turbo", "models/tiny-sd"])
-    revision: str | None = Field(None, pattern=REVISION,
-                                 description="Revision (branch, tag or commit) of a repo id.", examples=["main", "v1.0"])
+    revision: str | None = Field(None, pattern=REVISION, description="Revision (branch, tag or commit) of a repo id.",
+                                 examples=["main", "v1.0"])
     dtype: Literal["float32", "float16", "bfloat16"] | None = Field(
         None, description="Numeric type of the weights (changes outputs, so it is part of the cache key).")
     vram_gb: float = Field(0, ge=0, le=4096, description="Estimated memory the loaded model takes, in GB.")

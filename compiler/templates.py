@@ -1,106 +1,179 @@
-"""Style prompts: Jinja templates rendered in a locked-down sandbox.
+"""Style prompts: Jinja templates, checked when compiled and rendered within bounds.
 
-Project files are untrusted (an LLM may have written them). The environment is jinja2's
-immutable sandbox (no access to Python internals), has no loader (no filesystem: ``include``
-and ``import`` fail), no ``range``/``lipsum``/``namespace`` globals, undefined variables are
-errors, and every string it builds is capped so that a template cannot blow up memory or time.
+Every style's template is compiled, used by a shot or not, and checked statically against the
+variables the renderer provides (``VARIABLES``): an unknown variable (``{{ acton }}``) or a field
+a variable does not have (``{{ shot.kind }}``) is E303 where the style is written, not only when a
+shot happens to render it. Rendering happens in ``compiler.sandbox``: locked down, every
+string-building operation checked before it allocates, and a step budget for loops and macros, so
+that any template renders or fails with E304 in bounded time and memory.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import meta, nodes
+from jinja2.sandbox import SecurityError
 
-__all__ = ["MAX_OUTPUT", "PromptTemplate", "TemplateProblem", "compile_template"]
+from . import sandbox
 
-MAX_OUTPUT = 20_000
+__all__ = ["MAX_OUTPUT", "VARIABLES", "PromptTemplate", "TemplateProblem", "compile_template"]
+
+MAX_OUTPUT = sandbox.MAX_TEXT
 """Longest text a template may produce (characters)."""
+
+_ELEMENT = {"name": str, "description": str}
+VARIABLES: dict[str, Any] = {
+    "action": str,
+    "shot": {"id": str, "type": str, "duration": float, "camera": {"move": str, "amount": float}},
+    "scene": {"id": str, "heading": str},
+    "location": _ELEMENT,
+    "characters": [_ELEMENT],
+    "project": {"title": str},
+    "style": {"name": str},
+}
+"""What a prompt template sees (``compiler.resolve`` builds exactly this; a test keeps them equal):
+``str`` text, ``float`` a number, a dict a mapping with these keys, ``[x]`` a list of ``x``.
+``location`` is None in a shot without one."""
+_MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
 
 
 class TemplateProblem(Exception):
     """A template that cannot be compiled or rendered; ``code`` is the diagnostic code."""
 
-    def __init__(self, code: str, message: str, line: int | None = None) -> None:
+    def __init__(self, code: str, message: str, line: int | None = None, hint: str | None = None,
+                 needle: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.line = line
-
-
-class _Env(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "+"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            raise SecurityError("the power operator is not allowed in prompts")
-        if operator == "*" and (isinstance(left, (str, list)) or isinstance(right, (str, list))):
-            count = right if isinstance(left, (str, list)) else left
-            size = len(left if isinstance(left, (str, list)) else right)
-            if isinstance(count, int) and count * max(size, 1) > MAX_OUTPUT:
-                raise SecurityError("a repeated string in a prompt would be too long")
-        result = super().call_binop(context, operator, left, right)
-        _cap(result)
-        return result
-
-
-def _cap(value: Any) -> Any:
-    if isinstance(value, (str, list)) and len(value) > MAX_OUTPUT:
-        raise SecurityError(f"a prompt grew beyond {MAX_OUTPUT} characters")
-    return value
-
-
-def _capped(fn: Any) -> Any:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return _cap(fn(*args, **kwargs))
-
-    return wrapper
-
-
-def _finalize(value: Any) -> Any:
-    # a function's repr holds a memory address: never deterministic, never what the author meant
-    if callable(value) and not isinstance(value, jinja2.Undefined):
-        raise SecurityError("a prompt cannot print a function or method; call it or drop it")
-    return value
-
-
-@functools.lru_cache(maxsize=1)
-def _environment() -> _Env:
-    env = _Env(loader=None, undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
-               auto_reload=False, cache_size=0, finalize=_finalize)
-    env.globals.clear()
-    env.filters = {name: _capped(fn) for name, fn in env.filters.items()}
-    return env
+        self.hint = hint
+        self.needle = needle
+        """The text in the template the problem is about (``shot.kind``), to point at."""
 
 
 class PromptTemplate:
-    def __init__(self, template: jinja2.Template) -> None:
+    def __init__(self, template: jinja2.Template, call_cost: int) -> None:
         self._template = template
+        self._call_cost = call_cost
 
     def render(self, variables: Mapping[str, Any]) -> str:
         try:
-            text = self._template.render(**variables)
+            text = sandbox.render(self._template, variables, self._call_cost)
         except jinja2.UndefinedError as exc:
             raise TemplateProblem("E303", f"template error: {exc.message}") from None
-        except SecurityError as exc:
-            raise TemplateProblem("E304", f"template not allowed: {exc}") from None
+        except (SecurityError, MemoryError) as exc:
+            raise TemplateProblem("E304", f"template not allowed: {exc or 'it needs too much memory'}") from None
         except jinja2.TemplateError as exc:
             raise TemplateProblem("E303", f"template error: {exc}") from None
         except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError, RecursionError) as exc:
             raise TemplateProblem("E303", f"template error: {type(exc).__name__}: {exc}") from None
-        _cap(text)
         return " ".join(text.split())
 
 
 def compile_template(source: str) -> PromptTemplate:
+    env = sandbox.environment()
     try:
-        return PromptTemplate(_environment().from_string(source))
+        tree = env.parse(source)
+        check_names(tree)
+        call_cost = sandbox.costs(tree)
+        code = env.compile(sandbox.instrument(tree))
+        template = env.template_class.from_code(env, code, env.make_globals(None), None)
+        return PromptTemplate(template, call_cost)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem("E303", f"template syntax error: {exc.message}", exc.lineno) from None
     except SecurityError as exc:
         raise TemplateProblem("E304", f"template not allowed: {exc}") from None
-    except (jinja2.TemplateError, RecursionError) as exc:
+    except (SyntaxError, RecursionError, MemoryError):  # Python's own limits on the compiled template
+        raise TemplateProblem("E304", "template not allowed: it nests blocks or expressions too deeply",
+                              None, "flatten the template: at most about 15 nested blocks") from None
+    except jinja2.TemplateError as exc:
         raise TemplateProblem("E303", f"template error: {exc}") from None
+
+
+# --- the static check ------------------------------------------------------------------------------
+
+def check_names(tree: nodes.Template) -> None:
+    """Raise E303 for the first variable the renderer does not provide, or field it does not have."""
+    from .validate import closest
+
+    for name in sorted(meta.find_undeclared_variables(tree) - set(VARIABLES)):
+        line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
+        guess = closest(name, VARIABLES)
+        raise TemplateProblem("E303", f"template error: '{name}' is undefined", line,
+                              f"did you mean '{guess}'?" if guess else f"prompt variables: {', '.join(VARIABLES)}",
+                              name)
+    stores: dict[str, int] = {}
+    for n in tree.find_all(nodes.Name):
+        if n.ctx in ("store", "param"):
+            stores[n.name] = stores.get(n.name, 0) + 1
+    shadowed = set(stores)
+    bound: dict[str, Any] = {}  # a loop variable bound once, over a list the renderer provides
+    for loop in tree.find_all(nodes.For):
+        target = loop.target
+        if isinstance(target, nodes.Name) and stores[target.name] == 1:
+            over = _schema(loop.iter, shadowed, {})
+            if isinstance(over, list):
+                bound[target.name] = over[0]
+    problems = [p for n in tree.find_all((nodes.Getattr, nodes.Getitem)) if (p := _field_problem(n, shadowed, bound))]
+    if problems:
+        line, message, hint, needle = min(problems, key=lambda p: p[0])
+        raise TemplateProblem("E303", f"template error: {message}", line, hint, needle)
+
+
+def _schema(expr: nodes.Node, shadowed: set[str], bound: dict[str, Any]) -> Any:
+    """What ``expr`` is, by ``VARIABLES``; None when the check cannot tell."""
+    if isinstance(expr, nodes.Name):
+        if expr.name in bound:
+            return bound[expr.name]
+        return VARIABLES.get(expr.name) if expr.name not in shadowed else None
+    field = _field(expr)
+    if field is None:
+        return None
+    inner = _schema(expr.node, shadowed, bound)  # type: ignore[attr-defined]
+    if isinstance(inner, dict):
+        return inner.get(field) if isinstance(field, str) else None
+    if isinstance(inner, list) and isinstance(field, int):
+        return inner[0]
+    return None
+
+
+def _field(expr: nodes.Node) -> str | int | None:
+    if isinstance(expr, nodes.Getattr):
+        return expr.attr
+    if isinstance(expr, nodes.Getitem) and isinstance(expr.arg, nodes.Const) and isinstance(expr.arg.value, (str, int)):
+        return expr.arg.value
+    return None
+
+
+def _field_problem(expr: nodes.Getattr | nodes.Getitem, shadowed: set[str], bound: dict[str, Any]
+                   ) -> tuple[int, str, str, str] | None:
+    from .validate import closest
+
+    field = _field(expr)
+    inner = _schema(expr.node, shadowed, bound)
+    if not isinstance(field, str) or inner is None:
+        return None
+    what = _describe(expr.node)
+    needle = _describe(expr)
+    if isinstance(inner, dict) and field not in inner and field not in _MAPPING_METHODS:
+        guess = closest(field, inner)
+        fields = f"'{what}' has {', '.join(inner)}"
+        return (expr.lineno, f"'{what}' has no '{field}'",
+                f"did you mean '{guess}'? ({fields})" if guess else fields, needle)
+    if inner is str and not hasattr(str, field):
+        return expr.lineno, f"'{what}' is text: it has no '{field}'", "use it as it is, or with filters", needle
+    if isinstance(inner, list) and not hasattr(list, field):
+        return (expr.lineno, f"'{what}' is a list: it has no '{field}'", f"loop over it: {{% for x in {what} %}}",
+                needle)
+    return None
+
+
+def _describe(expr: nodes.Node) -> str:
+    if isinstance(expr, nodes.Name):
+        return expr.name
+    field = _field(expr)
+    if field is not None:
+        return f"{_describe(expr.node)}.{field}" if isinstance(field, str) else f"{_describe(expr.node)}[{field}]"  # type: ignore[attr-defined]
+    return "value"
