@@ -87,7 +87,7 @@ def open_image(path: Path, size: tuple[int, int] | None = None, limit: int | Non
             if size is not None:
                 factor = min(img.size[0] // max(size[0] * 2, 1), img.size[1] // max(size[1] * 2, 1))
                 if factor > 1:
-                    img = img.reduce(factor)
+                    return img.reduce(factor)
             return img
         finally:
             if img.fp is not None:

@@ -33,7 +33,7 @@ from .film import (
     ShotR,
     VoiceR,
 )
-from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model
+from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model, missing_libraries
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, layout
 from .validate import closest
@@ -149,6 +149,7 @@ class _Resolver:
             for j, shot in enumerate(scene.shots):
                 shots.append(self.shot(i, scene, j, shot))
         self.check_anchors(shots)
+        self.check_libraries(shots)
         return Film(
             title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
             seed=p.project.seed, vram_gb=p.project.vram_gb, language=p.project.language, shots=tuple(shots),
@@ -513,6 +514,21 @@ class _Resolver:
             self.warn("W301", f"unknown emotion '{line.emotion}'; it will sound neutral", self.span(*path, "emotion"),
                       _hint(emotion, sorted(KNOWN_EMOTIONS | set(voice.emotions)), "emotions"))
         return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, voice.rate))
+
+    def check_libraries(self, shots: list[ShotR]) -> None:
+        """E401 at each model a task uses whose backend needs libraries this installation lacks (the
+        ``ai`` extra): ``check`` says so, rather than ``build`` failing when the model loads."""
+        used: dict[str, ModelRef] = {}
+        for s in shots:
+            for model in (s.image_model, s.video_model, *(ln.voice.model for ln in s.lines)):
+                used.setdefault(model.name, model)
+        for name, model in used.items():
+            missing = missing_libraries(model.backend) if name in self.p.models else []
+            if missing:
+                self.error("E401", f"model '{name}' runs on the {model.backend} backend, which needs "
+                           f"{', '.join(missing)}: not installed here", self.span("models", name, "backend"),
+                           "install studio's ai extra: pip install 'studio[ai]' (or -e '.[ai]' in a checkout)",
+                           name=name)
 
     def check_anchors(self, shots: list[ShotR]) -> None:
         ids = {s.shot_id for s in shots}

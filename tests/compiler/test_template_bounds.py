@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import sandbox
-from compiler.templates import VARIABLES, TemplateProblem, compile_template
+from compiler.templates import VARIABLES, TemplateProblem, budget, compile_template
 from tests.compiler.helpers import MINIMAL, codes, compile_text
 
 VARS = {"action": "Luca runs", "shot": {"id": "a", "type": "close_up", "duration": 2.0,
@@ -87,9 +86,9 @@ def test_hostile_templates_fail_with_e304_in_bounded_memory(name: str) -> None:
 
 def test_loops_are_stopped_by_the_step_budget_not_by_luck() -> None:
     problem = refuse(HOSTILE["three loops of 1000"])
-    assert f"more than {sandbox.MAX_STEPS:,} steps" in str(problem)
+    assert f"more than {budget.MAX_STEPS:,} steps" in str(problem)
     problem = refuse(HOSTILE["searches in loops"])
-    assert f"more than {sandbox.MAX_WORK:,} characters" in str(problem)
+    assert f"more than {budget.MAX_WORK:,} characters" in str(problem)
 
 
 def test_a_long_prompt_is_e304_not_a_security_error_traceback() -> None:
