@@ -269,6 +269,8 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
 
 
 def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: Path, fmt: str) -> None:
+    from studio_lang.diagnostics import printable
+
     from .explain import explain
 
     try:
@@ -281,7 +283,7 @@ def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: 
         if fmt == "json":
             sys.stderr.write(json.dumps({"event": "explain", "id": tid, "reason": reason}) + "\n")
         else:
-            sys.stderr.write(f"{tid}: {reason}\n")
+            sys.stderr.write(printable(f"{tid}: {reason}") + "\n")
 
 
 def _outputs(out_dir: Path, delivered: dict[str, str]) -> dict[str, Any]:
@@ -310,6 +312,8 @@ def _summary(status: dict[str, str], failures: dict[str, str], outputs: dict[str
 
 
 def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir: Path) -> str:
+    from studio_lang.diagnostics import printable
+
     lines = []
     for failure in summary["failed"]:
         lines.append(f"error: {failure['id']} failed: {failure['message']}")
@@ -321,7 +325,7 @@ def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir
     film = summary["outputs"].get("film")
     if film:
         lines.append(f"film: {film}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"  # a title or a message may hold escape codes
 
 
 def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failures: dict[str, str],

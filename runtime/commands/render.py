@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from compiler import Plan, TaskId
+from studio_lang.diagnostics import printable
 
 __all__ = ["plan_text", "schema_text"]
 
@@ -24,7 +25,7 @@ def plan_text(plan: Plan) -> str:
     tasks = list(plan.tasks.values())
     stale = sum(1 for t in tasks if plan.status.get(t.id) != "cached")
     length = sum(s.estimate for s in film.shots) - sum(s.transition.duration for s in film.shots[:-1] if s.transition)
-    lines = [f"{film.title}: {len(tasks)} tasks ({stale} stale, {len(tasks) - stale} cached), "
+    lines = [f"{printable(film.title)}: {len(tasks)} tasks ({stale} stale, {len(tasks) - stale} cached), "
              f"{len(film.shots)} shots, about {length:.1f} s at {film.fps} fps, {film.width}x{film.height}", ""]
     groups: dict[str, list[TaskId]] = {}
     labels: dict[str, str] = {}

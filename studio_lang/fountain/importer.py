@@ -73,6 +73,11 @@ class _Character:
     emotions: list[str] = field(default_factory=list)
 
 
+def _one_line(text: str) -> str:
+    """One line without control characters: what the format accepts as a title or a heading."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text).split())
+
+
 def import_fountain(source: SourceFile, title: str = "Untitled") -> tuple[dict[str, Any], list[Diagnostic]]:
     """The project a Fountain screenplay describes, and warnings about what could not be kept."""
     return _Importer(source, title).run()
@@ -244,7 +249,7 @@ class _Importer:
 
     # --- building ------------------------------------------------------------------------------
     def scene(self, heading: str, line: int) -> _Scene:
-        heading = heading.strip() or "SCENE"
+        heading = _one_line(heading) or "SCENE"
         if len(heading) > 500:
             self.warn("W122", "scene heading longer than 500 characters; shortened", line)
             heading = heading[:500].rstrip()
@@ -400,7 +405,7 @@ class _Importer:
         for key in self.title_order:
             if key.lower() == "title":
                 title = self.title_page[key]
-        title = " ".join(title.split()) or " ".join(self.fallback_title.split()) or "Untitled"
+        title = _one_line(title) or _one_line(self.fallback_title) or "Untitled"
         return title[:200]
 
     def apply_notes(self) -> None:
