@@ -62,9 +62,10 @@ def open_image(path: Path, size: tuple[int, int] | None = None, limit: int | Non
 
     The pixel count is read from the header and refused past ``limit`` before decoding (Pillow's
     own bomb check only starts at 89 million pixels). With a ``size``, a JPEG decodes at 1/2 to 1/8
-    scale (``draft``) and any other format is reduced by an integer factor right after decoding,
-    keeping at least twice ``size`` each way for a clean final resample. Raises OSError or
-    ValueError with the reason (the caller names the file)."""
+    scale (``draft``) and any other format is reduced by an integer factor (a box filter) right after
+    decoding, never below ``size`` either way, so the caller's final resample starts from at most
+    twice the pixels it needs instead of the whole picture. Raises OSError or ValueError with the
+    reason (the caller names the file)."""
     import warnings
 
     from PIL import Image as PILImage
@@ -82,10 +83,10 @@ def open_image(path: Path, size: tuple[int, int] | None = None, limit: int | Non
             if limit is not None and width * height > limit:
                 raise ValueError(f"{width}x{height} is {width * height:,} pixels; at most {limit:,}")
             if size is not None:
-                img.draft("RGB", (size[0] * 2, size[1] * 2))
+                img.draft("RGB", size)
             img.load()
             if size is not None:
-                factor = min(img.size[0] // max(size[0] * 2, 1), img.size[1] // max(size[1] * 2, 1))
+                factor = min(img.size[0] // max(size[0], 1), img.size[1] // max(size[1], 1))
                 if factor > 1:
                     return img.reduce(factor)
             return img

@@ -82,7 +82,8 @@ class _Version(argparse.Action):
     """``--version``, looked up only when asked for (importlib.metadata costs start-up time)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
-        parser.exit(message=f"studio {_version()}\n")
+        sys.stdout.write(f"studio {_version()}\n")
+        parser.exit()
 
 
 def _version() -> str:
