@@ -22,7 +22,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
 from studio_lang.diagnostics import Diagnostic, Span
-from studio_lang.readfile import Unreadable, name_problem, open_regular, problem
+from studio_lang.readfile import Unreadable, name_problem, open_regular
+from studio_lang.readfile import problem as path_problem
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -44,6 +45,9 @@ never fewer than ``MIN_PIXELS``: every task scales it down to the frame (or to 2
 IP-Adapter), so more pixels only cost memory and time."""
 
 
+_REDUCIBLE = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "I", "F"})
+
+
 def max_pixels(frame: tuple[int, int] | None) -> int:
     """The most pixels a reference or start image may have for a film of ``frame`` (width, height)."""
     return max(MIN_PIXELS, FRAME_FACTOR * frame[0] * frame[1]) if frame else MIN_PIXELS
@@ -63,9 +67,9 @@ def open_image(path: Path, size: tuple[int, int] | None = None, limit: int | Non
     The pixel count is read from the header and refused past ``limit`` before decoding (Pillow's
     own bomb check only starts at 89 million pixels). With a ``size``, a JPEG decodes at 1/2 to 1/8
     scale (``draft``) and any other format is reduced by an integer factor (a box filter) right after
-    decoding, never below ``size`` either way, so the caller's final resample starts from at most
-    twice the pixels it needs instead of the whole picture. Raises OSError or ValueError with the
-    reason (the caller names the file)."""
+    decoding, never below ``size`` either way, so the caller's final resample starts from less than
+    twice the size it needs each way instead of the whole picture. Raises OSError or ValueError with
+    the reason (the caller names the file)."""
     import warnings
 
     from PIL import Image as PILImage
@@ -76,23 +80,25 @@ def open_image(path: Path, size: tuple[int, int] | None = None, limit: int | Non
             img = PILImage.open(f)
         except PILImage.DecompressionBombError as exc:  # past twice Pillow's limit: the header alone says so
             found = re.search(r"\((\d+) pixels\)", str(exc))
-            raise ValueError(f"it has {int(found.group(1)) if found else 'too many':,} pixels; at most {limit or 0:,}"
-                             ) from None
+            count = f"{int(found.group(1)):,}" if found else "too many"
+            raise ValueError(f"it has {count} pixels" + (f"; at most {limit:,}" if limit else "")) from None
         try:
             width, height = img.size
             if limit is not None and width * height > limit:
                 raise ValueError(f"{width}x{height} is {width * height:,} pixels; at most {limit:,}")
             if size is not None:
                 img.draft("RGB", size)
-            img.load()
-            if size is not None:
-                factor = min(img.size[0] // max(size[0], 1), img.size[1] // max(size[1], 1))
-                if factor > 1:
-                    return img.reduce(factor)
-            return img
-        finally:
-            if img.fp is not None:
-                img.close()
+            img.load()  # the first frame, decoded while the file is open
+        except BaseException:
+            img.close()
+            raise
+        factor = min(img.size[0] // max(size[0], 1), img.size[1] // max(size[1], 1)) if size is not None else 1
+        if factor > 1:
+            source = img if img.mode in _REDUCIBLE else img.convert("RGBA")  # palette or 1-bit pictures
+            reduced = source.reduce(factor)
+            img.close()  # the full-size picture goes now, not when the caller is done
+            return reduced
+        return img
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
@@ -157,7 +163,7 @@ class ProjectFiles:
             return Diagnostic.error(
                 "E306", f"'{written}' is outside the project directory", span,
                 "keep referenced files inside the project, or allow the directory with --allow-path")
-        why = problem(real, MAX_BYTES[media])
+        why = path_problem(real, MAX_BYTES[media])
         if why == "does not exist":
             hint = "check the spelling; paths are relative to the project file's directory"
             near = _nearby(real)
@@ -168,16 +174,16 @@ class ProjectFiles:
             kinds = "PNG, JPEG, WebP" if media == "image" else "WAV, FLAC, OGG"
             return Diagnostic.error("E305", f"'{written}' {why}", span, f"name an {media} file ({kinds})")
         limit = max_pixels(self.frame)
-        problem_ = why or _probe(real, media, limit)
-        if problem_:
+        trouble = why or _probe(real, media, limit)
+        if trouble:
             hint = "re-export the file" if media == "image" else "re-export it as WAV or FLAC"
-            if media == "image" and "pixels" in problem_:
+            if media == "image" and "pixels" in trouble:
                 why_limit = f"{FRAME_FACTOR} times the {self.frame[0]}x{self.frame[1]} frame" \
-                    if self.frame and limit > MIN_PIXELS else "the least any film allows"
+                    if self.frame and limit > MIN_PIXELS else "2048x2048, the least any frame allows"
                 fit = _fit(real, limit)
                 hint = f"images here may have {limit:,} pixels ({why_limit}): scale it down" \
                     + (f", e.g. to {fit}" if fit else "")
-            return Diagnostic.error("E307", f"'{written}' {problem_}", span, hint)
+            return Diagnostic.error("E307", f"'{written}' {trouble}", span, hint)
         try:
             digest = self.digester(real)
         except Unreadable as exc:

@@ -203,9 +203,15 @@ def test_images_decode_reduced_to_what_a_task_needs(tmp_path: Path) -> None:
     assert img.size[0] <= 1000 and img.size[1] <= 750  # JPEG decoded at 1/4 or 1/8 scale, never 4000x3000
     png = tmp_path / "photo.png"
     Image.new("RGB", (4000, 3000), (200, 120, 40)).save(png)
-    assert open_image(png, (320, 180)).size == (667, 500)  # reduced by 6 right after decoding
+    assert open_image(png, (320, 180)).size == (334, 250)  # reduced by 12 right after decoding: never below 320x180
     with pytest.raises(ValueError, match="pixels"):
         open_image(png, None, limit=1000)
+    gif = tmp_path / "frames.gif"  # palette pictures (and the first of several frames) reduce too, and stay usable
+    frames = [Image.new("RGB", (900, 600), (40 * i, 2, 3)) for i in range(3)]
+    frames[0].save(gif, save_all=True, append_images=frames[1:])
+    for size, expected in (((320, 180), (450, 300)), ((800, 500), (900, 600))):
+        img = open_image(gif, size)
+        assert img.size == expected and img.convert("RGB").getpixel((0, 0)) == (0, 2, 3)
 
 
 # --- item 8: the project path itself -------------------------------------------------------------------
