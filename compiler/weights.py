@@ -124,9 +124,9 @@ class WeightsResolver:
 
     def _local_candidate(self, written: str) -> Path | None:
         pure = PurePosixPath(written.replace("\\", "/"))
-        candidate = Path(written).expanduser() if pure.is_absolute() or written.startswith("~") \
-            else self.files.root / Path(*pure.parts)
-        try:
+        try:  # '~nobody' has no home: RuntimeError
+            candidate = Path(written).expanduser() if pure.is_absolute() or written.startswith("~") \
+                else self.files.root / Path(*pure.parts)
             return candidate.resolve()
         except (OSError, RuntimeError):
             return None

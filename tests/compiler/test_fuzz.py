@@ -189,7 +189,7 @@ def test_any_template_renders_or_fails_within_bounds_many(source: str) -> None:
 # diagnostics only, and never waits on a FIFO (the watchdog would fail the example).
 
 SPECIAL = ["fifo", "dir", "zero", "loop", "outside", "dangling", "ok.png", "ok.wav", "..", ".", "", "a" * 255,
-           "a" * 256, "é" * 128, "x\x00y", "refs", "/", "~"]
+           "a" * 256, "é" * 128, "x\x00y", "refs", "/", "~", "~nobody0"]
 COMPONENTS = st.one_of(st.sampled_from(SPECIAL), st.text(max_size=12))
 PATHS = st.lists(COMPONENTS, min_size=1, max_size=4).map("/".join)
 

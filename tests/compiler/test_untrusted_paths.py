@@ -104,6 +104,13 @@ def test_a_revision_resolves_among_the_refs_the_cache_lists(tmp_path: Path, monk
     assert main.plan is not None and main.plan.tasks["keyframe:s/a"].model.config()["revision"] == "d" * 40
 
 
+def test_weights_in_the_home_of_a_user_that_does_not_exist(tmp_path: Path) -> None:
+    """'~nobody0/model' has no home to expand (found by the path fuzzer): a diagnostic, not a RuntimeError."""
+    result = compile_text(tmp_path, MODEL.format(revision="main").replace("weights: org/model", "weights: ~nobody0/m"))
+    assert [(d.code, d.message) for d in result.diagnostics if d.is_error] == [
+        ("E305", "weights not found: '~nobody0/m'")]
+
+
 # --- item 4: long names, FIFOs and directories as references --------------------------------------------
 
 def test_a_name_component_longer_than_255_bytes_is_a_diagnostic(tmp_path: Path) -> None:
