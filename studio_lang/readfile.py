@@ -51,6 +51,8 @@ def kind(mode: int) -> str:
 def name_problem(path: Path | str) -> str | None:
     """Why no file system would accept this name, or None."""
     encoded = os.fsencode(path)
+    if b"\x00" in encoded:
+        return "has a NUL character in its name"
     if len(encoded) > MAX_PATH:
         return f"has a path longer than {MAX_PATH} bytes"
     for part in encoded.split(b"/"):
