@@ -88,8 +88,8 @@ def main() -> None:
     print(f"{'template':<18} {'outcome':<28} {'seconds':>8} {'MB':>8}")
     for name, template in TEMPLATES.items():
         runs = [measure(args.root, template, args.cap_mb, args.timeout) for _ in range(args.repeat)]
-        timed = [r for r in runs if isinstance(r["seconds"], float)]
-        r = min(timed, key=lambda x: x["seconds"]) if timed else runs[0]
+        timed = [(r["seconds"], i) for i, r in enumerate(runs) if isinstance(r["seconds"], float)]
+        r = runs[min(timed)[1]] if timed else runs[0]
         seconds = f"{r['seconds']:.3f}" if isinstance(r["seconds"], float) else "-"
         mb = f"{r['mb']:.1f}" if isinstance(r["mb"], (int, float)) else "-"
         print(f"{name:<18} {str(r['outcome']):<28} {seconds:>8} {mb:>8}", flush=True)

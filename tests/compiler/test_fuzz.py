@@ -103,9 +103,6 @@ def test_structure_mutations(tmp_path: Path, data: st.DataObject) -> None:
 # A watchdog turns a hang into a failure (it is no timing: the budget ends every render in well
 # under a second; the alarm only stops a regression from blocking the suite).
 
-
-from hypothesis import HealthCheck as HealthCheck  # noqa: E402
-
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 SLOW = settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 TEMPLATE_VARS = {"action": "Luca runs", "shot": {"id": "a", "type": "wide", "duration": 2.0,

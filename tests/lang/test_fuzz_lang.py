@@ -164,12 +164,29 @@ def _special_projects(root: Path) -> Path:
     return base
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="POSIX special files")
+_SPECIAL_FILES = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+                                    reason="POSIX special files")
+_PROJECT_PATHS = st.lists(st.sampled_from(_PROJECT_PARTS) | st.text(max_size=8), min_size=1, max_size=3)
+
+
+@_SPECIAL_FILES
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(parts=st.lists(st.sampled_from(_PROJECT_PARTS) | st.text(max_size=8), min_size=1, max_size=3))
+@given(parts=_PROJECT_PATHS)
 def test_any_project_path_gives_a_diagnostic_and_never_blocks(tmp_path_factory: pytest.TempPathFactory,
                                                               parts: list[str]) -> None:
-    base = _special_projects(tmp_path_factory.getbasetemp())
+    _find_and_read(_special_projects(tmp_path_factory.getbasetemp()), parts)
+
+
+@pytest.mark.slow
+@_SPECIAL_FILES
+@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(parts=_PROJECT_PATHS)
+def test_any_project_path_gives_a_diagnostic_and_never_blocks_many(tmp_path_factory: pytest.TempPathFactory,
+                                                                   parts: list[str]) -> None:
+    _find_and_read(_special_projects(tmp_path_factory.getbasetemp()), parts)
+
+
+def _find_and_read(base: Path, parts: list[str]) -> None:
     path = base / "/".join(parts)
     with watchdog():
         found, diagnostics = find_project(path)
