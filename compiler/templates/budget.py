@@ -163,12 +163,15 @@ def check_percent(fmt: str, args: Any) -> None:
         for part in (width, precision):
             if part == "*":
                 value = take()
+                shown = str(value)[:12]
                 numbers.append(value if isinstance(value, int) else 0)
             elif part:
+                shown = part[:12]  # as written: a billion is not reported as 20,001
                 numbers.append(int(part) if len(part) <= 6 else MAX_TEXT + 1)
-        if any(abs(n) > MAX_TEXT for n in numbers):
-            raise SecurityError(f"a format width or precision of {max(numbers, key=abs)} is too large "
-                                f"(at most {MAX_TEXT:,})")
+            else:
+                continue
+            if abs(numbers[-1]) > MAX_TEXT:
+                raise SecurityError(f"a format width or precision of {shown} is too large (at most {MAX_TEXT:,})")
         if key is not None and isinstance(args, Mapping):
             arg = args.get(key)
         else:

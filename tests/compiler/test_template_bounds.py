@@ -91,6 +91,13 @@ def test_loops_are_stopped_by_the_step_budget_not_by_luck() -> None:
     assert f"more than {budget.MAX_WORK:,} characters" in str(problem)
 
 
+@pytest.mark.parametrize(("name", "shown"), [("percent width", "1000000000"), ("star width", "1000000000"),
+                                           ("format width", "1000000000"), ("format_map width", "30000")])
+def test_a_width_too_large_is_reported_as_written(name: str, shown: str) -> None:
+    assert str(refuse(HOSTILE[name])) == f"template not allowed: a format width or precision of {shown} is too large " \
+        "(at most 20,000)"
+
+
 def test_a_long_prompt_is_e304_not_a_security_error_traceback() -> None:
     problem = refuse(HOSTILE["long prompt"])
     assert str(problem) == "template not allowed: a prompt grew beyond 20,000 characters"
