@@ -190,8 +190,9 @@ def check_model(name: str, cfg: spec.ModelConfig, span: Callable[..., Span]) -> 
         check = table.get(key)
         if check is None:
             guess = closest(key, table)
+            article = "an" if cfg.backend[0] in "aeiou" else "a"
             out.append(Diagnostic.warning(
-                "W313", f"unknown parameter '{key}' of a {cfg.backend} {cfg.kind} model; it is ignored",
+                "W313", f"unknown parameter '{key}' of {article} {cfg.backend} {cfg.kind} model; it is ignored",
                 span("params", key, key=True),
                 f"did you mean '{guess}'?" if guess else f"known: {', '.join(sorted(table))}"))
             continue

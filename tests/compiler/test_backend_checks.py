@@ -47,7 +47,7 @@ def test_a_parameter_no_backend_takes_is_reported(tmp_path: Path) -> None:
                                             "  voice: {backend: espeak, kind: speech, params: {speed: 2}}", "ink"))
     assert [(d.code, d.message) for d in result.diagnostics] == [
         ("W313", "unknown parameter 'lok' of a procedural image model; it is ignored"),
-        ("W313", "unknown parameter 'speed' of a espeak speech model; it is ignored"),
+        ("W313", "unknown parameter 'speed' of an espeak speech model; it is ignored"),
     ]
     assert result.diagnostics[0].hint == "did you mean 'look'?"
 
