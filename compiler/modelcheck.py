@@ -1,13 +1,18 @@
 """Check-time problems of a model configuration that the project alone shows.
 
-Which task kinds each backend makes, which parameters its models take and what values they
-accept, and features a kind of model lacks (an IP-Adapter on a video model, a motion adapter on
-an image model). The backends read the same parameters when a task runs (backends/README.md);
-keeping the table here lets ``studio check`` refuse a typo before a GPU spends minutes loading.
+Which task kinds each backend makes, the parameter schema of each backend's models (``PARAMS``:
+every backend declares one, even if empty, so an unknown or misspelt parameter is never passed
+through unnoticed), features a kind of model lacks (an IP-Adapter on a video model, a motion
+adapter on an image model), and the libraries a backend needs (``REQUIRES``: found with
+``importlib.util.find_spec``, which imports nothing). The backends read the same parameters when a
+task runs (backends/README.md); the schemas live here, where the compiler can reach them without
+importing a backend, so that ``studio check`` refuses a typo before a GPU spends minutes loading
+(tests keep each backend's own lists, such as ``backends.procedural.LOOKS``, equal to these).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +21,8 @@ from studio_lang.diagnostics import Diagnostic, Span
 from . import spec
 from .validate import closest
 
-__all__ = ["ADAPTERS", "BACKEND_KINDS", "SCHEDULERS", "adapter_weights", "check_model"]
+__all__ = ["ADAPTERS", "BACKEND_KINDS", "LOOKS", "PARAMS", "REQUIRES", "SCHEDULERS", "adapter_weights", "check_model",
+           "missing_libraries"]
 
 BACKEND_KINDS: dict[str, frozenset[str]] = {
     "procedural": frozenset({"image", "video"}),
@@ -27,6 +33,15 @@ BACKEND_KINDS: dict[str, frozenset[str]] = {
 """Model kinds each backend serves (a model's ``kind``)."""
 
 NEEDS_WEIGHTS = frozenset({"diffusers", "transformers"})
+
+REQUIRES: dict[str, tuple[str, ...]] = {
+    "diffusers": ("torch", "diffusers", "transformers"),
+    "transformers": ("torch", "transformers"),
+}
+"""Libraries (top-level modules) a backend imports when it runs; they come with the ``ai`` extra."""
+
+LOOKS = ("flat", "paint", "sketch")
+"""Values of the procedural parameter ``look`` (``backends.procedural.LOOKS``; a test keeps them equal)."""
 
 SCHEDULERS = ("ddim", "ddpm", "euler", "euler_a", "heun", "lms", "pndm", "dpm++", "dpm++_karras", "dpm++_sde",
               "unipc", "lcm", "flow_euler")
@@ -108,6 +123,9 @@ _DIFFUSERS_COMMON: dict[str, Check] = {
     "pipeline": _text, "variant": _text,
 }
 PARAMS: dict[tuple[str, str], dict[str, Check]] = {
+    ("procedural", "image"): {"look": _one_of(*LOOKS)},
+    ("procedural", "video"): {"look": _one_of(*LOOKS)},  # its load() checks it on every model; motion ignores it
+    ("espeak", "speech"): {},
     ("diffusers", "image"): {
         **_DIFFUSERS_COMMON,
         "ip_adapter": _weights_ref({"subfolder": _text, "weight_name": _text, "scale": _num(0, 2),
@@ -124,7 +142,13 @@ PARAMS: dict[tuple[str, str], dict[str, Check]] = {
         "noise_scale": _num(0, 2), "noise_scale_duration": _num(0, 2), "seed": _int(0, 2**31 - 1),
     },
 }
-"""(backend, kind) -> parameter -> check. Backends not listed take any parameters."""
+"""(backend, kind) -> parameter -> check: every backend's schema (a test keeps every (backend, kind) that
+``BACKEND_KINDS`` allows listed). A parameter not in its table is W313 (ignored), a bad value E313."""
+
+
+def missing_libraries(backend: str) -> list[str]:
+    """The libraries ``backend`` needs that this installation lacks (found without importing them)."""
+    return [name for name in REQUIRES.get(backend, ()) if importlib.util.find_spec(name) is None]
 
 
 def adapter_weights(value: Any) -> str | None:
@@ -152,9 +176,7 @@ def check_model(name: str, cfg: spec.ModelConfig, span: Callable[..., Span]) -> 
         out.append(Diagnostic.error(
             "E311", f"model '{name}' needs weights", span(key=True),
             "set weights: a Hugging Face repo id (org/name) or a local directory or file"))
-    table = PARAMS.get((cfg.backend, cfg.kind))
-    if table is None:
-        return out
+    table = PARAMS[(cfg.backend, cfg.kind)]
     for key, value in cfg.params.items():
         if key in ADAPTERS and ADAPTERS[key] != (cfg.backend, cfg.kind):
             backend, kind = ADAPTERS[key]
@@ -168,8 +190,9 @@ def check_model(name: str, cfg: spec.ModelConfig, span: Callable[..., Span]) -> 
         check = table.get(key)
         if check is None:
             guess = closest(key, table)
+            article = "an" if cfg.backend[0] in "aeiou" else "a"
             out.append(Diagnostic.warning(
-                "W313", f"unknown parameter '{key}' of a {cfg.backend} {cfg.kind} model; it is ignored",
+                "W313", f"unknown parameter '{key}' of {article} {cfg.backend} {cfg.kind} model; it is ignored",
                 span("params", key, key=True),
                 f"did you mean '{guess}'?" if guess else f"known: {', '.join(sorted(table))}"))
             continue

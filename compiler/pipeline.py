@@ -123,6 +123,8 @@ def _compile(source: SourceFile, files: ProjectFiles, backends: Mapping[str, str
         result.diagnostics.sort(key=sort_key)
         return result
     checkpoint()
+    if files.frame is None:  # images are bounded by the film's frame (``compiler.files.max_pixels``)
+        files.frame = (checked.project.project.resolution[0], checked.project.project.resolution[1])
     film, diagnostics = resolve(tree, checked.project, files, poisoned=checked.poisoned)
     if installed is not None:
         diagnostics += check_installed(tree.root, checked.project.output, installed, source.name)

@@ -34,7 +34,7 @@ from .film import (
     ShotR,
     VoiceR,
 )
-from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model
+from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model, missing_libraries
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, frames_for, layout, min_frames, speaking_rate
 from .validate import closest
@@ -133,6 +133,8 @@ class _Resolver:
             self.models[name] = self.model_ref(name, cfg)
         for kind in ("image", "video", "speech"):
             self.model(getattr(p.project.models, kind), kind, ("project", "models", kind))
+        for name, style in p.styles.items():  # every template is checked, used by a shot or not
+            self.template(name, style)
         if p.project.style is not None:
             self.style(p.project.style, ("project", "style"))
         for name, element in p.elements.items():
@@ -153,6 +155,7 @@ class _Resolver:
         self.check_anchors(shots)
         self.check_transitions(shots, paths, p.project.fps)
         self.check_deliverables(shots, paths)
+        self.check_libraries(shots)
         return Film(
             title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
             seed=p.project.seed, vram_gb=p.project.vram_gb, language=p.project.language, shots=tuple(shots),
@@ -240,13 +243,18 @@ class _Resolver:
             return None
         if name not in self.style_loras:
             self.style_loras[name] = self.lora(f"style:{name}", style.lora, ("styles", name)) if style.lora else None
+        self.template(name, style)
+        return style
+
+    def template(self, name: str, style: spec.Style) -> PromptTemplate | None:
+        """The style's compiled prompt template (checked against the prompt variables), once."""
         if name not in self.templates:
             try:
                 self.templates[name] = compile_template(style.prompt)
             except TemplateProblem as exc:
                 self.templates[name] = None
                 self.template_error(name, exc)
-        return style
+        return self.templates[name]
 
     def template_error(self, style: str, exc: TemplateProblem) -> None:
         if (style, str(exc)) in self.template_errors:
@@ -256,8 +264,10 @@ class _Resolver:
         if exc.line and exc.line > 1 and span.end_line > span.line:  # block scalar: point at the template line
             line = min(span.line + exc.line, span.end_line)
             span = Span(span.file, line, 1, line, len(self.source.source.line(line)) + 1)
-        hint = ("prompt variables: action, shot, scene, location, characters, project"
-                if exc.code == "E303" else "templates may only format the shot's text")
+        if exc.needle:
+            span = self.sub_span(span, exc.needle)
+        hint = exc.hint or ("prompt variables: action, shot, scene, location, characters, project, style"
+                            if exc.code == "E303" else "templates may only format the shot's text")
         self.error(exc.code, f"style '{style}': {exc}", span, hint)
 
     def element(self, name: str, element: spec.Element) -> ElementR:
@@ -560,6 +570,21 @@ class _Resolver:
                            f"build/shots/{name}.mp4", self.span(*paths[me], "id"),
                            f"rename one of them (the other is at line {there.line}); a shot's files are named "
                            "<scene>-<shot>")
+
+    def check_libraries(self, shots: list[ShotR]) -> None:
+        """E401 at each model a task uses whose backend needs libraries this installation lacks (the
+        ``ai`` extra): ``check`` says so, rather than ``build`` failing when the model loads."""
+        used: dict[str, ModelRef] = {}
+        for s in shots:
+            for model in (s.image_model, s.video_model, *(ln.voice.model for ln in s.lines)):
+                used.setdefault(model.name, model)
+        for name, model in used.items():
+            missing = missing_libraries(model.backend) if name in self.p.models else []
+            if missing:
+                self.error("E401", f"model '{name}' runs on the {model.backend} backend, which needs "
+                           f"{', '.join(missing)}: not installed here", self.span("models", name, "backend"),
+                           "install studio's ai extra: pip install 'studio[ai]' (or -e '.[ai]' in a checkout)",
+                           name=name)
 
     def check_anchors(self, shots: list[ShotR]) -> None:
         ids = {s.shot_id for s in shots}

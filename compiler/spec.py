@@ -7,10 +7,20 @@ editors use for completion and validation; every field has a description.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
     "AudioTrack", "Camera", "CameraMove", "DialogueLine", "Element", "EmotionAdjust", "FORMAT_VERSION",
@@ -69,6 +79,40 @@ Duration = Annotated[
 ]
 
 
+LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+"""One line of text without control characters: titles and headings reach terminals, file metadata
+and subtitles, where an escape sequence or a NUL byte has no business."""
+REVISION = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){0,3}$"
+"""A branch, tag or commit: never a path (compiler.weights.REVISION; a test keeps both equal)."""
+_SIZE = re.compile(r"\s*([0-9]{1,6})\s*[xX×]\s*([0-9]{1,6})\s*")
+
+
+class _OrShorthand:
+    """Adds a shorthand spelling to a field's JSON Schema (``anyOf``: the full form or the shorthand)."""
+
+    def __init__(self, shorthand: dict[str, Any]) -> None:
+        self.shorthand = shorthand
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"anyOf": [handler(core), self.shorthand]}
+
+
+def _resolution_shorthand(value: Any) -> Any:
+    """``1280x720`` -> ``[1280, 720]`` (the DSL's spelling, natural in YAML too)."""
+    if isinstance(value, str):
+        match = _SIZE.fullmatch(value)
+        if match is None:
+            raise PydanticCustomError("E202", "resolution must be written 1280x720 or [1280, 720], not '{value}'",
+                                      {"value": value[:40]})
+        return [int(match.group(1)), int(match.group(2))]
+    return value
+
+
+def _camera_shorthand(value: Any) -> Any:
+    """``camera: pan_left`` -> ``camera: {move: pan_left}``."""
+    return {"move": value} if isinstance(value, str) else value
+
+
 def _int_as_text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
@@ -96,12 +140,15 @@ class DefaultModels(_Strict):
 class ProjectSettings(_Strict):
     """Film-wide settings."""
 
-    title: str = Field(min_length=1, max_length=200, description="Title of the film.", examples=["Luca Sees the Sea"])
+    title: str = Field(min_length=1, max_length=200, pattern=LINE, description="Title of the film (one line).",
+                       examples=["Luca Sees the Sea"])
     description: str | None = Field(None, description="A logline or synopsis; free text.")
     fps: int = Field(24, ge=1, le=120, description="Frames per second of every clip and of the film.")
-    resolution: list[Dimension] = Field(
+    resolution: Annotated[list[Dimension], BeforeValidator(_resolution_shorthand),
+                          _OrShorthand({"type": "string", "pattern": r"^[0-9]+x[0-9]+$"})] = Field(
         [1280, 720], min_length=2, max_length=2,
-        description="Width and height in pixels, both even (H.264 needs even sizes).", examples=[[1280, 720]])
+        description="Width and height in pixels, both even (H.264 needs even sizes): [1280, 720] or 1280x720.",
+        examples=[[1280, 720], "1280x720"])
     seed: Seed = Field(0, description="Project seed; each shot's seed derives from it and the shot's id.")
     style: Name | None = Field(None, description="Default style (a name from `styles`).")
     models: DefaultModels = Field(default_factory=DefaultModels, description="Default model per task kind, by name.")
@@ -130,7 +177,8 @@ class ModelConfig(_Strict):
         None, min_length=1,
         description="Weights: a Hugging Face repo id, or a local directory or file (relative to the project).",
         examples=["stabilityai/sd-turbo", "models/tiny-sd"])
-    revision: str | None = Field(None, min_length=1, description="Revision (branch, tag or commit) of a repo id.")
+    revision: str | None = Field(None, pattern=REVISION, description="Revision (branch, tag or commit) of a repo id.",
+                                 examples=["main", "v1.0"])
     dtype: Literal["float32", "float16", "bfloat16"] | None = Field(
         None, description="Numeric type of the weights (changes outputs, so it is part of the cache key).")
     vram_gb: float = Field(0, ge=0, le=4096, description="Estimated memory the loaded model takes, in GB.")
@@ -267,7 +315,9 @@ class Shot(_Strict):
         description=("A title card: this text, centred on a plain ground, instead of a picture (THE END, "
                      "ONE YEAR LATER, an intertitle). Drawn procedurally whatever the shot's image model."),
         examples=["THE END"])
-    camera: Camera = Field(default_factory=Camera, description="Camera move.")
+    camera: Annotated[Camera, BeforeValidator(_camera_shorthand),
+                      _OrShorthand({"enum": list(get_args(CameraMove))})] = Field(
+        default_factory=Camera, description="Camera move: {move: pan_left, amount: 0.3}, or just the move: pan_left.")
     dialogue: list[DialogueLine] = Field(default_factory=list, max_length=200, description="Spoken lines, in order.")
     transition: Transition | None = Field(None, description="Transition into the next shot; default: cut.")
     location: Name | None = Field(None, description="Location element; overrides the scene's.")
@@ -283,7 +333,7 @@ class Scene(_Strict):
     """A scene: a heading and its shots."""
 
     id: Id = Field(description="Stable id, unique in the film.")
-    heading: str | None = Field(None, max_length=500, description="Scene heading.",
+    heading: str | None = Field(None, max_length=500, pattern=LINE, description="Scene heading (one line).",
                                 examples=["EXT. HIDDEN COVE - DAY"])
     description: str | None = Field(None, description="Free text.")
     location: Name | None = Field(None, description="Location element of the scene's shots.")
@@ -323,7 +373,8 @@ class Output(_Strict):
     """What the build delivers."""
 
     subtitles: Literal["none", "soft", "burn"] = Field(
-        "soft", description="Subtitles: none, soft (a track in the MP4 plus subtitles.srt) or burned into the picture.")
+        "soft", description="Subtitles: none, soft (a track in the MP4 plus subtitles.srt) or burn (burned into the "
+        "picture).")
     loudness: float = Field(-16, ge=-40, le=-5, description="Integrated loudness target, LUFS (EBU R128).")
     crf: int = Field(20, ge=0, le=51, description="H.264 quality (lower is better and larger).")
     caption: bool = Field(False, description="Draw each shot's action on its keyframe (storyboard look).")

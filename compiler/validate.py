@@ -18,7 +18,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from studio_lang import ast
-from studio_lang.diagnostics import Diagnostic, Related, Span
+from studio_lang.diagnostics import Diagnostic, Related, Span, printable
 
 from . import spec
 
@@ -32,13 +32,18 @@ _TYPE_WORDS = {
     "int_from_float": "a whole number", "literal_error": None,
 }
 _RANGE_TYPES = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
-                "finite_number"}
+                "string_too_short", "string_too_long", "finite_number"}
+"""pydantic error types that mean "out of range" (E204): a length is a range too, not a wrong type."""
 _PATTERN_HINTS = {
     "id": "ids are 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit",
     "trigger": "a trigger is '@' followed by a letter, then letters, digits or '_', e.g. '@Luca'",
     "color": "colours are written '#rrggbb', e.g. '#e9c46a'",
     "language": "a language code such as 'en', 'en-us' or 'it'",
     "at": "write the anchor shot as 'scene/shot', e.g. 'cove/dare'",
+    "title": "one line of text: no control characters (tabs, line breaks, escape codes, NUL)",
+    "heading": "one line of text: no control characters (tabs, line breaks, escape codes, NUL)",
+    "revision": "a branch, tag or commit of the repo, e.g. 'main', 'v1.0', 'refs/pr/1' or 40 hex digits "
+                "(never a path)",
     "key": "names start with a letter or '_' and use letters, digits, '_', '.' or '-'",
 }
 
@@ -190,6 +195,7 @@ def _where(path: tuple[str | int, ...]) -> str:
 
 def _show(value: object) -> str:
     if isinstance(value, str):
+        value = printable(value)
         return f"'{value}'" if len(value) <= 60 else f"'{value[:57]}...'"
     if isinstance(value, (dict, list)):
         return "(" + _type_name(value) + ")"
@@ -202,7 +208,7 @@ def _type_name(value: object) -> str:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, str):
-        return f"the text '{value}'" if len(value) <= 40 else "text"
+        return f"the text '{printable(value)}'" if len(value) <= 40 else "text"
     if isinstance(value, int):
         return f"the number {value}"
     if isinstance(value, float):
@@ -221,6 +227,9 @@ def _range_words(error: Any) -> str:
         "greater_than": "must be more than {gt}", "greater_than_equal": "must be at least {ge}",
         "less_than": "must be less than {lt}", "less_than_equal": "must be at most {le}",
         "too_short": "needs at least {min_length} item(s)", "too_long": "allows at most {max_length} item(s)",
+        "string_too_short": "must not be empty" if ctx.get("min_length") == 1 else "needs at least {min_length} "
+                            "characters",
+        "string_too_long": "is longer than {max_length} characters",
     }
     template = words.get(kind)
     try:

@@ -352,13 +352,15 @@ class _History:
 
 
 def _print_explanations(tasks: dict[str, Task], stale: list[str], previous: dict[str, Any], fmt: str) -> None:
+    from studio_lang.diagnostics import printable
+
     from .explain import explanations
 
     for tid, reason in explanations(tasks, stale, previous).items():
         if fmt == "json":
             sys.stderr.write(json.dumps({"event": "explain", "id": tid, "reason": reason}) + "\n")
         else:
-            sys.stderr.write(f"{tid}: {reason}\n")
+            sys.stderr.write(printable(f"{tid}: {reason}") + "\n")
 
 
 def _outputs(out_dir: Path, delivered: dict[str, str]) -> dict[str, Any]:
@@ -387,6 +389,8 @@ def _summary(status: dict[str, str], failures: dict[str, str], outputs: dict[str
 
 
 def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir: Path) -> str:
+    from studio_lang.diagnostics import printable
+
     lines = []
     for failure in summary["failed"]:
         lines.append(f"error: {failure['id']} failed: {failure['message']}")
@@ -398,7 +402,7 @@ def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir
     film = summary["outputs"].get("film")
     if film:
         lines.append(f"film: {film}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"  # a title or a message may hold escape codes
 
 
 def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failures: dict[str, str],

@@ -27,6 +27,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Build system for AI-made animated films.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print studio's version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_common(sub.add_parser("check", help="report every problem in a project file"))
     plan = sub.add_parser("plan", help="show the render tasks, their cache status and the schedule")
@@ -113,9 +114,46 @@ def _watch_serving(opts: BuildOptions, host: str, port: int) -> int:
         server.close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _no_cache(root: Path, directory: Path, named: bool) -> str:
+    """Where ``studio cache`` looked, and what to do about it."""
+    from studio_lang.loader import PROJECT_SUFFIXES, find_project
+
+    where = f"studio: no cache at {root.resolve()}"
+    if named:
+        return f"{where} (the --cache directory)\n"
+    found, _ = find_project(directory)
+    if found is not None:
+        return f"{where}: {found.name} has not been built yet (studio build {directory})\n"
+    return (f"{where}: looked beside the project in {directory.resolve()}, which holds no project file (a name "
+            f"ending in {', '.join(PROJECT_SUFFIXES)}); pass a project or its directory, or --cache DIR\n")
+
+
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked for (importlib.metadata costs start-up time)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        sys.stdout.write(f"studio {_version()}\n")
+        parser.exit()
+
+
+def _version() -> str:
+    from importlib import metadata
+
     try:
+        return metadata.version("studio")
+    except metadata.PackageNotFoundError:  # a checkout on PYTHONPATH, not installed
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+        except (OSError, ValueError, KeyError):
+            return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
         if args.command == "schema":
             from .commands.render import schema_text
 
@@ -167,7 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands.cache import cache_command
 
             directory = args.path if args.path.is_dir() else args.path.parent
-            return cache_command(args.action, cache_root_for(directory, args.cache), args.max_size, args.format)
+            root = cache_root_for(directory, args.cache)
+            if not root.is_dir():
+                sys.stderr.write(_no_cache(root, directory, args.cache is not None))
+                return 1
+            return cache_command(args.action, root, args.max_size, args.format)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

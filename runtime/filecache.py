@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from studio_lang.readfile import open_regular
+
 from .store import atomic_write
 
 __all__ = ["DigestCache", "PlanCache", "file_digest", "file_signature", "studio_fingerprint"]
@@ -48,7 +50,7 @@ class DigestCache:
         if sig is not None and isinstance(entry, list) and entry[:4] == sig:
             return str(entry[4])
         h = hashlib.sha256()
-        with open(path, "rb") as f:
+        with open_regular(path) as f:  # a regular file only: never waits on a FIFO swapped in since the check
             while block := f.read(1 << 20):
                 h.update(block)
         digest = h.hexdigest()

@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Any, TextIO
 
+from studio_lang.diagnostics import printable
+
 from .tasks import Task
 
 __all__ = ["JsonReporter", "PlainReporter", "RichReporter", "make_reporter"]
@@ -36,7 +38,8 @@ class PlainReporter:
         with self.lock:
             self.done += 1
             tail = f": {message}" if message else ""
-            self.stream.write(f"[{self.done}/{self.total}] {status:<8} {task.id} ({seconds:.2f} s){tail}\n")
+            line = f"[{self.done}/{self.total}] {status:<8} {task.id} ({seconds:.2f} s){tail}"
+            self.stream.write(printable(line) + "\n")
             self.stream.flush()
 
     def close(self) -> None:
@@ -110,8 +113,10 @@ class RichReporter:
             if row is not None:
                 self.progress.remove_task(row)
             self.progress.advance(self.overall)
-            if status == "failed":
-                self.console.print(f"[red]failed[/red] {task.id}: {message}")
+            if status == "failed":  # the message is text, never markup or escape codes
+                from rich.markup import escape
+
+                self.console.print(f"[red]failed[/red] {task.id}: {escape(printable(message or ''))}")
 
     def close(self) -> None:
         self.progress.stop()

@@ -15,7 +15,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .source import SourceFile
 
-__all__ = ["Diagnostic", "Related", "Severity", "Span", "has_errors", "render_json", "render_text", "sort_key"]
+__all__ = ["Diagnostic", "Related", "Severity", "Span", "has_errors", "printable", "render_json", "render_text",
+           "sort_key"]
+
+_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code <= 0x9F or code in _BIDI:
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    return char
+
+
+def printable(text: str) -> str:
+    """``text`` safe to echo on a terminal: control characters (escape sequences, NUL, tabs, line
+    breaks, C1 codes) and bidirectional overrides are shown as ``\\x1b``-style escapes instead of
+    acting on the terminal. Every piece of user text that studio prints goes through here."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) for c in text)
 
 
 class Severity(StrEnum):
@@ -115,6 +134,9 @@ def _excerpt(d: Diagnostic, source: SourceFile) -> list[str]:
     else:
         width = max(len(expanded) - start, 1)
     width = min(width, max(len(expanded) - start, 1))
+    if not expanded.isprintable():  # escape codes are shown, not sent; the caret moves with the text
+        start, width = len(printable(expanded[:start])), len(printable(expanded[start:start + width]))
+        expanded = printable(expanded)
     if len(expanded) > _MAX_EXCERPT:  # show a window around the span, not a megabyte of line
         lo = max(start - _MAX_EXCERPT // 2, 0)
         expanded = ("..." if lo else "") + expanded[lo : lo + _MAX_EXCERPT] + "..."
@@ -122,7 +144,7 @@ def _excerpt(d: Diagnostic, source: SourceFile) -> list[str]:
         width = min(width, _MAX_EXCERPT - (start - (3 if lo else 0)))
     caret = " " * start + "^" * max(width, 1)
     if d.hint:
-        caret += " " + d.hint
+        caret += " " + printable(d.hint)
     return [f"{pad} |", f"{span.line} | {expanded}", f"{pad} | {caret}"]
 
 
@@ -136,13 +158,13 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: dict[str, SourceFile
         where = ""
         if d.span is not None:
             where = f"{d.span.file}:{d.span.line}:{d.span.column}: "
-        out.append(f"{where}{d.severity.value}[{d.code}]: {d.message}")
+        out.append(printable(f"{where}{d.severity.value}[{d.code}]: {d.message}"))
         source = sources.get(d.span.file) if d.span else None
         excerpt = _excerpt(d, source) if source is not None else []
         if excerpt:
             out.extend(excerpt)
         elif d.hint:
-            out.append(f"  = hint: {d.hint}")
+            out.append(f"  = hint: {printable(d.hint)}")
     return "\n".join(out) + ("\n" if out else "")
 
 

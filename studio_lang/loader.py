@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import ast
 from .diagnostics import Diagnostic, Span
+from .readfile import Unreadable, name_problem, read_regular
 from .source import SourceFile
 
 __all__ = ["DSL_SUFFIX", "MAX_BYTES", "PROJECT_SUFFIXES", "display_name", "find_project", "is_dsl", "parse",
@@ -32,36 +33,63 @@ def display_name(path: Path) -> str:
 
 
 def find_project(path: Path) -> tuple[Path | None, list[Diagnostic]]:
-    """``path`` itself if it is a file, or the one project file in a directory."""
+    """``path`` itself if it is named like a project file, or the one project file in a directory.
+
+    One rule for both: a project file's name ends in ``.studio.yaml``, ``.studio.yml`` or ``.studio``
+    (the suffix says the syntax), so ``film.yaml`` is refused when named (E006) as it is ignored in a
+    directory, and in both cases the message says which names count."""
     name = display_name(path)
+    why = name_problem(path)
+    if why:
+        return None, [Diagnostic.error("E001", f"'{_short(name)}' {why}", Span.point(_short(name)))]
     if path.is_dir():
         try:
-            found = sorted(p for p in path.iterdir() if p.is_file() and is_project_file(p))
+            entries = sorted(path.iterdir())
+            found = [p for p in entries if is_project_file(p) and not p.is_dir()]
         except OSError as exc:
             return None, [Diagnostic.error("E001", f"cannot read directory '{name}': {exc.strerror or exc}",
                                            Span.point(name))]
         if not found:
-            return None, [Diagnostic.error(
-                "E003", f"no project file in '{name}'", Span.point(name),
-                f"create a file ending in {' or '.join(PROJECT_SUFFIXES)}, or pass the file itself")]
+            near = [p.name for p in entries if p.name.endswith((".yaml", ".yml")) and not p.is_dir()]
+            hint = f"create a file ending in {_NAMES}, or pass the file itself"
+            if near:
+                hint = f"found {near[0]}, but project files end in {_NAMES}: rename it to {_renamed(near[0])}"
+            return None, [Diagnostic.error("E003", f"no project file in '{name}'", Span.point(name), hint)]
         if len(found) > 1:
             names = ", ".join(p.name for p in found)
             return None, [Diagnostic.error("E004", f"'{name}' holds several project files: {names}",
                                            Span.point(name), "pass the one you mean")]
         return found[0], []
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None, [Diagnostic.error("E005", f"no such file or directory: '{name}'", Span.point(name))]
+    if not is_project_file(path):
+        return None, [Diagnostic.error(
+            "E006", f"'{name}' is not named like a project file", Span.point(name),
+            f"project files end in {_NAMES} (the ending says the syntax): rename it to {_renamed(path.name)}")]
     return path, []
 
 
+_NAMES = ", ".join(PROJECT_SUFFIXES[:-1]) + " or " + PROJECT_SUFFIXES[-1]
+
+
+def _renamed(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if name.endswith((".yaml", ".yml")) else name
+    return stem + ".studio.yaml"
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 80 else name[:77] + "..."
+
+
 def read_source(path: Path) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """The decoded text of a project file: a regular file of at most ``MAX_BYTES`` (a FIFO, a device or
+    a directory is refused with E001, without waiting on it)."""
     name = display_name(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, [Diagnostic.error("E001", f"'{name}' is too large ({size} bytes) for a project file",
-                                           Span.point(name), f"project files are at most {MAX_BYTES // 2**20} MiB")]
-        data = path.read_bytes()
+        data = read_regular(path, MAX_BYTES)
+    except Unreadable as exc:
+        hint = f"project files are at most {MAX_BYTES // 2**20} MiB" if "too large" in str(exc) else None
+        return None, [Diagnostic.error("E001", f"'{_short(name)}' {exc}", Span.point(_short(name)), hint)]
     except OSError as exc:
         return None, [Diagnostic.error("E001", f"cannot read '{name}': {exc.strerror or exc}", Span.point(name))]
     return decode(data, name, path)

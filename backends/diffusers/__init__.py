@@ -28,7 +28,7 @@ from ._load import Loaded, load, memory_gb, unload
 __all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "batch_key", "load", "memory_gb", "run", "run_batch", "unload"]
 
 NAME = "diffusers"
-VERSION = "1"
+VERSION = "2"
 KINDS = frozenset({"keyframe", "motion"})
 CONCURRENT = False
 

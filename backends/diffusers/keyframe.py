@@ -100,7 +100,7 @@ def apply_loras(handle: Loaded, task: TaskRun, loras: list[dict[str, Any]]) -> N
 
 
 def _references(task: TaskRun, p: dict[str, Any]) -> list[Any]:
-    from PIL import Image
+    from compiler.files import open_image
 
     roles: list[str] = []
     for element in [p.get("location"), *(p.get("characters") or []), *(p.get("props") or [])]:
@@ -108,8 +108,8 @@ def _references(task: TaskRun, p: dict[str, Any]) -> list[Any]:
             roles += element.get("references") or []
     images = []
     for role in dict.fromkeys(roles):
-        if role in task.files:
-            with Image.open(task.files[role]) as img:
+        if role in task.files:  # an image encoder sees 224x224: decode no larger than about twice that
+            with open_image(task.files[role], (448, 448)) as img:
                 images.append(img.convert("RGB"))
     return images
 
@@ -153,6 +153,8 @@ def _start(task: TaskRun, p: dict[str, Any], steps: int) -> tuple[Any, float, in
     None without a start."""
     from PIL import Image
 
+    from compiler.files import open_image
+
     start = p.get("start")
     if start is None:
         return None
@@ -167,7 +169,7 @@ def _start(task: TaskRun, p: dict[str, Any], steps: int) -> tuple[Any, float, in
         raise BackendError(f"{task.id}: start strength {strength:g} with {steps} steps denoises no step; raise the "
                            f"model's steps to at least {math.ceil(1 / strength)} or the strength")
     try:
-        with Image.open(path) as img:
+        with open_image(path, (int(p["width"]), int(p["height"]))) as img:
             picture = img.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise BackendError(f"{task.id}: cannot read the starting image ({exc})") from None

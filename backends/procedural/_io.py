@@ -30,8 +30,10 @@ def read_image(path: Path, what: str, mode: str = "RGB") -> np.ndarray:
 def read_fitted(path: Path, width: int, height: int, what: str) -> np.ndarray:
     """Read an image as uint8 RGB of exactly ``width`` x ``height``: scaled to cover the frame
     (Lanczos) and cropped about its centre, so the aspect ratio is kept."""
+    from compiler.files import open_image  # decoded no larger than the frame needs
+
     try:
-        with Image.open(path) as im:
+        with open_image(path, (width, height)) as im:
             fitted = ImageOps.fit(im.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
             return np.asarray(fitted)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:

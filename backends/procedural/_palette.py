@@ -138,8 +138,10 @@ def dominant_colors_of(pixel_sets: Sequence[tuple[np.ndarray, np.ndarray | None]
 def read_pixels(role: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
     """The opaque pixels of an image as ``(n, 3)`` uint8 (subsampled to at most ~256x256), and
     those of its one-pixel border."""
+    from compiler.files import open_image  # decoded reduced: a 256x256 sample is all that is needed
+
     try:
-        with Image.open(path) as im:
+        with open_image(path, (256, 256)) as im:
             rgba = np.asarray(im.convert("RGBA"))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise BackendError(f"cannot read the reference image {role} ({path}): {exc}") from None

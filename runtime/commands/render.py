@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from compiler import Plan, TaskId
+from studio_lang.diagnostics import printable
 
 __all__ = ["plan_text", "schema_text"]
 
@@ -25,7 +26,7 @@ def plan_text(plan: Plan, seconds: float, exact: bool) -> str:
     tasks = list(plan.tasks.values())
     stale = sum(1 for t in tasks if plan.status.get(t.id) != "cached")
     length = f"{seconds:.2f} s" if exact else f"about {seconds:.1f} s"
-    lines = [f"{film.title}: {len(tasks)} tasks ({stale} stale, {len(tasks) - stale} cached), "
+    lines = [f"{printable(film.title)}: {len(tasks)} tasks ({stale} stale, {len(tasks) - stale} cached), "
              f"{len(film.shots)} shots, {length} at {film.fps} fps, {film.width}x{film.height}", ""]
     groups: dict[str, list[TaskId]] = {}
     labels: dict[str, str] = {}

@@ -394,7 +394,7 @@ class _Importer:
         out = []
         for scene in self.scenes:
             heading = scene.heading
-            text = heading.text if heading is not None else ""
+            text = " ".join(heading.text.split()) if heading is not None else ""  # one line: no tabs
             if len(text) > _LIMITS["heading"]:
                 self.warn("W122", "scene heading longer than 500 characters; shortened", scene.line)
                 text = clamp(text, _LIMITS["heading"])

@@ -20,6 +20,7 @@ from ruamel.yaml.reader import ReaderError
 from .. import ast
 from ..diagnostics import Diagnostic, Related, Span
 from ..source import SourceFile
+from .messages import Where, explain
 
 CSafeLoader: Any
 try:
@@ -108,6 +109,11 @@ def _syntax_error(source: SourceFile, exc: MarkedYAMLError) -> Diagnostic:
         mark = exc.context_mark  # "never closed" at the end of the file: point where it was opened
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = exc.problem or exc.context or "invalid YAML"
+    context = exc.context_mark
+    where = Where(line, col, context.line + 1 if context else None, context.column + 1 if context else None)
+    words = explain(source, problem, exc.context, where)
+    if words is not None:
+        return Diagnostic.error("E101", words[0], Span.point(source.name, line, col), words[1])
     hint = None
     if exc.context and exc.problem:
         hint = exc.context

@@ -31,7 +31,7 @@ def test_planted_mistakes_render_as_golden_text(mistakes) -> None:
 def test_planted_mistakes_codes_and_lines(mistakes) -> None:
     found = [(d.span.line, d.code) for d in mistakes.diagnostics if d.span]
     assert found == [
-        (5, "E201"), (6, "E204"), (7, "E204"), (8, "E301"), (21, "E204"), (27, "E305"), (32, "E205"),
+        (5, "E201"), (6, "E204"), (7, "E204"), (8, "E301"), (16, "E303"), (21, "E204"), (27, "E305"), (32, "E205"),
         (39, "E205"), (40, "E204"), (41, "E302"), (42, "E205"), (43, "E207"), (47, "E301"), (50, "E309"),
         (51, "W301"),
     ]

@@ -172,8 +172,8 @@ def test_non_finite_parameters_are_diagnosed_not_crashed_on(tmp_path: Path, valu
     """Free-form parameters enter keys: a number with no spelling there is an error at its place."""
     text = project(f"  img: {{backend: procedural, kind: image, params: {{x: {value}}}}}")
     result = compile_text(tmp_path / "p", text)
-    assert codes(result) == ["E204"], result.diagnostics
-    d = result.diagnostics[0]
+    assert codes(result) == ["W313", "E204"], result.diagnostics  # 'x' is no procedural parameter, nor a number
+    d = result.diagnostics[1]
     assert "is not a finite number" in d.message and d.span.line == 6, d
     assert text.splitlines()[5][d.span.column - 1:].lstrip("-").startswith(".")  # at the number itself
     checked = compile_text(tmp_path / "q", project(

@@ -3,9 +3,12 @@ converts to the DSL and to YAML without loss."""
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,10 +17,12 @@ from studio_lang import ast
 from studio_lang.diagnostics import render_json, render_text
 from studio_lang.dsl.emit import emit_dsl, from_data
 from studio_lang.fountain.importer import import_fountain
+from studio_lang.loader import find_project, read_source
 from studio_lang.source import SourceFile
 from studio_lang.yaml.emit import emit_yaml
 from studio_lang.yaml.syntax import parse_yaml
 from tests.lang.helpers import DSL_EXAMPLES, FOUNTAIN, GOLDEN, YAML_EXAMPLES, parse
+from tests.watchdog import watchdog
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -134,3 +139,62 @@ def test_any_document_converts_without_loss(document: dict[str, Any]) -> None:
     assert again.root is not None and ast.to_data(again.root) == document, diagnostics
     yaml_tree, diagnostics = parse_yaml(SourceFile("film.studio.yaml", emit_yaml(tree)))
     assert yaml_tree.root is not None and ast.to_data(yaml_tree.root) == document, diagnostics
+
+
+# --- project paths: special files and impossible names (issue 10, items 4, 8) -------------------------------
+
+_PROJECT_PARTS = ["fifo", "zero", "dir", "loop", "dangling", "ok", "named", "film.studio.yaml", "film.yaml", "..", ".",
+                  "", "a" * 255, "a" * 256, "é" * 128, "x\x00y"]
+
+
+def _special_projects(root: Path) -> Path:
+    base = root / "projects"
+    if base.exists():
+        return base
+    for name in ("fifo", "zero", "dir", "ok", "named"):
+        (base / name).mkdir(parents=True)
+    os.mkfifo(base / "fifo" / "film.studio.yaml")
+    (base / "zero" / "film.studio.yaml").symlink_to("/dev/zero")
+    (base / "dir" / "film.studio.yaml").mkdir()
+    (base / "loop").symlink_to(base / "loop")
+    (base / "dangling").symlink_to(base / "nowhere")
+    ok = "studio: 1\nproject: {title: Ok}\nscenes: [{id: s, shots: [{id: a}]}]\n"
+    (base / "ok" / "film.studio.yaml").write_text(ok, encoding="utf-8")
+    (base / "named" / "film.yaml").write_text("studio: 1\n")
+    return base
+
+
+_SPECIAL_FILES = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+                                    reason="POSIX special files")
+_PROJECT_PATHS = st.lists(st.sampled_from(_PROJECT_PARTS) | st.text(max_size=8), min_size=1, max_size=3)
+
+
+@_SPECIAL_FILES
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(parts=_PROJECT_PATHS)
+def test_any_project_path_gives_a_diagnostic_and_never_blocks(tmp_path_factory: pytest.TempPathFactory,
+                                                              parts: list[str]) -> None:
+    _find_and_read(_special_projects(tmp_path_factory.getbasetemp()), parts)
+
+
+@pytest.mark.slow
+@_SPECIAL_FILES
+@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(parts=_PROJECT_PATHS)
+def test_any_project_path_gives_a_diagnostic_and_never_blocks_many(tmp_path_factory: pytest.TempPathFactory,
+                                                                   parts: list[str]) -> None:
+    _find_and_read(_special_projects(tmp_path_factory.getbasetemp()), parts)
+
+
+def _find_and_read(base: Path, parts: list[str]) -> None:
+    path = base / "/".join(parts)
+    with watchdog():
+        found, diagnostics = find_project(path)
+        if found is not None:
+            source, diagnostics = read_source(found)
+            assert (source is None) == bool(diagnostics)
+        else:
+            assert [d.code for d in diagnostics if d.is_error], path
+    assert all(d.code.startswith("E00") for d in diagnostics), diagnostics
+    shown = render_text(diagnostics)  # names are escaped: no control character reaches the terminal
+    assert not any(unicodedata.category(c) == "Cc" for c in shown.replace("\n", ""))

@@ -107,17 +107,24 @@ def test_comments_and_key_order_run_nothing(project: Path, shared_cache: Path) -
 
 
 def test_backend_failure_skips_dependents_and_finishes_the_rest(project: Path, shared_cache: Path) -> None:
-    edit(project, "params: {look: sketch}", "params: {look: crayon}")
+    # a failure only the backend sees (an unknown look is refused by check since each backend declares its
+    # parameters): a prop in jump/leap whose reference image is fully transparent, so it has no colours
+    from PIL import Image
+
+    Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(project / "refs" / "glass.png")
+    edit(project, "elements:\n", "elements:\n  Glass:\n    kind: prop\n    description: a glass kite\n"
+         "    references: [refs/glass.png]\n")
+    edit(project, "leap off the cliff together", "leap off the cliff together with @Glass")
     code, summary, err = build_json(project, cache=shared_cache)
     assert code == 1
     assert summary["failed"] == [{"id": "keyframe:jump/leap", "message": summary["failed"][0]["message"]}]
-    assert "crayon" in summary["failed"][0]["message"]
+    assert "fully transparent" in summary["failed"][0]["message"]
     assert set(summary["skipped"]) == {"motion:jump/leap", "shot:jump/leap", "transition:jump/leap", "film",
                                        "storyboard", "storyboard_pdf", "timeline"}
     assert {"shot:cove/dare", "shot:cove/peek", "transition:cove/peek"} <= set(summary["cached"])
     text = studio("build", str(project), cache=shared_cache)
     assert text.returncode == 1
-    assert "keyframe:jump/leap failed" in text.stderr and "crayon" in text.stderr
+    assert "keyframe:jump/leap failed" in text.stderr and "fully transparent" in text.stderr
     assert "Traceback" not in text.stderr
 
 
