@@ -149,7 +149,11 @@ class _Builder:
             "caption": f.output.caption,
             "location": shot.location.params() if shot.location else None,
             "characters": [c.params() for c in shot.characters], "props": [p.params() for p in shot.props],
+            "setting": shot.setting.params(),
+            "speakers": [ln.character for ln in shot.lines if not ln.off_screen],
         }
+        if shot.blocking:  # explicit staging (absent otherwise)
+            params["blocking"] = [b.model_dump(exclude_none=True) for b in shot.blocking]
         if shot.loras:  # only models that apply LoRAs get them (the resolver drops them for others)
             params["loras"] = [lora.params() for lora in shot.loras]
             files.update({f"lora:{lora.owner}": lora.file for lora in shot.loras if lora.file is not None})
@@ -168,7 +172,8 @@ class _Builder:
     def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
         f = self.film
         inputs = {"keyframe": keyframe}
-        if shot.duration is None:  # auto: the length comes from the speech
+        talking = shot.video_model.backend == "procedural" and shot.pattern is None and bool(shot.lines)
+        if shot.duration is None or talking:  # auto: the length comes from the speech; procedural mouths move with it
             inputs.update({f"line{n}": t for n, t in enumerate(lines, 1)})
         files: dict[str, FileRef] = {}
         pattern = None
@@ -183,6 +188,9 @@ class _Builder:
         }
         if shot.video_model.backend == "diffusers":  # video models are prompted too (procedural keys stay as they were)
             params.update(prompt=shot.prompt, negative=shot.negative)
+        if talking:  # who says each line (its audio drives the mouth; settled with each line's start)
+            params["lines"] = [{"input": f"line{ln.number}", "character": ln.character, "off_screen": ln.off_screen}
+                               for ln in shot.lines]
         return self.add(shot_task("motion", shot), "motion", shot.video_model, params, inputs, files)
 
     def length(self, shot: ShotR, cut_in: float, cut_out: float) -> dict[str, Any]:
@@ -198,6 +206,8 @@ class _Builder:
             "subtitles": f.output.subtitles, **self.length(shot, cut_in, cut_out),
             "lines": [{"input": f"line{ln.number}", "character": ln.character, "text": ln.text} for ln in shot.lines],
         }
+        if f.output.caption and shot.action.strip():  # drawn after the camera move, never moved by it
+            params["caption"] = shot.action
         inputs = {"motion": motion, **{f"line{n}": t for n, t in enumerate(lines, 1)}}
         return self.add(shot_task("shot", shot), "shot", None, params, inputs)
 
@@ -206,6 +216,8 @@ class _Builder:
         assert shot.transition is not None
         params = {"type": shot.transition.type, "duration": shot.transition.duration, "fps": f.fps,
                   "width": f.width, "height": f.height, "crf": f.output.crf}
+        if f.output.subtitles == "burn" or f.output.caption:  # laid over the blend, never cut by it
+            params["overlay"] = {"subtitles": f.output.subtitles == "burn", "caption": f.output.caption}
         inputs = {"from": shot_task("shot", shot)}
         if nxt is not None:
             inputs["to"] = shot_task("shot", nxt)
@@ -261,7 +273,12 @@ class _Builder:
         f = self.film
         shots = [{"input": shot_task("keyframe", s), "id": f"{s.scene}/{s.id}", "type": s.type,
                   "duration": s.estimate if s.duration is None else s.duration, "auto": s.duration is None,
-                  "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines]}
+                  "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines],
+                  "camera": {"move": s.camera_move, "amount": s.camera_amount},
+                  "transition": {"type": s.transition.type, "duration": s.transition.duration} if s.transition else None,
+                  "speech": [f"speech:{s.scene}/{s.id}/{ln.number}" for ln in s.lines] if s.duration is None else []}
                  for s in f.shots]
         inputs = {str(s["input"]): TaskId(str(s["input"])) for s in shots}
-        return self.add(TaskId("storyboard"), "storyboard", None, {"title": f.title, "shots": shots}, inputs)
+        inputs.update({t: TaskId(t) for s in shots for t in s["speech"]})  # exact lengths of auto shots
+        return self.add(TaskId("storyboard"), "storyboard", None, {"title": f.title, "fps": f.fps, "shots": shots},
+                        inputs)

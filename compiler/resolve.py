@@ -20,6 +20,7 @@ from studio_lang.diagnostics import Diagnostic, Span, sort_key
 from . import spec
 from .canonical import normalise
 from .files import FileRef, ProjectFiles
+from .heading import Setting, parse_heading
 from .film import (
     BUILTIN_MODELS,
     KNOWN_EMOTIONS,
@@ -143,9 +144,12 @@ class _Resolver:
                           self.span("elements", name, "voice"))
         audio = tuple(a for a in (self.audio(i, t) for i, t in enumerate(p.audio)) if a is not None)
         shots = []
+        time: str | None = None
         for i, scene in enumerate(p.scenes):
+            setting = parse_heading(scene.heading, time)
+            time = setting.time or time  # CONTINUOUS: the time of the scene before
             for j, shot in enumerate(scene.shots):
-                shots.append(self.shot(i, scene, j, shot))
+                shots.append(self.shot(i, scene, j, shot, setting))
         self.check_anchors(shots)
         return Film(
             title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
@@ -299,7 +303,7 @@ class _Resolver:
                       track.loop, track.fade_in, track.fade_out)
 
     # --- shots -----------------------------------------------------------------------------
-    def shot(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot) -> ShotR:
+    def shot(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot, setting: Setting) -> ShotR:
         path: tuple[str | int, ...] = ("scenes", i, "shots", j)
         p = self.p
         image_model = self.inherited_model("image", i, scene, j, shot)
@@ -310,10 +314,7 @@ class _Resolver:
         characters, props, mentioned = self.bind_action(path, shot.action)
         location = location or mentioned
         lines = tuple(self.line(path, k, line) for k, line in enumerate(shot.dialogue))
-        for line in lines:
-            element = self.elements.get(line.character)
-            if element is not None and element not in characters:
-                characters = (*characters, element)
+        characters, blocking = self.on_screen(path, characters, lines, shot.blocking)
         explicit = shot.duration if isinstance(shot.duration, float) else None
         estimate = layout([ln.estimate for ln in lines], explicit)
         if estimate.overflow > 0.05 and explicit is not None:
@@ -344,7 +345,56 @@ class _Resolver:
             palette=tuple(style.palette) if style else (), location=location, characters=characters,
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
-            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6)
+            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
+            setting=setting, blocking=blocking)
+
+    def on_screen(self, path: tuple[str | int, ...], mentioned: tuple[ElementR, ...], lines: tuple[LineR, ...],
+                  blocking: list[spec.Blocking]) -> tuple[tuple[ElementR, ...], tuple[spec.Blocking, ...]]:
+        """The characters drawn in a shot: those the action mentions, those who speak on screen and those
+        its blocking places, less those heard only off screen (O.S./V.O.) and not blocked."""
+        blocked: dict[str, int] = {}
+        for k, b in enumerate(blocking):
+            where = (*path, "blocking", k)
+            element = self.character(b.who, (*where, "who"))
+            if element is None:
+                continue
+            if b.who in blocked:
+                self.error("E341", f"'{b.who}' is blocked twice in this shot", self.span(*where, "who"),
+                           f"merge the two entries (the first is entry {blocked[b.who] + 1})")
+                continue
+            blocked[b.who] = k
+            if b.look_at is not None:
+                self.character(b.look_at, (*where, "look_at"))
+        heard = {ln.character for ln in lines if ln.off_screen}
+        seen = {ln.character for ln in lines if not ln.off_screen}
+        hidden = heard - seen - set(blocked)
+        for who, k in blocked.items():
+            if who in heard and who not in seen:
+                self.warn("W340", f"'{who}' is blocked in this shot but speaks only off screen; they are drawn",
+                          self.span(*path, "blocking", k, "who"), "remove the blocking entry, or 'off_screen'")
+        order = [*mentioned, *(self.elements[ln.character] for ln in lines if ln.character in self.elements),
+                 *(self.elements[w] for w in blocked)]
+        drawn = tuple(e for e in dict.fromkeys(order) if e.kind == "character" and e.name not in hidden)
+        names = {e.name for e in drawn}
+        for who, k in blocked.items():
+            target = blocking[k].look_at
+            if target is not None and target in self.elements and target not in names:
+                self.warn("W341", f"'{who}' looks at '{target}', who is not in this shot",
+                          self.span(*path, "blocking", k, "look_at"), f"add '{target}' to the action or the blocking")
+        return drawn, tuple(blocking[k] for k in blocked.values())
+
+    def character(self, name: str, path: tuple[str | int, ...]) -> ElementR | None:
+        """The character element ``name`` (E301 unknown, E308 not a character)."""
+        element = self.elements.get(name)
+        if element is None:
+            chars = [n for n, e in self.p.elements.items() if e.kind == "character"]
+            self.error("E301", f"unknown character '{name}'", self.span(*path), _hint(name, chars, "characters"),
+                       name=name)
+            return None
+        if element.kind != "character":
+            self.error("E308", f"'{name}' is a {element.kind}, not a character", self.span(*path), name=name)
+            return None
+        return element
 
     def start(self, path: tuple[str | int, ...], start: spec.Start) -> FileRef | None:
         found = self.files.check(start.image, "image", self.span(*path, "start", "image"))
@@ -503,7 +553,8 @@ class _Resolver:
         if emotion and emotion not in KNOWN_EMOTIONS and emotion not in voice.emotions:
             self.warn("W301", f"unknown emotion '{line.emotion}'; it will sound neutral", self.span(*path, "emotion"),
                       _hint(emotion, sorted(KNOWN_EMOTIONS | set(voice.emotions)), "emotions"))
-        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, voice.rate))
+        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, voice.rate),
+                     line.off_screen)
 
     def check_anchors(self, shots: list[ShotR]) -> None:
         ids = {s.shot_id for s in shots}
