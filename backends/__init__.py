@@ -19,7 +19,7 @@ def _bundled(package: str) -> str:
         return f"+{package}-missing"
 
 
-_VERSIONS = {"procedural": "1", "espeak": "1", "ffmpeg": "3", "diffusers": "1", "transformers": "2"}
+_VERSIONS = {"procedural": "2", "espeak": "1", "ffmpeg": "3", "diffusers": "1", "transformers": "2"}
 """Backend name -> the ``VERSION`` its module declares (a test keeps them equal)."""
 
 _FFMPEG = _bundled("imageio-ffmpeg")

@@ -22,7 +22,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload"]
 
 NAME = "procedural"
-VERSION = "1"
+VERSION = "2"
 KINDS = frozenset({"keyframe", "motion", "storyboard"})
 CONCURRENT = True
 """Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""

@@ -231,6 +231,10 @@ def _interior(p: _Painter, scene: Scene, c: dict[str, RGB]) -> None:
     else:
         fx = p.w * 0.2 if wx > p.w * 0.5 else p.w * 0.7
         _frame(p, c, fx, floor * 0.3, fx + p.w * 0.1, floor * 0.55)
+    if scene.time == "night":  # a lamp: a warm pool of light on the wall
+        lx, ly = (p.w * 0.3 if wx > p.w * 0.5 else p.w * 0.78), floor * 0.45
+        dx, dy = (p.X - F32(lx)) / F32(p.h * 0.35), (p.Y - F32(ly)) / F32(p.h * 0.35)
+        p.img *= 1.0 + F32(0.55) / (1.0 + (dx * dx + dy * dy) * F32(3.0))
     p.fill(floor, p.h, 0, p.w, p.gradient(scale(c["floor"], 0.8), c["floor"], floor, p.h))
     depth = np.maximum(p.Y - F32(floor), 1.0)
     vanish = (p.X - F32(p.w / 2)) / depth * F32(p.h * 0.12)
@@ -239,6 +243,8 @@ def _interior(p: _Painter, scene: Scene, c: dict[str, RGB]) -> None:
     fade = smoothstep(0.0, p.h * 0.15, depth) * (p.Y > F32(floor))
     p.blend((seams | rows) * fade * F32(0.45), scale(c["floor"], 0.6))
     p.fill(floor - p.h * 0.025, floor, 0, p.w, c["trim"])
+    if "bedroom" in scene.features:
+        _bed(p, c, floor, p.w * (0.06 if wx > p.w * 0.5 else 0.6))
 
 
 def _window(p: _Painter, c: dict[str, RGB], x0: float, y0: float, x1: float, y1: float) -> None:
@@ -254,6 +260,16 @@ def _frame(p: _Painter, c: dict[str, RGB], x0: float, y0: float, x1: float, y1: 
     bar = max(2, int(p.h * 0.01))
     p.fill(y0 - bar, y1 + bar, x0 - bar, x1 + bar, scale(c["furniture"], 0.7))
     p.fill(y0, y1, x0, x1, p.gradient(c["far"], c["grass"], y0, y1))
+
+
+def _bed(p: _Painter, c: dict[str, RGB], floor: float, x0: float) -> None:
+    """A bed against the wall: frame, mattress and blanket, a pillow."""
+    x1, top = x0 + p.w * 0.34, floor - p.h * 0.14
+    p.fill(floor - p.h * 0.24, floor + p.h * 0.06, x0, x0 + p.w * 0.015, scale(c["furniture"], 0.8))
+    p.fill(top, floor + p.h * 0.06, x0, x1, c["furniture"])
+    p.fill(top - p.h * 0.03, top + p.h * 0.05, x0 + p.w * 0.015, x1, c["trim"])
+    p.fill(top - p.h * 0.01, top + p.h * 0.07, x0 + p.w * 0.09, x1, mix(c["wall"], (0.35, 0.45, 0.7), 0.6))
+    p.fill(top - p.h * 0.06, top - p.h * 0.005, x0 + p.w * 0.02, x0 + p.w * 0.08, c["trim"])
 
 
 def _kitchen(p: _Painter, c: dict[str, RGB], floor: float) -> None:

@@ -72,6 +72,12 @@ class KeyframeSpec:
     """The picture the keyframe starts from (image-to-image), or None."""
     strength: float = 1.0
     """How much of the drawing covers ``start``: 0 keeps the picture, 1 hides it."""
+    setting: Mapping[str, Any] | None = None
+    """What the scene heading says: ``interior``, ``time``, ``place`` (compiler.heading)."""
+    speakers: tuple[str, ...] = ()
+    """Characters who speak on screen, in the order of their lines."""
+    blocking: tuple[Mapping[str, Any], ...] = ()
+    """Explicit staging entries (``who``, ``at``, ``depth``, ``pose``, ``to``, ``enter``, ``exit``, ...)."""
 
 
 def check_size(params: Mapping[str, Any], task_id: str) -> tuple[int, int]:
@@ -121,7 +127,36 @@ def check_keyframe(task_id: str, params: Mapping[str, Any], files: Mapping[str, 
         props=tuple(element(e, files, task_id, "prop") for e in _list(params, "props", task_id)),
         start=start,
         strength=strength,
+        setting=_mapping(params, "setting", task_id),
+        speakers=tuple(str(x) for x in _list(params, "speakers", task_id)),
+        blocking=tuple(_blocking(params, task_id)),
     )
+
+
+def _mapping(params: Mapping[str, Any], key: str, task_id: str) -> Mapping[str, Any] | None:
+    value = params.get(key)
+    if value is not None and not isinstance(value, Mapping):
+        raise BackendError(f"{task_id}: {key} must be a mapping, got {value!r}")
+    return value
+
+
+def _blocking(params: Mapping[str, Any], task_id: str) -> list[Mapping[str, Any]]:
+    """Blocking entries as the compiler checked them (a vocabulary pose, places as words or 0-1)."""
+    from .staging.layout import PLACES
+    from .staging.poses import ACTS as POSES
+
+    out = []
+    for entry in _list(params, "blocking", task_id):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("who"), str):
+            raise BackendError(f"{task_id}: a blocking entry needs 'who', got {entry!r}")
+        if entry.get("pose") is not None and entry["pose"] not in POSES:
+            raise BackendError(f"{task_id}: unknown pose {entry['pose']!r}; known poses: {', '.join(POSES)}")
+        for key in ("at", "to"):
+            v = entry.get(key)
+            if v is not None and v not in PLACES and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise BackendError(f"{task_id}: blocking {key} must be a place or a number 0-1, got {v!r}")
+        out.append(entry)
+    return out
 
 
 def check_start(params: Mapping[str, Any], files: Mapping[str, Path], task_id: str) -> tuple[Path | None, float]:

@@ -1,9 +1,16 @@
-"""Storyboard: a contact sheet of the keyframes with each shot's id, type, length and lines.
+"""Storyboard: a contact sheet of the keyframes with each shot's id, type, length, moves and lines.
 
-In: a storyboard ``TaskRun``: ``title`` and ``shots`` (``input`` role, ``id``, ``type``,
-``duration``, ``auto``, ``action``, ``dialogue``), and the keyframe tasks as inputs by their
-ids. Out: ``image``, one PNG: the title, then a grid (up to four across) of thumbnails, each
-with its caption underneath.
+In: a storyboard ``TaskRun``: ``title``, ``fps`` and ``shots`` (``input`` role, ``id``, ``type``,
+``duration``, ``auto``, ``action``, ``dialogue``, ``camera``, ``transition``, ``speech``), the
+keyframe tasks as inputs by their ids and, for ``auto`` shots, their speech tasks. Out: ``image``,
+one PNG: the title, then a grid (up to four across) of thumbnails, each with its caption
+underneath.
+
+On each thumbnail: the camera move as arrows (a pan or tilt one arrow across, a zoom or dolly
+corner arrows in or out, a shake a zigzag, a hold a bar), the figures' moves (entrances, exits,
+walks, leaps) as arrows from where they start to where they end, and the transition out of the
+shot as a tag in the corner. The length is exact once the speech exists: an ``auto`` shot's
+speech gives it (as the runtime settles it); before that it is an estimate, marked ``~``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from PIL import Image, ImageDraw
 
 from backends.base import BackendError, Result, TaskRun
 
+from compiler.timing import frames_for, layout
+
 from ._io import read_image, write_png
 from ._text import font, wrap
 from ._warp import axis, resample
@@ -29,8 +38,12 @@ PAPER, INK, GREY = (246, 244, 239), (30, 30, 34), (96, 96, 104)
 
 
 def run_storyboard(task: TaskRun) -> Result:
-    shots = _check(task)
-    thumbs = [thumbnail(read_image(_keyframe(task, s), f"the keyframe of shot {s.get('id')}")) for s in shots]
+    shots = [_exact(task, s) for s in _check(task)]
+    thumbs = []
+    for s in shots:
+        thumb = thumbnail(read_image(_keyframe(task, s), f"the keyframe of shot {s.get('id')}"))
+        meta = task.inputs[str(s["input"])].meta
+        thumbs.append(marks(thumb, s, meta.get("moves") or []))
     sheet = contact_sheet(str(task.params.get("title") or ""), shots, thumbs)
     task.report(1, 1)
     return Result(outputs={"image": write_png(task.workdir / "storyboard.png", sheet)}, meta={"shots": len(shots)})
@@ -41,6 +54,17 @@ def _check(task: TaskRun) -> list[Mapping[str, Any]]:
     if not isinstance(shots, list) or not all(isinstance(s, Mapping) for s in shots):
         raise BackendError(f"{task.id}: shots must be a list of shot descriptions")
     return shots
+
+
+def _exact(task: TaskRun, shot: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The shot with its exact length when it is ``auto`` and its speech exists."""
+    speech = shot.get("speech") or []
+    if not shot.get("auto") or not speech or any(s not in task.inputs for s in speech):
+        return shot
+    fps = int(task.params.get("fps") or 24)
+    seconds = [float(task.inputs[s].meta["duration"]) for s in speech]
+    frames = frames_for(layout(seconds, None).duration, fps)
+    return {**shot, "duration": frames / fps, "auto": False}
 
 
 def _keyframe(task: TaskRun, shot: Mapping[str, Any]):  # type: ignore[no-untyped-def]
@@ -70,6 +94,67 @@ def thumbnail(img: np.ndarray, width: int = THUMB_W, height: int = THUMB_W * 9 /
     return _area(_area(img, height, 0), width, 1)
 
 
+MARK = (255, 214, 64)
+SHADOW = (20, 20, 24)
+
+
+def _arrow(draw: ImageDraw.ImageDraw, a: tuple[float, float], b: tuple[float, float], width: int = 3) -> None:
+    """An arrow from ``a`` to ``b`` (pixels), light on a dark outline."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
+    ux, uy = dx / length, dy / length
+    head = [b, (b[0] - 9 * ux + 5 * uy, b[1] - 9 * uy - 5 * ux), (b[0] - 9 * ux - 5 * uy, b[1] - 9 * uy + 5 * ux)]
+    stem = (a, (b[0] - 7 * ux, b[1] - 7 * uy))
+    for colour, w, grow in ((SHADOW, width + 2, 1.0), (MARK, width, 0.0)):
+        draw.line(stem, fill=colour, width=w)
+        if grow:
+            draw.polygon([(x + grow * (x - b[0]) * 0.15, y + grow * (y - b[1]) * 0.15) for x, y in head], fill=colour)
+        else:
+            draw.polygon(head, fill=colour)
+
+
+def marks(thumb: np.ndarray, shot: Mapping[str, Any], moves: list[Any]) -> np.ndarray:
+    """The thumbnail with the camera move, the figures' moves and the transition drawn on it."""
+    image = Image.fromarray(thumb)
+    draw = ImageDraw.Draw(image)
+    w, h = image.size
+    move = str((shot.get("camera") or {}).get("move") or "static")
+    cx, cy, r = w / 2, h / 2, h * 0.3
+    pans = {"pan_left": ((cx + r, cy), (cx - r, cy)), "pan_right": ((cx - r, cy), (cx + r, cy)),
+            "tilt_up": ((cx, cy + r), (cx, cy - r)), "tilt_down": ((cx, cy - r), (cx, cy + r))}
+    if move in pans:
+        _arrow(draw, *pans[move])
+    elif move.startswith(("zoom", "dolly")):
+        inward = move.endswith("_in")
+        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            outer, inner = (cx + sx * w * 0.42, cy + sy * h * 0.4), (cx + sx * w * 0.28, cy + sy * h * 0.26)
+            _arrow(draw, *((outer, inner) if inward else (inner, outer)), width=2)
+        if move.startswith("dolly"):
+            draw.ellipse((cx - 4, cy - 4, cx + 4, cy + 4), fill=MARK, outline=SHADOW)
+    elif move == "shake":
+        pts = [(cx - r + k * r / 3, cy + (6 if k % 2 else -6)) for k in range(7)]
+        draw.line(pts, fill=SHADOW, width=5)
+        draw.line(pts, fill=MARK, width=3)
+    elif move == "hold":
+        draw.rectangle((w - 30, 8, w - 10, 28), fill=SHADOW)
+        draw.rectangle((w - 26, 12, w - 22, 24), fill=MARK)
+        draw.rectangle((w - 18, 12, w - 14, 24), fill=MARK)
+    for m in moves:
+        if isinstance(m, list) and len(m) == 4 and all(isinstance(v, (int, float)) for v in m):
+            a = (min(max(m[0], 0.02), 0.98) * w, min(max(m[1], 0.04), 0.96) * h)
+            b = (min(max(m[2], 0.02), 0.98) * w, min(max(m[3], 0.04), 0.96) * h)
+            if abs(a[0] - b[0]) + abs(a[1] - b[1]) > 6:
+                _arrow(draw, a, b, width=2)
+    transition = shot.get("transition")
+    if isinstance(transition, Mapping) and transition.get("type"):
+        tag = f"{str(transition['type']).upper()} {float(transition.get('duration', 0)):g}s \u25b8"
+        size = font(BODY)
+        tw = size.getlength(tag)
+        draw.rectangle((w - tw - 12, h - BODY - 10, w, h), fill=SHADOW)
+        draw.text((w - tw - 6, h - BODY - 7), tag, font=size, fill=MARK)
+    return np.asarray(image)
+
+
 def _area(img: np.ndarray, n: int, ax: int) -> np.ndarray:
     size = img.shape[ax]
     edges = np.array([k * size // n for k in range(n + 1)])
@@ -83,11 +168,18 @@ def _area(img: np.ndarray, n: int, ax: int) -> np.ndarray:
 def _caption(shot: Mapping[str, Any], width: int) -> list[tuple[str, int, tuple[int, int, int]]]:
     """(text, size, colour) lines under a thumbnail."""
     duration = shot.get("duration")
-    length = f"{'~' if shot.get('auto') else ''}{float(duration):.1f} s" if isinstance(duration, (int, float)) else ""
+    length = (f"~{float(duration):.1f} s" if shot.get("auto") else f"{float(duration):.2f} s") \
+        if isinstance(duration, (int, float)) else ""
     head = " · ".join(
         x for x in (str(shot.get("id") or ""), str(shot.get("type") or "").replace("_", " "), length) if x
     )
     lines = [(head, LABEL, INK)]
+    camera = shot.get("camera") or {}
+    move = str(camera.get("move") or "static")
+    if move != "static":
+        amount = camera.get("amount")
+        lines.append((f"camera: {move.replace('_', ' ')}" + (f" {amount:g}" if isinstance(amount, (int, float)) else ""),
+                      BODY, GREY))
     lines += [(t, BODY, GREY) for t in wrap(str(shot.get("action") or ""), BODY, width, max_lines=2) if t]
     spoken = [
         f"{d.get('character', '')}: {d.get('text', '')}" for d in shot.get("dialogue") or [] if isinstance(d, Mapping)
