@@ -81,7 +81,8 @@ def staging_for(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any]) -> St
     staged = stage(spec.shot_type, figures, props, aspect=spec.width / spec.height, ground=FRAMING[spec.shot_type][1],
                    speakers=spec.speakers, directions=directions, blocking=spec.blocking, light=scene.light,
                    seat=seat, cover=scale(seat, 0.95))
-    return replace(staged, opacity=spec.strength if spec.start is not None else 1.0)
+    staged = replace(staged, opacity=spec.strength if spec.start is not None else 1.0)
+    return Staging.from_json(staged.to_json())  # exactly what motion will read back
 
 
 def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging: Staging, look: str) -> np.ndarray:

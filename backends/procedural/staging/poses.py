@@ -200,9 +200,9 @@ ACTS: dict[str, Act] = {
     "knock": Act(({"la1": 78.0, "la2": 22.0, "spine": 4.0}, {"la1": 88.0, "la2": -14.0, "spine": 6.0}),
                  period=0.5, steps=4),
     # head
-    "look": Act(({},)),
+    "look": Act(({"neck": 6.0, "spine": 4.0},)),
     "turn": Act(({},)),
-    "nod": Act(({"neck": 0.0}, {"neck": 16.0}), period=0.8, steps=4),
+    "nod": Act(({"neck": 5.0}, {"neck": 20.0}), period=0.8, steps=4),
     # face
     "smile": Act(({"mouth": "grin", "eyes": "squint"},)),
     "frown": Act(({"mouth": "frown", "brows": "down"},)),

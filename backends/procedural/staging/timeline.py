@@ -180,7 +180,8 @@ def frame_states(staging: Staging, t: float, frame: int, *, duration: float, fps
         if a.name in talkers and pose.mouth in _OPEN:  # the voice opens this mouth, not the expression
             pose = replace(pose, mouth=_OPEN[pose.mouth])
         facing, back = (1 if a.facing >= 0 else -1), a.back
-        if d.head == "turn" and t > 0.5 * duration:
+        turn = 1.0 if d.head == "look" else abs(a.facing)  # looking: the head turns all the way
+        if d.head == "turn" and t >= 0.4 * duration:
             target = listener.get(d.target or "")
             if target is not None:
                 facing = 1 if target.x > x else -1
@@ -189,7 +190,7 @@ def frame_states(staging: Staging, t: float, frame: int, *, duration: float, fps
         if a.move is not None and a.move.kind not in ("climb",) and moving:
             facing = 1 if a.move.x1 >= a.move.x0 else -1
         if still:
-            out.append(ActorState(a, x, ground, pose, facing, abs(a.facing), back, 0.0, 0.0, 0.0, 0.0, 0, 0))
+            out.append(ActorState(a, x, ground, pose, facing, turn, back, 0.0, 0.0, 0.0, 0.0, 0, 0))
             continue
         u = a.unit
         breathe = min(0.004 * u, 2.2 * px) * 0.5 * (1.0 + _wave(t / (3.2 + stable_unit(a.name, "breath")) + phase))
@@ -198,6 +199,5 @@ def frame_states(staging: Staging, t: float, frame: int, *, duration: float, fps
         lean = speak * min(0.012 * u, 6.0 * px)
         mouth = _mouth(lines, a.name, frame)
         blink = 2 if pose.eyes == "closed" else _blink(blink_times(a.name, seed, duration + 1.0), t, fps)
-        out.append(ActorState(a, x, ground, pose, facing, abs(a.facing), back, breathe, sway, lean, speak, mouth,
-                              blink))
+        out.append(ActorState(a, x, ground, pose, facing, turn, back, breathe, sway, lean, speak, mouth, blink))
     return index, out
