@@ -14,7 +14,7 @@ little more (``parallax``), as things nearer the camera do.
 | zoom_in / zoom_out | magnification added: 0.25 ends (or starts) at 1.25x | 0.25 |
 | dolly_in / dolly_out | as zoom, toward the keyframe's focus, with parallax | 0.15 |
 | shake | peak jitter; 1 = 8% of the frame height | 0.25 |
-| static | how far the backdrop drifts (the figures stay put) | 0.006 |
+| static | how far the backdrop drifts (the figures stay put); at least 0.8 px a second | 0.006 |
 | hold | nothing moves: a freeze frame | 0 |
 
 A static camera is never quite still: the backdrop drifts a little (parallax), left or right as the
@@ -52,6 +52,9 @@ PARALLAX = 0.25
 """How much more the foreground layer moves than the background (a fraction of the move)."""
 SHAKE_SCALE = 0.08
 MAX_TRAVEL = 0.7
+DRIFT = 0.8
+"""Slowest drift of a static camera's backdrop, pixels per second: a quarter pixel (the finest step)
+at least every eight frames, so no stretch of frames is ever the same picture."""
 
 
 @dataclass(frozen=True)
@@ -102,14 +105,16 @@ def path(
     focus: tuple[float, float] = (0.5, 0.5),
     aspect: float = 16 / 9,
     parallax: float = 0.0,
+    width: int = 1280,
 ) -> list[tuple[View, View]]:
-    """(background view, foreground view) for each frame; ``aspect`` is width / height."""
+    """(background view, foreground view) for each frame; ``aspect`` is width / height, ``width`` the
+    frame's pixels (a static camera drifts at least ``DRIFT`` pixels a second)."""
     ts = [ease(i / (frames - 1)) if frames > 1 else 0.0 for i in range(frames)]
     p = parallax
     if move == "hold" or amount <= 0.0:
         return [(IDENTITY, IDENTITY)] * frames
     if move == "static":  # drift: the backdrop slides a little, the figures keep their place
-        travel = min(amount, MAX_TRAVEL)
+        travel = min(max(amount, DRIFT * frames / fps / width), 0.1)
         zoom = 1.0 / (1.0 - travel)
         sign = 1.0 if rng_for(seed, "drift").random() < 0.5 else -1.0
         lin = [i / (frames - 1) if frames > 1 else 0.0 for i in range(frames)]

@@ -136,7 +136,7 @@ def _focus(meta: Mapping[str, Any]) -> tuple[float, float]:
 def camera_frames(image: np.ndarray, move: str, amount: float, frames: int, fps: int, width: int, height: int,
                   seed: int, focus: tuple[float, float] = (0.5, 0.5)) -> Iterator[np.ndarray]:
     """The move over one picture: uint8 ``(height, width, 3)``, one per frame, lazily."""
-    views = path(move, amount, frames, fps=fps, seed=seed, focus=focus, aspect=width / height)
+    views = path(move, amount, frames, fps=fps, seed=seed, focus=focus, aspect=width / height, width=width)
     flat = source(image, [v[0] for v in views], height, width)
     for i in range(frames):
         yield flat.frame(i)
@@ -160,7 +160,7 @@ class StagedShot:
         focus = self.staging.setups[0].focus
         parallax = PARALLAX if uses_parallax(move) else 0.0
         self.views = path(move, amount, frames, fps=fps, seed=seed, focus=focus, aspect=width / height,
-                          parallax=parallax)
+                          parallax=parallax, width=width)
         self.cast = Cast(self.staging, look=look, seed=kf_seed, stage_h=ph, interior=interior)
         self.windows = [_window(v[1], ph, pw, height, width) for v in self.views]
         scales = [1.0 / w[2] for w in self.windows]
