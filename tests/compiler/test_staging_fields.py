@@ -105,9 +105,8 @@ def test_blocking_mistakes_are_reported_where_they_are(tmp_path: Path) -> None:
                            "- {who: Mara, at: lft, pose: sitt}\n          - {who: Lamp}\n          - {who: Mara}"
                            "\n          - {who: Nobody, look_at: Mara}")
     result = compile_text(tmp_path, text)
-    found = {(d.code, d.span.line): d for d in result.diagnostics}
     assert sorted(c for c in codes(result) if c.startswith("E")) == ["E205", "E205", "E301", "E308", "E341"]
-    messages = " | ".join(d.message + " " + (d.hint or "") for d in found.values())
+    messages = " | ".join(d.message + " " + (d.hint or "") for d in result.diagnostics)
     assert "invalid position 'lft': did you mean 'left'?" in messages
     assert "did you mean 'sit'?" in messages
     assert "'Lamp' is a prop, not a character" in messages and "'Mara' is blocked twice" in messages
