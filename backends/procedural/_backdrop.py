@@ -7,6 +7,9 @@ is used, so the pixels are the same on every machine.
 
 from __future__ import annotations
 
+import collections
+import threading
+
 import numpy as np
 
 from ._noise import fractal_noise, noise_1d, rng_for, smoothstep, wave
@@ -33,9 +36,19 @@ class _Painter:
         self.rng = rng_for(0, "location", key)
 
     def blend(self, cover: np.ndarray, color: RGB | np.ndarray) -> None:
-        """Paint ``color`` (a colour or a planar array) with coverage ``cover`` (``(h, w)``-like)."""
+        """Paint ``color`` (a colour or a planar array) with coverage ``cover`` (``(h, w)``-like), only
+        on the rows the cover touches (most shapes cover a band of the frame)."""
         c = col(color) if isinstance(color, tuple) else color
-        self.img += (c - self.img) * cover
+        rows = np.flatnonzero(np.asarray(cover).reshape(cover.shape[0], -1).any(axis=1)) \
+            if cover.ndim == 2 and cover.shape[0] == self.h else None
+        if rows is None or len(rows) == 0:
+            if rows is None:
+                self.img += (c - self.img) * cover
+            return
+        y0, y1 = int(rows[0]), int(rows[-1]) + 1
+        part = self.img[:, y0:y1]
+        colour = c if c.shape[1] == 1 else c[:, y0:y1]
+        part += (colour - part) * cover[y0:y1]
 
     def gradient(self, top: RGB, bottom: RGB, y0: float, y1: float) -> np.ndarray:
         """A planar column ``(3, h, 1)`` from ``top`` at row ``y0`` to ``bottom`` at ``y1``."""
@@ -53,8 +66,31 @@ class _Painter:
         self.blend(cover, color)
 
 
+_MEMO: collections.OrderedDict[tuple[object, ...], np.ndarray] = collections.OrderedDict()
+_MEMO_LOCK = threading.Lock()
+MEMO_SIZE = 6
+"""Backdrops kept in the process: the shots of one place and framing share one (each keyframe task
+is separate, but they run in one process; a backdrop at 720p is 11 MB)."""
+
+
 def render_backdrop(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float) -> np.ndarray:
-    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels."""
+    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels. A new array each call."""
+    key = (scene, tuple(sorted(colours.items())), w, h, horizon, ground)
+    with _MEMO_LOCK:
+        done = _MEMO.get(key)
+        if done is not None:
+            _MEMO.move_to_end(key)
+            return done.copy()
+    img = _paint(scene, colours, w, h, horizon, ground)
+    img.flags.writeable = False
+    with _MEMO_LOCK:
+        _MEMO[key] = img
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return img.copy()
+
+
+def _paint(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float) -> np.ndarray:
     p = _Painter(h, w, horizon, ground, scene.key)
     if scene.interior:
         _interior(p, scene, colours)

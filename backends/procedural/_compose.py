@@ -7,8 +7,8 @@ then only moved, so a shot of a few hundred frames draws a handful of pictures. 
 parts are brightened a little (``HIGHLIGHT``) as they speak.
 
 Sizes: ``scale`` is output pixels per stage (keyframe) pixel. A camera with one zoom for the whole
-shot draws sprites at that scale; a zoom or dolly draws them once at the largest scale and
-resamples them each frame (``place_scaled``).
+shot draws sprites at that scale; a zoom or dolly draws them at the stage's own size, on the
+backdrop, and motion resamples the two together.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from ._draw import Layer
 from ._figures import Look, draw_blink, draw_cover, draw_lower, draw_mouth, draw_upper, head_radii
 from ._looks import figure_look, padding
 from ._sprites import QUANT, Sprite, from_layer, quantise
-from ._warp import Scratch, axis, over, resample
 from .staging.layout import Staging
 from .staging.skeleton import Body, body
 from .staging.timeline import ActorState
 
-__all__ = ["HIGHLIGHT", "QUANT", "Cast", "Placed", "place", "place_scaled"]
+__all__ = ["HIGHLIGHT", "QUANT", "Cast", "Placed", "place"]
 
 HIGHLIGHT = (0.09, 0.07, 0.03)
 """Colour gain of a speaker at full voice (red, green, blue): a warm brightening."""
@@ -152,29 +151,3 @@ def place(frame: np.ndarray, p: Placed) -> None:
     iy, qy = quantise(p.y)
     s = p.sprite.shifted(qx, qy)
     s.blit(frame, ix + s.dx, iy + s.dy)
-
-
-def place_scaled(frame: np.ndarray, p: Placed, factor: float, scratch: Scratch) -> None:
-    """Lay a sprite drawn at a larger scale, shrunk by ``factor`` (<= 1) about its anchor."""
-    s = p.sprite
-    if s.empty:
-        return
-    h, w = s.alpha.shape
-    left, top = p.x + s.dx * factor, p.y + s.dy * factor
-    fh, fw = frame.shape[:2]
-    x0, y0 = max(0, math.floor(left)), max(0, math.floor(top))
-    x1, y1 = min(fw, math.ceil(left + w * factor) + 1), min(fh, math.ceil(top + h * factor) + 1)
-    if x0 >= x1 or y0 >= y1:
-        return
-    step = 1.0 / factor
-    pad_rgb = np.zeros((h + 2, w + 2, 3), np.uint8)
-    pad_rgb[1:-1, 1:-1] = s.rgb
-    pad_a = np.zeros((h + 2, w + 2, 1), np.uint8)
-    pad_a[1:-1, 1:-1, 0] = s.alpha
-    rows = axis(y1 - y0, h + 2, (y0 + 0.5 - top) * step + 0.5, step)
-    cols = axis(x1 - x0, w + 2, (x0 + 0.5 - left) * step + 0.5, step)
-    rgb = resample(pad_rgb, rows, cols, scratch)
-    alpha = resample(pad_a, rows, cols, scratch)
-    rgb = np.minimum(rgb, alpha)
-    over(frame, np.ascontiguousarray(rgb), np.ascontiguousarray(alpha), (y0, y1, x0, x1), scratch)
-

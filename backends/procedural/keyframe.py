@@ -67,7 +67,7 @@ def run_keyframe(task: TaskRun, look: str) -> Result:
     layout = task.workdir / "layout.json"
     layout.write_text(json.dumps(frame.layout, sort_keys=True, separators=(",", ":")), encoding="utf-8")
     outputs = {"image": write_png(task.workdir / "image.png", frame.image),
-               "background": write_png(task.workdir / "background.png", frame.background), "layout": layout}
+               "background": write_png(task.workdir / "background.png", frame.background, level=1), "layout": layout}
     return Result(outputs=outputs, meta=frame.meta)
 
 

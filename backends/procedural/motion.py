@@ -27,12 +27,12 @@ import numpy as np
 from backends.base import Artifact, BackendError, Result, TaskRun
 
 from ._camera import PARALLAX, View, check_camera, path, uses_parallax
-from ._compose import Cast, Placed, place, place_scaled
+from ._compose import Cast, Placed, place
 from ._figures import head_radii
 from ._io import read_image
 from ._mouth import speech_lines
 from ._spec import check_seed, check_size
-from ._warp import Scratch, _window, source
+from ._warp import Sampler, Scratch, _window, resample, source
 from .staging.layout import Staging
 from .staging.timeline import ActorState, Line, frame_states
 
@@ -166,6 +166,13 @@ class StagedShot:
         scales = [1.0 / w[2] for w in self.windows]
         self.render_scale = round(max(scales), 6)
         self.constant = all(abs(s - scales[0]) < 1e-9 for s in scales)
+        # a zoom or dolly draws the figures on the backdrop at its own size and resamples the two
+        # together: one resampling a frame instead of one per figure. A dolly's parallax is then in
+        # where the figures go (they travel 25 % more), not in their size (3 % more at most).
+        self.together = not self.constant
+        self.bg_windows = [_window(v[0], ph, pw, height, width) for v in self.views]
+        if self.together:
+            self.render_scale = 1.0
         duration = frames / fps
         self.states = [frame_states(self.staging, duration / 2 if self.still else i / fps, i, duration=duration,
                                     fps=fps, lines=self.lines, seed=seed, px=1.0 / height, still=self.still)
@@ -173,47 +180,77 @@ class StagedShot:
         self.clips = self._clips()
 
     def anchor(self, i: int, st: ActorState) -> tuple[float, float]:
-        """Where the actor's feet fall in frame ``i`` (output pixels)."""
-        sy, sx, step = self.windows[i]
+        """Where the actor's feet fall in frame ``i`` (output pixels; stage pixels for a zoom)."""
         ph, pw = self.plate.shape[:2]
-        return (st.x * pw - 0.5 - sx) / step + 0.5, (st.ground * ph - 0.5 - sy) / step + 0.5
+        sy, sx, step = self.windows[i]
+        x, y = (st.x * pw - 0.5 - sx) / step + 0.5, (st.ground * ph - 0.5 - sy) / step + 0.5
+        if self.together:  # where the backdrop's view puts that spot of the frame, in stage pixels
+            by, bx, bstep = self.bg_windows[i]
+            return (x - 0.5) * bstep + bx + 0.5, (y - 0.5) * bstep + by + 0.5
+        return x, y
+
+    def _visible(self, i: int) -> tuple[float, float, float, float]:
+        """The part of the picture frame ``i`` shows, in the coordinates anchors are in."""
+        if not self.together:
+            return 0.0, 0.0, float(self.width), float(self.height)
+        sy, sx, step = self.bg_windows[i]
+        return sx + 0.5 - step, sy + 0.5 - step, sx + 0.5 + (self.width + 1) * step, sy + 0.5 + (self.height + 1) * step
 
     def _clips(self) -> dict[tuple[int, str], tuple[float, float, float, float]]:
         """What of each actor's sprites can ever be seen (relative to its anchor, at render scale)."""
         bounds: dict[tuple[int, str], list[float]] = {}
         margin = 24.0
         for i, (index, states) in enumerate(self.states):
-            factor = 1.0 / (self.windows[i][2] * self.render_scale)
+            factor = 1.0 if self.together else 1.0 / (self.windows[i][2] * self.render_scale)
+            x0, y0, x1, y1 = self._visible(i)
             for st in states:
                 ax, ay = self.anchor(i, st)
-                lo_x, lo_y = (-ax - margin) / factor, (-ay - margin) / factor
-                hi_x, hi_y = (self.width - ax + margin) / factor, (self.height - ay + margin) / factor
+                lo_x, lo_y = (x0 - ax - margin) / factor, (y0 - ay - margin) / factor
+                hi_x, hi_y = (x1 - ax + margin) / factor, (y1 - ay + margin) / factor
                 b = bounds.setdefault((index, st.actor.name), [lo_x, lo_y, hi_x, hi_y])
                 b[:] = [min(b[0], lo_x), min(b[1], lo_y), max(b[2], hi_x), max(b[3], hi_y)]
         return {k: (round(v[0]), round(v[1]), round(v[2]), round(v[3])) for k, v in bounds.items()}
 
+    def _placed(self, i: int) -> list[Placed]:
+        index, states = self.states[i]
+        placed: list[Placed] = []
+        for st in states:
+            clip = self.clips[(index, st.actor.name)]
+            placed.extend(self.cast.placed(st, self.render_scale, self.anchor(i, st), clip))
+        return placed
+
     def frames(self) -> Iterator[np.ndarray]:
+        if self.together:
+            yield from self._zoom_frames()
+            return
         bg = source(self.plate, [v[0] for v in self.views], self.height, self.width)
-        scratch = Scratch()
         previous: tuple[Any, ...] | None = None
         frame = np.empty((self.height, self.width, 3), np.uint8)
         for i in range(self.frames_n):
-            index, states = self.states[i]
-            factor = 1.0 / (self.windows[i][2] * self.render_scale)
-            placed: list[Placed] = []
-            for st in states:
-                anchor = self.anchor(i, st)
-                placed.extend(self.cast.placed(st, self.render_scale, anchor, self.clips[(index, st.actor.name)]))
+            placed = self._placed(i)
             key = (bg.key(i), *((id(p.sprite), p.x, p.y) for p in placed))
-            if key != previous:
+            if key != previous:  # else the same picture again (nothing moved by a quarter pixel)
                 frame = np.array(bg.frame(i), copy=True)
                 for p in placed:
-                    if self.constant:
-                        place(frame, p)
-                    else:
-                        place_scaled(frame, Placed(p.sprite, p.x, p.y), factor, scratch)
+                    place(frame, p)
                 previous = key
             yield frame
+
+    def _zoom_frames(self) -> Iterator[np.ndarray]:
+        sampler = Sampler(self.plate, [v[0] for v in self.views], self.height, self.width)
+        scratch = Scratch()
+        previous: tuple[Any, ...] | None = None
+        picture = self.plate
+        for i in range(self.frames_n):
+            placed = self._placed(i)
+            key = tuple((id(p.sprite), p.x, p.y) for p in placed)
+            if key != previous:
+                picture = self.plate.copy()
+                for p in placed:
+                    place(picture, p)
+                previous = key
+            rows, cols = sampler.axes(i)
+            yield resample(picture, rows, cols, scratch)
 
     def setups(self) -> list[dict[str, Any]]:
         """For each run of frames on one setup: its speaker and each speaker's mouth box (pixels)."""
@@ -223,11 +260,13 @@ class StagedShot:
                 out[-1]["end"] = i + 1
                 continue
             mouths = {}
+            sy, sx, step = self.windows[i]
+            ph, pw = self.plate.shape[:2]
             for st in states:
                 if st.back or not st.actor.name:
                     continue
-                scale = 1.0 / self.windows[i][2]
-                b = self.cast._body(st, scale, *self.anchor(i, st))
+                anchor = ((st.x * pw - 0.5 - sx) / step + 0.5, (st.ground * ph - 0.5 - sy) / step + 0.5)
+                b = self.cast._body(st, 1.0 / step, *anchor)
                 rx, ry = head_radii(st.actor.figure, b.u)
                 mx, my = b.at("head", 0.0, 0.62 * ry / b.u, "head")
                 mouths[st.actor.name] = [round(mx - 0.4 * rx), round(my - 0.35 * ry), round(mx + 0.4 * rx),

@@ -174,11 +174,26 @@ def test_a_pan_moves_the_figures_more_than_the_backdrop(run) -> None:
     assert figure[0] - figure[-1] == pytest.approx(1.25 * backdrop, rel=0.05)
 
 
-def test_a_dolly_grows_the_figures(run) -> None:
-    kf = keyframe(run, shot_type="wide", characters=[element("Red", "a figure", "#ff0000")], location=None)
+def test_a_dolly_grows_the_figures_and_moves_them_more_than_the_backdrop(run) -> None:
+    """A dolly is a zoom toward the focus with parallax: figures grow with the picture, and where they
+    go follows the nearer (foreground) view."""
+    from backends.procedural._camera import path
+
+    kf = keyframe(run, shot_type="wide", characters=[element("Red", "a figure", "#ff0000")], location=None,
+                  blocking=[{"who": "Red", "at": 0.25}])
     frames = list(shot(kf, "dolly_in", 1.0, amount=0.5).frames())
-    size = [int(((f[..., 0] > 200) & (f[..., 1] < 60) & (f[..., 2] < 60)).sum()) for f in frames]
-    assert size[-1] > 1.5 * 1.5 * size[0]
+
+    def red(f: np.ndarray) -> np.ndarray:
+        return (f[..., 0] > 200) & (f[..., 1] < 60) & (f[..., 2] < 60)
+
+    size = [int(red(f).sum()) for f in frames]
+    assert size[-1] == pytest.approx(1.5 * 1.5 * size[0], rel=0.15)
+    x = [float(np.nonzero(red(f))[1].mean()) for f in (frames[0], frames[-1])]
+    focus_x = json.loads(kf.outputs["layout"].read_text())["staging"]["setups"][0]["focus"][0] * W
+    (bg0, fg0), (bg1, fg1) = path("dolly_in", 0.5, len(frames), fps=FPS, seed=5, aspect=W / H, parallax=0.25,
+                                  focus=(focus_x / W, 0.5))[::len(frames) - 1]
+    assert (focus_x - x[1]) / (focus_x - x[0]) == pytest.approx(fg1.zoom / fg0.zoom, rel=0.1)
+    assert fg1.zoom > bg1.zoom  # the figures travel more than the backdrop would
 
 
 def test_entrances_walk_in_from_the_edge(run) -> None:

@@ -6,7 +6,7 @@
 
 | part | nouns |
 |---|---|
-| costume (torso and sleeves) | shirt, top, blouse, sweater, jumper, hoodie, cardigan, jacket, coat, raincoat, cloak, cape, robe, dress, tunic, uniform, vest, poncho, apron, suit, overalls, ... |
+| costume (torso and sleeves) | shirt, top, blouse, sweater, jumper, hoodie, jacket, coat, raincoat, cloak, dress, ... |
 | legs | trousers, pants, jeans, shorts, skirt, leggings, kilt, ... |
 | shoes | shoes, boots, sneakers, trainers, sandals, slippers, wellies, ... |
 | hat | hat, cap, beanie, bonnet, helmet, hood, beret |
