@@ -26,8 +26,8 @@ CONTINUING = frozenset({"CONTINUOUS", "SAME", "SAME TIME", "LATER", "MOMENTS LAT
                         "CONTINUED", "SIMULTANEOUS"})
 """Time words that keep the previous scene's time."""
 
-_PREFIX = re.compile(r"^\s*(INT\.?\s*/\s*EXT\.?|EXT\.?\s*/\s*INT\.?|I\s*/\s*E\.?|INT\.?|EXT\.?|EST\.?)(?=[\s.]|$)[\s.]*",
-                     re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^\s*(INT\.?\s*/\s*EXT\.?|EXT\.?\s*/\s*INT\.?|I\s*/\s*E\.?|INT\.?|EXT\.?|EST\.?)(?=[\s.]|$)[\s.]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

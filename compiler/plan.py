@@ -214,8 +214,8 @@ class _Builder:
     def transition(self, shot: ShotR, nxt: ShotR | None) -> TaskId:
         f = self.film
         assert shot.transition is not None
-        params = {"type": shot.transition.type, "duration": shot.transition.duration, "fps": f.fps,
-                  "width": f.width, "height": f.height, "crf": f.output.crf}
+        params: dict[str, Any] = {"type": shot.transition.type, "duration": shot.transition.duration, "fps": f.fps,
+                                  "width": f.width, "height": f.height, "crf": f.output.crf}
         if f.output.subtitles == "burn" or f.output.caption:  # laid over the blend, never cut by it
             params["overlay"] = {"subtitles": f.output.subtitles == "burn", "caption": f.output.caption}
         inputs = {"from": shot_task("shot", shot)}
@@ -271,11 +271,12 @@ class _Builder:
 
     def storyboard(self) -> TaskId:
         f = self.film
-        shots = [{"input": shot_task("keyframe", s), "id": f"{s.scene}/{s.id}", "type": s.type,
+        shots: list[dict[str, Any]] = [{"input": shot_task("keyframe", s), "id": f"{s.scene}/{s.id}", "type": s.type,
                   "duration": s.estimate if s.duration is None else s.duration, "auto": s.duration is None,
                   "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines],
                   "camera": {"move": s.camera_move, "amount": s.camera_amount},
-                  "transition": {"type": s.transition.type, "duration": s.transition.duration} if s.transition else None,
+                  "transition": ({"type": s.transition.type, "duration": s.transition.duration}
+                                 if s.transition else None),
                   "speech": [f"speech:{s.scene}/{s.id}/{ln.number}" for ln in s.lines] if s.duration is None else []}
                  for s in f.shots]
         inputs = {str(s["input"]): TaskId(str(s["input"])) for s in shots}

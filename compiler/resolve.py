@@ -20,7 +20,6 @@ from studio_lang.diagnostics import Diagnostic, Span, sort_key
 from . import spec
 from .canonical import normalise
 from .files import FileRef, ProjectFiles
-from .heading import Setting, parse_heading
 from .film import (
     BUILTIN_MODELS,
     KNOWN_EMOTIONS,
@@ -34,6 +33,7 @@ from .film import (
     ShotR,
     VoiceR,
 )
+from .heading import Setting, parse_heading
 from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, layout

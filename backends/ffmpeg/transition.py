@@ -57,11 +57,11 @@ def overlays(task: TaskRun, n: int, fps: int, width: int, height: int, scratch: 
                     shown[k] = text
         k = 0
         while k < n:
-            text, start = shown[k], k
-            while k < n and shown[k] == text:
+            said, start = shown[k], k
+            while k < n and shown[k] == said:
                 k += 1
-            if text:
-                images.append((render_caption(text, width, height, scratch / f"subtitle{len(images)}.png"), start, k))
+            if said:
+                images.append((render_caption(said, width, height, scratch / f"subtitle{len(images)}.png"), start, k))
     if wanted.get("caption"):
         half = n // 2 if target is not None else n
         for meta, first, end in ((source, 0, half), (target, half, n)):

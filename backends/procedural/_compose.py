@@ -14,6 +14,7 @@ backdrop, and motion resamples the two together.
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -89,7 +90,7 @@ class Cast:
         elif part == "mouth":
             draw_mouth(layer, fig, b, look, int(extra))  # type: ignore[call-overload]
         else:  # blink
-            closed, lid = extra  # type: ignore[misc]
+            closed, lid = typing.cast(tuple[bool, tuple[float, float, float]], extra)
             draw_blink(layer, fig, b, look, closed, lid)
         rgb, alpha = figure_look(self.look, layer.rgb, layer.alpha, self.seed, frame_h, (ox, oy))
         if self.staging.opacity < 1.0:

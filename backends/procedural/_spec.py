@@ -49,7 +49,7 @@ class Element:
     """Main colour first: the element's ``color``, else its references' dominant colours, else a
     stable hash of its description."""
     color_source: str
-    """``color``, ``references`` or ``hash``: which of the above was used."""
+    """``color``, ``references``, ``words`` (a prop's first colour word) or ``hash``: which was used."""
 
     @property
     def words(self) -> str:
@@ -200,4 +200,10 @@ def element(raw: object, files: Mapping[str, Path], task_id: str, what: str) -> 
             images.append((role, Path(path)))
         colours = dominant_colors(images, count=3)
         return Element(name, description, tuple(colours), "references")
+    if what == "prop":
+        from .staging.colours import first_colour
+
+        worded = first_colour(description)  # "a red ball"
+        if worded is not None:
+            return Element(name, description, (worded,), "words")
     return Element(name, description, (hash_color(description or name),), "hash")

@@ -149,3 +149,10 @@ def test_an_elements_colour_wins_over_its_words(render) -> None:
     full = costume(coloured) == 255
     greens = image(coloured)[full]
     assert (greens[:, 1] > greens[:, 0] + 40).all() and not np.array_equal(image(words), image(coloured))
+
+
+def test_a_props_colour_word_colours_it(render) -> None:
+    ball = render(shot_type="insert", props=[element("Ball", "a bright blue ball")])
+    assert ball.meta["colors"]["Ball"] == "words"
+    middle = image(ball)[H // 2 - 5 : H // 2 + 5, W // 2 - 5 : W // 2 + 5].reshape(-1, 3)
+    assert (middle[:, 2] > middle[:, 0] + 60).mean() > 0.8

@@ -169,7 +169,7 @@ def test_a_pan_moves_the_figures_more_than_the_backdrop(run) -> None:
     frames = list(shot(kf, "pan_right", 1.0, amount=0.3).frames())
     figure = centre_of(frames, lambda f: (f[..., 0] > 200) & (f[..., 1] < 60) & (f[..., 2] < 60))
     views = path("pan_right", 0.3, len(frames), fps=FPS, seed=5, aspect=W / H, parallax=0.25)
-    (bg0, fg0), (bg1, fg1) = views[0], views[-1]
+    (bg0, _), (bg1, _) = views[0], views[-1]
     backdrop = (bg1.cx - bg0.cx) * W * bg0.zoom
     assert figure[0] - figure[-1] == pytest.approx(1.25 * backdrop, rel=0.05)
 

@@ -71,7 +71,7 @@ class Figure:
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Figure:
-        return Figure(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
+        return Figure(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})  # type: ignore[arg-type]
 
 
 def _hair_style(description: str) -> tuple[str | None, bool, bool]:

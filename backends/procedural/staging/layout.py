@@ -138,7 +138,7 @@ class Staging:
         def actor(a: Mapping[str, Any]) -> Actor:
             d = dict(a)
             d["figure"] = Figure.from_json(d["figure"])
-            d["direction"] = Direction(**{k: (tuple(v) if isinstance(v, list) else v)
+            d["direction"] = Direction(**{k: (tuple(v) if isinstance(v, list) else v)  # type: ignore[arg-type]
                                           for k, v in d["direction"].items()})
             d["move"] = Move(**d["move"]) if d["move"] else None
             return Actor(**d)
@@ -187,7 +187,7 @@ def stage(shot_type: str, figures: Sequence[Figure], props: Sequence[str], *, as
             directions[name] = replace(directions.get(name, Direction()), target=str(b["look_at"]))
     names = [f.name for f in figures]
     talkers = [s for s in dict.fromkeys(speakers) if s in names]
-    extra = dict(light=light, seat=seat, cover=cover)
+    extra: dict[str, Any] = {"light": light, "seat": seat, "cover": cover}
     if shot_type in _SINGLES and figures and (len(talkers) > 1 or shot_type == "over_the_shoulder"):
         order = talkers or [names[1] if shot_type == "over_the_shoulder" and len(names) > 1 else names[0]]
         setups = tuple(_single(shot_type, figures, who, directions, plan) for who in order)

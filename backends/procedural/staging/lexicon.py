@@ -142,7 +142,7 @@ class Direction:
         channel = VERBS[verb][0]
         if self.verb(channel) is not None:
             return replace(self, verbs=(*self.verbs, verb))
-        return replace(self, **{channel: verb}, verbs=(*self.verbs, verb))
+        return replace(self, **{channel: verb}, verbs=(*self.verbs, verb))  # type: ignore[arg-type]
 
 
 def verb_of(word: str) -> str | None:
