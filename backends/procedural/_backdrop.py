@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from ._noise import fractal_noise, noise_1d, rng_for, smoothstep, wave
+from ._noise import box_blur, fractal_noise, noise_1d, rng_for, smoothstep, wave
 from ._palette import RGB, mix, scale
 from ._scene import Scene
 
@@ -73,15 +73,19 @@ MEMO_SIZE = 6
 is separate, but they run in one process; a backdrop at 720p is 11 MB)."""
 
 
-def render_backdrop(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float) -> np.ndarray:
-    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels. A new array each call."""
-    key = (scene, tuple(sorted(colours.items())), w, h, horizon, ground)
+def render_backdrop(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float,
+                    blur: int = 0) -> np.ndarray:
+    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels, ``blur`` a box-blur
+    radius (depth of field). A new array each call."""
+    key = (scene, tuple(sorted(colours.items())), w, h, horizon, ground, blur)
     with _MEMO_LOCK:
         done = _MEMO.get(key)
         if done is not None:
             _MEMO.move_to_end(key)
             return done.copy()
     img = _paint(scene, colours, w, h, horizon, ground)
+    if blur:
+        img = box_blur(img, blur)
     img.flags.writeable = False
     with _MEMO_LOCK:
         _MEMO[key] = img

@@ -28,7 +28,6 @@ from ._compose import Cast, place
 from ._draw import Layer
 from ._io import interleave, read_fitted, to_uint8, write_png
 from ._looks import backdrop_look
-from ._noise import box_blur
 from ._palette import scale
 from ._props import draw_prop
 from ._scene import FRAMING, Scene, classify, scene_colours
@@ -90,9 +89,7 @@ def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging:
     w, h = spec.width, spec.height
     horizon, ground = (f * h for f in FRAMING[spec.shot_type])
     back = Layer(h, w, opaque=True)
-    back.rgb = render_backdrop(scene, colours, w, h, horizon, ground)
-    if spec.shot_type in DEPTH_BLUR:
-        back.rgb = box_blur(back.rgb, round(DEPTH_BLUR[spec.shot_type] * h))
+    back.rgb = render_backdrop(scene, colours, w, h, horizon, ground, round(DEPTH_BLUR.get(spec.shot_type, 0.0) * h))
     by_name = {p.name: p for p in spec.props}
     for prop in staging.props:
         draw_prop(back, by_name[prop.name], prop.cx * w, prop.base * h, prop.size * h)
