@@ -206,3 +206,36 @@ def test_a_still_has_no_idle_life() -> None:
     a = frame_states(s, 0.5, 12, duration=3.0, fps=24, still=True)[1][0]
     b = frame_states(s, 2.5, 60, duration=3.0, fps=24, still=True)[1][0]
     assert a.breathe == a.sway == a.blink == 0 and (a.x, a.pose) == (b.x, b.pose)
+
+
+# --- the vocabulary is versioned ----------------------------------------------------------------------
+
+PINNED = ("2", "0e75be22a417236da6b0c9942602c38bbc5065ee443c534960348567abc1bcdb")
+"""(backends.procedural.VERSION, digest of the vocabulary) as they were last changed together."""
+
+
+def vocabulary_digest() -> str:
+    import dataclasses
+    import hashlib
+    import json
+
+    from backends.procedural._props import SHAPE_WORDS
+    from backends.procedural._scene import FEATURE_WORDS, TIME_WORDS
+    from backends.procedural.staging import colours
+
+    tables = {
+        "verbs": VERBS, "acts": {k: dataclasses.asdict(v) for k, v in ACTS.items()}, "features": FEATURE_WORDS,
+        "times": TIME_WORDS, "colours": colours.COLOURS, "parts": colours.FIGURE_PARTS,
+        "surfaces": colours.SURFACES, "shapes": SHAPE_WORDS,
+    }
+    return hashlib.sha256(json.dumps(tables, sort_keys=True, default=list).encode()).hexdigest()
+
+
+def test_the_vocabulary_changes_only_with_the_backend_version() -> None:
+    """Lexicons and poses decide pictures, so they are part of the backend version (and of every key):
+    after changing one, bump ``backends.procedural.VERSION`` and pin the pair here."""
+    from backends import procedural
+
+    assert (procedural.VERSION, vocabulary_digest()) == PINNED, (
+        "the vocabulary or the version changed: if the vocabulary did, bump VERSION; "
+        f"then set PINNED = ({procedural.VERSION!r}, {vocabulary_digest()!r})")

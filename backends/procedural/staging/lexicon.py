@@ -69,7 +69,7 @@ VERBS: dict[str, tuple[str, tuple[str, ...]]] = {
                           "stretching", "opens", "opening", "opened", "touches", "touching", "takes", "picks",
                           "presses", "pressing", "pushes", "pushing", "pulls", "pulling")),
     "hold": ("gesture", ("hold", "holds", "holding", "held", "carries", "carrying", "carried", "clutches",
-                         "clutching", "grips", "gripping", "lifts", "lifting", "folds", "folding", "hugs_object")),
+                         "clutching", "grips", "gripping", "lifts", "lifting", "folds", "folding")),
     "hug": ("gesture", ("hug", "hugs", "hugging", "hugged", "embraces", "embracing", "embraced", "cuddles")),
     "fight": ("gesture", ("fight", "fights", "fighting", "fought", "punches", "punching", "hits", "hitting",
                           "strikes", "striking", "attacks", "attacking", "kicks", "kicking", "wrestles", "swings")),
@@ -96,7 +96,7 @@ VERBS: dict[str, tuple[str, tuple[str, ...]]] = {
                        "screaming", "screamed", "calls", "calling", "called", "roars", "roaring")),
 }  # fmt: skip
 
-_FORMS = {form: verb for verb, (_, forms) in VERBS.items() for form in forms if "_" not in form}
+_FORMS = {form: verb for verb, (_, forms) in VERBS.items() for form in forms}
 _PRONOUNS = {"he", "she", "they", "it", "both", "together", "everyone", "all", "we", "i", "you"}
 _LEADS = {"and", ",", "then", "also", "to", "is", "are", "was", "were", "be", "starts", "start", "begins", "begin",
           "keeps", "keep", "tries", "try", "continues", "still", "now", "suddenly", "quickly", "slowly", "finally",
