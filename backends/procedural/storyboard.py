@@ -45,7 +45,9 @@ def run_storyboard(task: TaskRun) -> Result:
         thumbs.append(marks(thumb, s, meta.get("moves") or []))
     sheet = contact_sheet(str(task.params.get("title") or ""), shots, thumbs)
     task.report(1, 1)
-    return Result(outputs={"image": write_png(task.workdir / "storyboard.png", sheet)}, meta={"shots": len(shots)})
+    meta = {"shots": len(shots), "durations": [s.get("duration") for s in shots],
+            "exact": [not s.get("auto") for s in shots]}
+    return Result(outputs={"image": write_png(task.workdir / "storyboard.png", sheet)}, meta=meta)
 
 
 def _check(task: TaskRun) -> list[Mapping[str, Any]]:
@@ -146,7 +148,7 @@ def marks(thumb: np.ndarray, shot: Mapping[str, Any], moves: list[Any]) -> np.nd
                 _arrow(draw, a, b, width=2)
     transition = shot.get("transition")
     if isinstance(transition, Mapping) and transition.get("type"):
-        tag = f"{str(transition['type']).upper()} {float(transition.get('duration', 0)):g}s \u25b8"
+        tag = f"{str(transition['type']).upper()} {float(transition.get('duration', 0)):g}s >"
         size = font(BODY)
         tw = size.getlength(tag)
         draw.rectangle((w - tw - 12, h - BODY - 10, w, h), fill=SHADOW)

@@ -410,7 +410,7 @@ def test_storyboard_is_a_contact_sheet_of_the_keyframes(render) -> None:
     assert first.outputs["image"].read_bytes() == second.outputs["image"].read_bytes()
     sheet = pixels(first.outputs["image"])
     assert sheet.shape[1] > 3 * 320 and sheet.shape[0] > 180
-    assert first.meta == {"shots": 3}
+    assert first.meta["shots"] == 3
     thumb = sheet[:, 32 + 2 * (320 + 24) : 32 + 2 * 320 + 2 * 24 + 320]
     assert near(thumb, "#e0b020", 60).any()  # the insert's lantern is in the third thumbnail
 
@@ -424,3 +424,28 @@ def test_storyboard_names_a_missing_keyframe(render) -> None:
     shot = {"input": "keyframe:cove/x", "id": "cove/x", "type": "wide", "duration": 1.0, "action": "", "dialogue": []}
     with pytest.raises(BackendError, match="keyframe 'keyframe:cove/x' of shot 'cove/x' is missing"):
         render("storyboard", title="T", shots=[shot])
+
+
+def test_storyboard_panels_mark_moves_and_transitions_and_give_exact_lengths(render, tmp_path: Path) -> None:
+    from backends.procedural.storyboard import MARK
+
+    shots, inputs = [], {}
+    for n, move in enumerate(["static", "pan_right", "zoom_in"]):
+        result = render(shot_type="wide")
+        role = f"keyframe:cove/{n}"
+        inputs[role] = Artifact(result.outputs, result.meta)
+        shots.append({"input": role, "id": f"cove/{n}", "type": "wide", "duration": 2.0, "auto": n == 2,
+                      "action": "", "dialogue": [], "camera": {"move": move, "amount": None},
+                      "transition": {"type": "wipe", "duration": 0.5} if n == 1 else None,
+                      "speech": ["speech:cove/2/1"] if n == 2 else []})
+    estimated = render("storyboard", inputs=inputs, title="T", fps=24, shots=shots)
+    assert estimated.meta["exact"] == [True, True, False]
+    inputs["speech:cove/2/1"] = Artifact({}, {"duration": 1.3})
+    exact = render("storyboard", inputs=inputs, title="T", fps=24, shots=shots)
+    assert exact.meta["exact"] == [True, True, True]
+    assert exact.meta["durations"][2] == round((0.25 + 1.3 + 0.6) * 24) / 24  # lead-in, the line, the tail
+    sheet = pixels(exact.outputs["image"])
+    top = 32 + round(30 * 1.6) + 24  # margin, title
+    thumbs = [sheet[top : top + 180, 32 + k * 344 : 32 + k * 344 + 320] for k in range(3)]
+    marked = [int((np.abs(t.astype(int) - MARK).sum(axis=-1) < 10).sum()) for t in thumbs]
+    assert marked[0] == 0 and marked[1] > 50 and marked[2] > 50
