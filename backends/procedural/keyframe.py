@@ -112,7 +112,9 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
     _, states = frame_states(staging, KEY_DURATION / 2, round(KEY_DURATION / 2 * 24), duration=KEY_DURATION, fps=24,
                              seed=spec.seed, px=1.0 / h, still=True)
     for st in states:
-        for p in cast.placed(st, 1.0, (st.x * w, st.ground * h), None):
+        ax, ay = st.x * w, st.ground * h
+        seen = (-ax - 16, -ay - 16, w - ax + 16, h - ay + 16)  # draw only what the frame shows
+        for p in cast.placed(st, 1.0, (ax, ay), seen):
             place(image, p)
     layout = {"version": LAYOUT_VERSION, "look": look, "seed": spec.seed, "interior": scene.interior,
               "size": [w, h], "staging": staging.to_json()}
