@@ -140,8 +140,8 @@ def _head(layer: Layer, fig: Figure, pose: Pose, b: Body, look: Look, rx: float,
         brim = [at(-1.1 + t * 0.3, -0.5), at(1.1 + t * 0.6, -0.5), at(1.1 + t * 0.6, -0.32), at(-1.1 + t * 0.3, -0.32)]
         _draw.polygon(layer, brim, c(scale(fig.hat, 0.8)), soft=s, radius=ry * 0.08)
     elif fig.head == "square":
-        top = [at(-1.06 + 0.5, -1.08 + 0.5), at(1.06 - 0.5, -1.08 + 0.5), at(1.06 - 0.5, -0.12), at(-1.06 + 0.5, -0.12)]
-        _draw.polygon(layer, top, hair, soft=s, radius=rx * 0.5)
+        top = [at(-0.62, -0.62), at(0.62, -0.62), at(0.62, -0.5), at(-0.62, -0.5)]
+        _draw.polygon(layer, top, hair, soft=s, radius=rx * 0.46)
         _draw.ellipse(layer, *at(t * 0.08, 0.2), rx * 0.9, ry * 0.8, skin, soft=s, angle=a)
     else:
         _draw.ellipse(layer, *at(0.0, -0.42), rx * 1.05, ry * 0.66, hair, soft=s, angle=a)
