@@ -25,10 +25,10 @@ from backends.base import Result, TaskRun
 
 from ._backdrop import render_backdrop
 from ._compose import Cast, place
-from ._draw import Layer
+from ._draw import Layer, polygon
 from ._io import interleave, read_fitted, to_uint8, write_png
 from ._looks import backdrop_look
-from ._palette import scale
+from ._palette import RGB, mix, scale
 from ._props import draw_prop
 from ._scene import FRAMING, Scene, classify, scene_colours
 from ._spec import KeyframeSpec, check_keyframe
@@ -90,6 +90,8 @@ def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging:
     horizon, ground = (f * h for f in FRAMING[spec.shot_type])
     back = Layer(h, w, opaque=True)
     back.rgb = render_backdrop(scene, colours, w, h, horizon, ground, round(DEPTH_BLUR.get(spec.shot_type, 0.0) * h))
+    if staging.ledge is not None:
+        _ledge(back, staging.ledge, staging.seat, w, h)
     by_name = {p.name: p for p in spec.props}
     for prop in staging.props:
         draw_prop(back, by_name[prop.name], prop.cx * w, prop.base * h, prop.size * h)
@@ -99,6 +101,18 @@ def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging:
         picture = read_fitted(spec.start, w, h, "the starting image").transpose(2, 0, 1).astype(np.float32)
         bg = picture / np.float32(255.0) * (np.float32(1.0) - s) + bg * s
     return interleave(to_uint8(bg))
+
+
+def _ledge(layer: Layer, ledge: tuple[float, float, float], colour: RGB, w: int, h: int) -> None:
+    """The rock (or step) leapers stand on: a slab from the frame's side to its edge, a lit top, a
+    face that falls away below the edge."""
+    x0, edge, top = ledge[0] * w, ledge[1] * w, ledge[2] * h
+    lean = 0.04 * w * (1.0 if edge > x0 else -1.0)  # the face slopes back under the edge
+    polygon(layer, [(x0, top), (edge, top), (edge - lean, h + 4.0), (x0, h + 4.0)], scale(colour, 0.9), soft=1.5)
+    polygon(layer, [(edge, top), (edge - lean, h + 4.0), (edge - 1.6 * lean, h + 4.0), (edge - 0.3 * lean, top)],
+            scale(colour, 0.7), soft=1.5)
+    polygon(layer, [(x0, top - 0.006 * h), (edge, top - 0.006 * h), (edge, top + 0.012 * h), (x0, top + 0.012 * h)],
+            mix(colour, (1.0, 1.0, 1.0), 0.25), soft=1.0)
 
 
 def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
@@ -132,6 +146,7 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
         "moves": [[round(a.move.x0, 4), round(a.move.g0 - a.unit / 2, 4), round(a.move.x1, 4),
                    round(a.move.g1 - a.unit / 2, 4)] for a in setup.actors if a.move is not None],
         "focus": [round(setup.focus[0], 4), round(setup.focus[1], 4)],
+        "ledge": [round(v, 4) for v in staging.ledge] if staging.ledge else None,
         "colors": {**{f.name: f.figure.source for s in staging.setups for f in s.actors if f.name},
                    **{e.name: e.color_source for e in spec.props}},
         "layers": True,

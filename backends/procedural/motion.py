@@ -158,7 +158,8 @@ class StagedShot:
         self.lines, self.still = list(lines), move == "hold"
         ph, pw = self.plate.shape[:2]
         focus = self.staging.setups[0].focus
-        parallax = PARALLAX if uses_parallax(move) else 0.0
+        # figures on a ledge stand on the backdrop's rock: no parallax, or their feet would slide
+        parallax = PARALLAX if uses_parallax(move) and self.staging.ledge is None else 0.0
         self.views = path(move, amount, frames, fps=fps, seed=seed, focus=focus, aspect=width / height,
                           parallax=parallax, width=width)
         self.cast = Cast(self.staging, look=look, seed=kf_seed, stage_h=ph, interior=interior)

@@ -8,15 +8,16 @@ underneath.
 
 On each thumbnail: the camera move as arrows (a pan or tilt one arrow across, a zoom or dolly
 corner arrows in or out, a shake a zigzag, a hold a bar), the figures' moves (entrances, exits,
-walks, leaps) as arrows from where they start to where they end, and the transition out of the
-shot as a tag in the corner. The length is exact once the speech exists: an ``auto`` shot's
+walks, leaps) as arrows from where they start to where they end, a shot that cuts between singles
+as a tag naming them in order ("CUTS Alberto > Luca"; the thumbnail is the first single), and the
+transition out of the shot as a tag in the corner. The length is exact once the speech exists: an ``auto`` shot's
 speech gives it (as the runtime settles it); before that it is an estimate, marked ``~``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,8 @@ def run_storyboard(task: TaskRun) -> Result:
     for s in shots:
         thumb = thumbnail(read_image(_keyframe(task, s), f"the keyframe of shot {s.get('id')}"))
         meta = task.inputs[str(s["input"])].meta
-        thumbs.append(marks(thumb, s, meta.get("moves") or []))
+        cuts = [str(c) for c in meta.get("setups") or [] if c] if meta.get("cutting") == "singles" else []
+        thumbs.append(marks(thumb, s, meta.get("moves") or [], cuts if len(cuts) > 1 else []))
     sheet = contact_sheet(str(task.params.get("title") or ""), shots, thumbs)
     task.report(1, 1)
     meta = {"shots": len(shots), "durations": [s.get("duration") for s in shots],
@@ -114,8 +116,9 @@ def _arrow(draw: ImageDraw.ImageDraw, a: tuple[float, float], b: tuple[float, fl
             draw.polygon(head, fill=colour)
 
 
-def marks(thumb: np.ndarray, shot: Mapping[str, Any], moves: list[Any]) -> np.ndarray:
-    """The thumbnail with the camera move, the figures' moves and the transition drawn on it."""
+def marks(thumb: np.ndarray, shot: Mapping[str, Any], moves: list[Any], cuts: Sequence[str] = ()) -> np.ndarray:
+    """The thumbnail with the camera move, the figures' moves, the cuts between singles (the
+    keyframe shows the first: "CUTS Alberto > Luca") and the transition drawn on it."""
     image = Image.fromarray(thumb)
     draw = ImageDraw.Draw(image)
     w, h = image.size
@@ -146,6 +149,11 @@ def marks(thumb: np.ndarray, shot: Mapping[str, Any], moves: list[Any]) -> np.nd
             b = (min(max(m[2], 0.02), 0.98) * w, min(max(m[3], 0.04), 0.96) * h)
             if abs(a[0] - b[0]) + abs(a[1] - b[1]) > 6:
                 _arrow(draw, a, b, width=2)
+    if cuts:
+        tag = "CUTS " + " > ".join(cuts)
+        size = font(BODY)
+        draw.rectangle((0, 0, size.getlength(tag) + 12, BODY + 10), fill=SHADOW)
+        draw.text((6, 3), tag, font=size, fill=MARK)
     transition = shot.get("transition")
     if isinstance(transition, Mapping) and transition.get("type"):
         tag = f"{str(transition['type']).upper()} {float(transition.get('duration', 0)):g}s >"

@@ -449,3 +449,22 @@ def test_storyboard_panels_mark_moves_and_transitions_and_give_exact_lengths(ren
     thumbs = [sheet[top : top + 180, 32 + k * 344 : 32 + k * 344 + 320] for k in range(3)]
     marked = [int((np.abs(t.astype(int) - MARK).sum(axis=-1) < 10).sum()) for t in thumbs]
     assert marked[0] == 0 and marked[1] > 50 and marked[2] > 50
+
+
+def test_a_storyboard_panel_of_singles_names_the_cuts(render) -> None:
+    from backends.procedural.storyboard import MARK
+
+    shots, inputs = [], {}
+    for n, shot_type in enumerate(["close_up", "medium"]):
+        result = render(shot_type=shot_type, speakers=["Luca", "Mira"])
+        role = f"keyframe:cove/{n}"
+        inputs[role] = Artifact(result.outputs, result.meta)
+        shots.append({"input": role, "id": f"cove/{n}", "type": shot_type, "duration": 2.0, "auto": False,
+                      "action": "", "dialogue": [], "camera": {"move": "static", "amount": None},
+                      "transition": None, "speech": []})
+    assert inputs["keyframe:cove/0"].meta["setups"] == ["Luca", "Mira"]
+    sheet = pixels(render("storyboard", inputs=inputs, title="T", fps=24, shots=shots).outputs["image"])
+    top = 32 + round(30 * 1.6) + 24
+    corners = [sheet[top : top + 24, 32 + k * 344 : 32 + k * 344 + 120] for k in range(2)]
+    marked = [int((np.abs(c.astype(int) - MARK).sum(axis=-1) < 10).sum()) for c in corners]
+    assert marked[0] > 50 and marked[1] == 0  # "CUTS Luca > Mira" on the close-up; the two-shot has one setup

@@ -156,3 +156,18 @@ def test_a_props_colour_word_colours_it(render) -> None:
     assert ball.meta["colors"]["Ball"] == "words"
     middle = image(ball)[H // 2 - 5 : H // 2 + 5, W // 2 - 5 : W // 2 + 5].reshape(-1, 3)
     assert (middle[:, 2] > middle[:, 0] + 60).mean() > 0.8
+
+
+def test_a_leap_off_the_cliff_stands_on_a_rock_that_is_drawn(render) -> None:
+    luca = element("Luca", "a boy in a green shirt")
+    off = render(action="Luca leaps off the cliff", characters=[luca], location=element("Cliff", "a cliff by the sea"))
+    on = render(action="Luca leaps for joy", characters=[luca], location=element("Cliff", "a cliff by the sea"))
+    layout = Staging.from_json(__import__("json").loads(off.outputs["layout"].read_text())["staging"])
+    assert layout.ledge is not None
+    x0, edge, top = layout.ledge
+    a, b = image(off, "background"), image(on, "background")
+    changed = np.abs(a - b).sum(axis=-1) > 30
+    rows, cols = np.nonzero(changed)
+    assert changed.mean() > 0.05  # a slab of rock, not a line
+    assert abs(rows.min() / H - top) < 0.03 and rows.max() == H - 1  # from its top down out of the frame
+    assert cols.max() / W < edge + 0.01  # and no further than its edge

@@ -159,6 +159,29 @@ def test_characters_making_one_move_together_go_the_same_way() -> None:
     assert {a.move.x1 > a.move.x0 for a in s.setups[0].actors} == {True}
 
 
+def test_leaping_off_something_starts_on_a_ledge_and_every_arc_clears_its_edge() -> None:
+    off = read_action("Luca and Alberto leap off the cliff together", ["Luca", "Alberto"])
+    s = staged("wide", [LUCA, ALBERTO], directions=off)
+    assert s.ledge is not None
+    x0, edge, top = s.ledge
+    assert x0 < 0 < edge < 1 and top < 0.86 - 0.1  # from the left side, well above the ground line
+    actors = s.setups[0].actors
+    assert all(a.ground == top and (a.x - x0) * (edge - a.x) > 0 for a in actors)  # both stand on it
+    for a in actors:  # in the air past the edge, then below the frame
+        t0, t1 = move_window(a, 2.0, 16 / 9)
+        path = [next(st for st in frame_states(s, t0 + (t1 - t0) * k / 40, 0, duration=2.0, fps=24)[1]
+                     if st.actor.name == a.name) for k in range(41)]
+        under = [st for st in path if st.ground > top + 0.005]
+        assert under and all(st.x > edge for st in under), a.name
+        assert path[-1].ground > 1.0
+    back = Staging.from_json(s.to_json())
+    assert back.ledge == tuple(round(v, 6) for v in s.ledge) and Staging.from_json(back.to_json()) == back
+    joy = read_action("Luca and Alberto leap for joy", ["Luca", "Alberto"])
+    plain = staged("wide", [LUCA, ALBERTO], directions=joy)
+    assert plain.ledge is None and {a.ground for a in plain.setups[0].actors} == {0.86}
+    assert staged("medium", [LUCA], directions={"Luca": off["Luca"]}).ledge is None
+
+
 def test_the_staging_survives_json() -> None:
     s = staged("over_the_shoulder", [ALBERTO, LUCA], ("Alberto", "Luca"),
                directions={"Luca": Direction().with_verb("point")})

@@ -159,3 +159,15 @@ def test_the_mouth_moves_while_each_line_plays_and_rests_between_lines(built: Pa
     for span in rests:
         still = [dark(i) for i in span]
         assert still and max(still) - min(still) < 40, span  # shut: only breathing and the encoder's noise
+
+
+def test_they_leap_off_a_cliff_and_out_of_the_picture(built: Path) -> None:
+    key = meta(built, "keyframe:jump/leap")
+    assert key["verbs"] == {"Luca": ["leap"], "Alberto": ["leap"]}
+    x0, edge, top = key["ledge"]  # they stand on a rock...
+    assert all(m[0] * (1 if edge > x0 else -1) < edge * (1 if edge > x0 else -1) for m in key["moves"])
+    assert all(m[3] > 1.0 for m in key["moves"])  # ...and end below the frame
+    frames = list(decoded(built / "build" / "shots" / "jump-leap.mp4"))
+    rgb = [f.astype(int) for f in frames]
+    green = [int(((f[..., 1] > f[..., 0] + 25) & (f[..., 1] > f[..., 2] + 10)).sum()) for f in rgb]
+    assert green[0] > 2000 and green[-1] == 0  # Luca's green shirt (in the sketch look) is there, then gone

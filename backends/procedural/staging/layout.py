@@ -17,8 +17,9 @@ keeping screen direction (the one on the left in the two-shot faces right in the
 
 Movement (wide, establishing and medium two-shots only; a close-up keeps a walker in frame and
 lets the cycle play): enter and exit cross the frame edge, walk and run travel a stretch, leap
-arcs (into the ground below the frame after "off", "down", "into"), climb rises, hug and fight
-close in on their target. ``Move.when`` says which part of the shot the move takes; the timeline
+arcs (below the frame after "off", "down", "into": in wide and establishing shots the leapers then
+stand on a ledge, ``Staging.ledge``, and leap off its edge), climb rises, hug and fight close in on
+their target. ``Move.when`` says which part of the shot the move takes; the timeline
 turns it into seconds once the shot's length is known.
 """
 
@@ -43,6 +44,9 @@ WALK_SPEED, RUN_SPEED = 1.1, 2.6
 _TRAVEL = {"establishing", "wide", "medium"}
 _SINGLES = {"close_up", "extreme_close_up", "over_the_shoulder"}
 _DEPTHS = {"near": (1.2, 0.06), "middle": (1.0, 0.0), "far": (0.7, -0.08)}
+LEDGE_RISE, LEDGE_GAP, LEDGE_LEAP = 0.2, 0.1, 0.4
+"""A ledge's height above the ground line (of the frame height), the gap between leapers on it and
+the length of a leap off it (of the width)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,10 @@ class Staging:
     cover: RGB = (0.5, 0.46, 0.42)
     opacity: float = 1.0
     """How much the figures cover what is behind them (below 1 over a starting picture)."""
+    ledge: tuple[float, float, float] | None = None
+    """``(x0, x1, top)``: a rock (a step indoors) that leapers stand on and leap off, from ``x0`` to
+    ``x1`` (fractions of the width, the edge at ``x1``) and from ``top`` (fraction of the height) down
+    past the frame's bottom; None where no one leaps off anything."""
 
     def setup_of(self, speaker: str | None) -> int:
         for i, s in enumerate(self.setups):
@@ -147,7 +155,8 @@ class Staging:
                        for s in data["setups"])
         return Staging(data["shot_type"], data["cutting"], setups, tuple(PropPlace(**p) for p in data["props"]),
                        data["aspect"], tuple(data["light"]), tuple(data["seat"]), tuple(data["cover"]),  # type: ignore[arg-type]
-                       float(data.get("opacity", 1.0)))
+                       float(data.get("opacity", 1.0)),
+                       tuple(data["ledge"]) if data.get("ledge") else None)  # type: ignore[arg-type]
 
 
 def _plain(value: Any) -> Any:
@@ -206,8 +215,32 @@ def stage(shot_type: str, figures: Sequence[Figure], props: Sequence[str], *, as
                        aspect, **extra)
     setup = _group(shot_type, figures, aspect, ground, directions, plan)
     scale = setup.actors[0].scale if setup.actors else 0.4
+    if shot_type in ("establishing", "wide"):
+        setup, extra["ledge"] = _on_a_ledge(setup, plan)
     return Staging(shot_type, "two_shot", (setup,), _props(shot_type, props, len(figures), scale, ground), aspect,
                    **extra)
+
+
+def _on_a_ledge(setup: Setup, plan: Mapping[str, Mapping[str, Any]]) -> tuple[Setup, tuple[float, float, float] | None]:
+    """"Leap off the cliff", "dive into the sea": the leapers stand side by side on a ledge (a rock,
+    a step indoors) near its edge and leap off it, so there is something to leap off. The ledge's
+    top is ``LEDGE_RISE`` of the frame above the ground line; its edge is just ahead of the first
+    leaper, and every leaper's arc clears it (the trailing one starts ``LEDGE_GAP`` behind)."""
+    leapers = [a for a in setup.actors if a.move is not None and a.move.kind == "leap" and a.move.g1 > 1.0
+               and "at" not in plan.get(a.name, {})]
+    if not leapers:
+        return setup, None
+    heading = 1.0 if leapers[0].move.x1 >= leapers[0].move.x0 else -1.0  # type: ignore[union-attr]
+    order = sorted(leapers, key=lambda a: a.x * heading)  # trailing first
+    top = min(a.ground for a in leapers) - LEDGE_RISE
+    edge = 0.5 + heading * 0.5 * LEDGE_GAP * (len(order) - 1)
+    placed: dict[str, Actor] = {}
+    for k, a in enumerate(order):
+        x0 = edge - heading * (0.04 + LEDGE_GAP * (len(order) - 1 - k))
+        m = replace(a.move, x0=x0, x1=x0 + heading * LEDGE_LEAP, g0=top)  # type: ignore[type-var]
+        placed[a.name] = replace(a, x=x0, ground=top, move=m)
+    actors = tuple(placed.get(a.name, a) for a in setup.actors)
+    return replace(setup, actors=actors), (-0.05 if heading > 0 else 1.05, edge, top)
 
 
 def _group(shot: str, figures: Sequence[Figure], aspect: float, ground: float, directions: Mapping[str, Direction],
