@@ -363,6 +363,12 @@ class _Resolver:
                            f"merge the two entries (the first is entry {blocked[b.who] + 1})")
                 continue
             blocked[b.who] = k
+            if b.exit is not None and b.to is not None:
+                self.warn("W342", f"'{b.who}' exits the frame, so 'to' is ignored", self.span(*where, "to"),
+                          "drop 'to', or drop 'exit' to walk them somewhere in the frame")
+            elif b.exit is not None and b.enter == b.exit:
+                self.warn("W342", f"'{b.who}' enters and exits on the same side; the exit is ignored",
+                          self.span(*where, "exit"), "exit on the other side to cross the frame")
             if b.look_at is not None:
                 self.character(b.look_at, (*where, "look_at"))
         heard = {ln.character for ln in lines if ln.off_screen}

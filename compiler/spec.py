@@ -294,7 +294,8 @@ class Blocking(_Strict):
     pose: Pose | None = Field(None, description="What they do: a verb of the pose vocabulary (stand, sit, walk, ...).")
     to: Place | None = Field(None, description="Where they walk (run, with pose run) to during the shot.")
     enter: Literal["left", "right"] | None = Field(None, description="They come into frame from this side.")
-    exit: Literal["left", "right"] | None = Field(None, description="They leave the frame on this side.")
+    exit: Literal["left", "right"] | None = Field(None, description=(
+        "They leave the frame on this side; with enter on the other side they cross the frame."))
     facing: Literal["left", "right", "camera", "away"] | None = Field(
         None, description="Which way they face; default: toward the others, or the camera.")
     look_at: Name | None = Field(None, description="A character they look at (and point at, hug, fight...).")

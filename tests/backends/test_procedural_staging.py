@@ -153,6 +153,15 @@ def test_entrances_and_exits_cross_the_frame_edge() -> None:
     assert x["Luca"][0] < 0 < x["Luca"][1] and 0 < x["Mara"][0] < 1 < x["Mara"][1]
 
 
+def test_entering_on_one_side_and_exiting_on_the_other_crosses_the_frame() -> None:
+    s = staged("wide", [LUCA], blocking=[{"who": "Luca", "enter": "right", "exit": "left"}])
+    luca = s.setups[0].actors[0]
+    assert luca.move is not None and luca.move.x0 > 1 and luca.move.x1 < 0 and luca.facing < 0
+    xs = [frame_states(s, t / 10, 0, duration=3.0, fps=24)[1][0].x for t in range(31)]
+    assert xs[0] > 1 and xs[-1] < 0 and any(0.2 < x < 0.8 for x in xs)
+    assert xs == sorted(xs, reverse=True)  # right to left, never back
+
+
 def test_characters_making_one_move_together_go_the_same_way() -> None:
     both = {n: Direction(motion="leap") for n in ("Luca", "Alberto")}
     s = staged("wide", [LUCA, ALBERTO], directions=both)

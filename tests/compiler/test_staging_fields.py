@@ -120,3 +120,10 @@ def test_blocking_warnings(tmp_path: Path) -> None:
         "{who: Mara, at: left, pose: sit, look_at: Luca}", "{who: Luca, look_at: Mara}").replace(
         "          - {who: Luca, enter: right, to: 0.6}\n", ""))
     assert "W341" in codes(lonely)
+
+    crossing = compile_text(tmp_path / "c", PROJECT.replace(
+        "{who: Luca, enter: right, to: 0.6}", "{who: Luca, enter: right, exit: left}"))
+    assert "W342" not in codes(crossing)
+    for n, odd in enumerate(("{who: Luca, enter: right, exit: right}", "{who: Luca, to: 0.6, exit: left}")):
+        warned = compile_text(tmp_path / f"d{n}", PROJECT.replace("{who: Luca, enter: right, to: 0.6}", odd))
+        assert codes(warned).count("W342") == 1, odd

@@ -16,7 +16,8 @@ over_the_shoulder **cut between singles**, one setup per speaker in the order th
 keeping screen direction (the one on the left in the two-shot faces right in their single).
 
 Movement (wide, establishing and medium two-shots only; a close-up keeps a walker in frame and
-lets the cycle play): enter and exit cross the frame edge, walk and run travel a stretch, leap
+lets the cycle play): enter and exit cross the frame edge (a blocking with both, on opposite
+sides, crosses the whole frame), walk and run travel a stretch, leap
 arcs (below the frame after "off", "down", "into": in wide and establishing shots the leapers then
 stand on a ledge, ``Staging.ledge``, and leap off its edge), climb rises, hug and fight close in on
 their target. ``Move.when`` says which part of the shot the move takes; the timeline
@@ -371,7 +372,12 @@ def _moving(a: Actor, group: Sequence[Actor], b: Mapping[str, Any], aspect: floa
     if b.get("enter") or b.get("exit"):
         kind = "enter" if b.get("enter") else "exit"
     move: Move | None = None
-    if kind == "enter" or b.get("enter"):
+    if b.get("enter") and b.get("exit") and b["enter"] != b["exit"]:  # across: in on one side, out on the other
+        left, run = b["enter"] == "left", d.motion == "run"
+        move = Move("run" if run else "walk", -off if left else 1.0 + off, 1.0 + off if left else -off, a.ground,
+                    a.ground, "all", RUN_SPEED if run else WALK_SPEED)
+        heading = 1.0 if left else -1.0
+    elif kind == "enter" or b.get("enter"):
         side = b.get("enter") or (d.side if d.side and d.from_side else None)
         left = side == "left" if side else a.x <= 0.5
         start = -off if left else 1.0 + off
