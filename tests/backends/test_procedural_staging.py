@@ -189,6 +189,10 @@ def test_leaping_off_something_starts_on_a_ledge_and_every_arc_clears_its_edge()
     plain = staged("wide", [LUCA, ALBERTO], directions=joy)
     assert plain.ledge is None and {a.ground for a in plain.setups[0].actors} == {0.86}
     assert staged("medium", [LUCA], directions={"Luca": off["Luca"]}).ledge is None
+    watched = staged("establishing", [MARA, LUCA, ALBERTO],
+                     directions={**off, "Mara": Direction().with_verb("look")})
+    mara = next(a for a in watched.setups[0].actors if a.name == "Mara")
+    assert watched.ledge is not None and mara.ground == watched.ledge[2]  # over the rock: on it
 
 
 def test_the_staging_survives_json() -> None:

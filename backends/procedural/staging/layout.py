@@ -226,7 +226,8 @@ def _on_a_ledge(setup: Setup, plan: Mapping[str, Mapping[str, Any]]) -> tuple[Se
     """"Leap off the cliff", "dive into the sea": the leapers stand side by side on a ledge (a rock,
     a step indoors) near its edge and leap off it, so there is something to leap off. The ledge's
     top is ``LEDGE_RISE`` of the frame above the ground line; its edge is just ahead of the first
-    leaper, and every leaper's arc clears it (the trailing one starts ``LEDGE_GAP`` behind)."""
+    leaper, and every leaper's arc clears it (the trailing one starts ``LEDGE_GAP`` behind). Anyone
+    else standing still over the rock stands on it."""
     leapers = [a for a in setup.actors if a.move is not None and a.move.kind == "leap" and a.move.g1 > 1.0
                and "at" not in plan.get(a.name, {})]
     if not leapers:
@@ -240,8 +241,12 @@ def _on_a_ledge(setup: Setup, plan: Mapping[str, Mapping[str, Any]]) -> tuple[Se
         x0 = edge - heading * (0.04 + LEDGE_GAP * (len(order) - 1 - k))
         m = replace(a.move, x0=x0, x1=x0 + heading * LEDGE_LEAP, g0=top)  # type: ignore[type-var]
         placed[a.name] = replace(a, x=x0, ground=top, move=m)
+    x_side = -0.05 if heading > 0 else 1.05
+    for a in setup.actors:  # whoever else stands where the rock is stands on it (not pasted on its face)
+        if a.name not in placed and a.move is None and (a.x - x_side) * (edge - a.x) > 0:
+            placed[a.name] = replace(a, ground=top)
     actors = tuple(placed.get(a.name, a) for a in setup.actors)
-    return replace(setup, actors=actors), (-0.05 if heading > 0 else 1.05, edge, top)
+    return replace(setup, actors=actors), (x_side, edge, top)
 
 
 def _group(shot: str, figures: Sequence[Figure], aspect: float, ground: float, directions: Mapping[str, Direction],
