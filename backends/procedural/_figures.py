@@ -110,8 +110,11 @@ def draw_upper(layer: Layer, fig: Figure, pose: Pose, b: Body, look: Look, back:
     _draw.capsule(layer, *b.joints["neck"], *b.at("head", 0.0, 0.02, "head"), 0.028 * u, c(scale(fig.skin, 0.9)),
                   soft=s)
     _torso(layer, fig, b, c(fig.main), s)
-    if back:
+    if back:  # the back of the head: hair, and a cap over it
         _draw.ellipse(layer, hx, hy, rx * 1.04, ry * 1.02, c(fig.hair_colour), soft=s, angle=b.head)
+        if fig.hair == "cap":
+            _draw.ellipse(layer, *b.at("head", 0.0, -0.4 * ry / u, "head"), rx * 1.1, ry * 0.7, c(fig.hat), soft=s,
+                          angle=b.head)
         return
     _head(layer, fig, pose, b, look, rx, ry)
     _arm(layer, fig, b, "lead", look)
