@@ -1,9 +1,12 @@
 """Render 30 s of 1280x720 film at 24 fps from an empty cache, then again after a one-shot edit.
 
-Prints the clean build's wall time against the film's length (the issue's target: at least real
-time on the 2-core development machine, goal 2x), frames per second of keyframes, motion and
-encoding, and the rebuild time after editing one shot's action (target: under a quarter).
-Usage: python bench/render_film.py [--seconds 30] [--jobs N]
+Prints the clean build's wall time against the film's length (target: at least 3x real time on
+the 2-core development machine, goal 5x), frames per second of keyframes, motion and encoding,
+and the rebuild time after editing one shot's action (target: under a tenth of the clean build).
+Each build also reports the CPU seconds of its whole process tree (studio, ffmpeg, eSpeak): on a
+machine shared with other work, wall time says little and CPU time stays meaningful.
+``--repeat N`` runs the pair N times and keeps the fastest of each.
+Usage: python bench/render_film.py [--seconds 30] [--jobs N] [--repeat N]
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -49,50 +53,68 @@ def project(seconds: float) -> str:
     return head + "scenes:\n  - id: bench\n    location: Cove\n    shots:\n" + "".join(shots) + audio
 
 
-def build(path: Path, cache: Path, jobs: int) -> tuple[float, dict]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def build(path: Path, cache: Path, jobs: int) -> tuple[float, float, dict]:
+    """(wall seconds, CPU seconds of the build's process tree, report)."""
     env = dict(os.environ, STUDIO_CACHE=str(cache))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     cmd = [sys.executable, "-m", "runtime.cli", "build", str(path), "--format", "json"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
-    return elapsed, json.loads((path / "build" / "report.json").read_text())
+    return elapsed, cpu, json.loads((path / "build" / "report.json").read_text())
+
+
+def once(seconds: float, jobs: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "film"
+        shutil.copytree(ROOT / "examples" / "luca", work)
+        (work / "film.studio.yaml").write_text(project(seconds))
+        cache = Path(tmp) / "cache"
+        clean, clean_cpu, report = build(work, cache, jobs)
+        film = next(t for t in report["tasks"] if t["id"] == "film")
+        by_kind: dict[str, float] = {}
+        for t in report["tasks"]:
+            by_kind[t["kind"]] = by_kind.get(t["kind"], 0.0) + t["seconds"]
+        text = (work / "film.studio.yaml").read_text().replace("@Cove glitters, @Luca watches the waves",
+                                                                "@Cove glitters at noon, @Luca watches", 1)
+        (work / "film.studio.yaml").write_text(text)
+        again, again_cpu, report = build(work, cache, jobs)
+        ran = [t["id"] for t in report["tasks"] if t["status"] == "executed"]
+        return {"length": film["meta"]["duration"], "frames": film["meta"]["frames"], "clean": clean,
+                "clean_cpu": clean_cpu, "again": again, "again_cpu": again_cpu, "rebuilt": len(ran),
+                "keyframes": sum(1 for t in report["tasks"] if t["kind"] == "keyframe"), **by_kind}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1)
     opts = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "film"
-        shutil.copytree(ROOT / "examples" / "luca", work)
-        (work / "film.studio.yaml").write_text(project(opts.seconds))
-        cache = Path(tmp) / "cache"
-        clean, report = build(work, cache, opts.jobs)
-        film = next(t for t in report["tasks"] if t["id"] == "film")
-        length = film["meta"]["duration"]
-        frames = film["meta"]["frames"]
-        by_kind: dict[str, float] = {}
-        for t in report["tasks"]:
-            by_kind[t["kind"]] = by_kind.get(t["kind"], 0.0) + t["seconds"]
-        keyframes = sum(1 for t in report["tasks"] if t["kind"] == "keyframe")
-        print(f"film: {length:.2f} s, {frames} frames at 1280x720; clean build {clean:.1f} s "
-              f"= {length / clean:.2f}x real time")
-        print(f"keyframes: {keyframes} in {by_kind['keyframe']:.1f} task-s ({keyframes / by_kind['keyframe']:.2f}/s)")
-        print(f"motion (procedural frames + x264): {frames / by_kind['motion']:.0f} frames/s of task time")
-        print(f"shots, transitions, soundtrack, film assembly: {by_kind.get('shot', 0):.1f} + "
-              f"{by_kind.get('transition', 0):.1f} + {by_kind.get('soundtrack', 0):.1f} + {by_kind.get('film', 0):.1f}"
-              f" task-s; speech {by_kind.get('speech', 0):.2f} task-s")
-        text = (work / "film.studio.yaml").read_text().replace("@Cove glitters, @Luca watches the waves",
-                                                                "@Cove glitters at noon, @Luca watches", 1)
-        (work / "film.studio.yaml").write_text(text)
-        again, report = build(work, cache, opts.jobs)
-        ran = [t["id"] for t in report["tasks"] if t["status"] == "executed"]
-        print(f"one-shot edit: rebuilt {len(ran)} tasks in {again:.1f} s = {again / clean:.2f} of the clean build")
+    runs = [once(opts.seconds, opts.jobs) for _ in range(opts.repeat)]
+    best = min(runs, key=lambda r: r["clean"])
+    clean, clean_cpu = best["clean"], min(r["clean_cpu"] for r in runs)
+    again, again_cpu = min(r["again"] for r in runs), min(r["again_cpu"] for r in runs)
+    length, frames = best["length"], best["frames"]
+    print(f"film: {length:.2f} s, {frames} frames at 1280x720; clean build {clean:.1f} s "
+          f"= {length / clean:.2f}x real time (fastest of {len(runs)}); {clean_cpu:.1f} CPU-s "
+          f"(at most {length / (clean_cpu / 2):.2f}x on two idle cores)")
+    print(f"keyframes: {best['keyframes']} in {best['keyframe']:.1f} task-s "
+          f"({best['keyframes'] / best['keyframe']:.2f}/s)")
+    print(f"motion (procedural frames + x264): {frames / best['motion']:.0f} frames/s of task time")
+    print(f"shots, transitions, soundtrack, film assembly: {best.get('shot', 0):.1f} + "
+          f"{best.get('transition', 0):.1f} + {best.get('soundtrack', 0):.1f} + {best.get('film', 0):.1f}"
+          f" task-s; speech {best.get('speech', 0):.2f} task-s")
+    print(f"one-shot edit: rebuilt {best['rebuilt']} tasks in {again:.1f} s = {again / clean:.2f} of the clean "
+          f"build; {again_cpu:.1f} CPU-s = {again_cpu / clean_cpu:.2f} of its CPU")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
 
 Prints, separately:
 - keyframes/second for each look and a few shot types (numpy painting + PNG writing);
-- motion frames/second for each camera move (frames generated, not encoded), on a medium-shot
-  keyframe with background and foreground layers (parallax for pans, tilts and dollies);
+- motion frames/second for each camera move (frames generated, not encoded): the staged figures
+  drawn over the keyframe's backdrop in every frame (parallax for pans, tilts and dollies);
 - pattern frames/second for each audio-reactive style (analysis included);
 - whole motion tasks (generation piped into ``backends.ffmpeg.encode``) in frames/second;
 - an estimate for the issue's target: 30 s of film (720 frames, one keyframe per 3 s shot, a
@@ -30,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backends import procedural
 from backends.base import Artifact, TaskRun
-from backends.procedural._camera import MOVES
+from backends.procedural._camera import MOVES, check_camera
 from backends.procedural._spec import check_keyframe
 from backends.procedural.keyframe import render_keyframe
-from backends.procedural.motion import camera_frames, load_layers
+from backends.procedural.motion import StagedShot
 from backends.procedural.pattern import STYLES, pattern_frames
 
 WIDTH, HEIGHT, FPS = 1280, 720, 24
@@ -112,12 +112,13 @@ def make_keyframe(tmp: Path, shot: str) -> Artifact:
 def bench_motion(frames: int, repeat: int, tmp: Path) -> None:
     print(f"motion frames, generated only ({frames} frames, {WIDTH}x{HEIGHT})")
     for shot in ("wide", "medium", "close_up"):
-        layers = load_layers(make_keyframe(tmp, shot), "bench")
+        key = make_keyframe(tmp, shot)
         figures = []
         for move in MOVES:
+            moving, amount = check_camera({"move": move, "amount": None if move in ("static", "hold") else 0.2}, "b")
             seconds = timed(
-                lambda layers=layers, move=move: sum(
-                    1 for _ in camera_frames(layers, move, 0.2, frames, FPS, WIDTH, HEIGHT, 1)
+                lambda key=key, moving=moving, amount=amount: sum(
+                    1 for _ in StagedShot(key, "bench", moving, amount, frames, FPS, WIDTH, HEIGHT, 1, []).frames()
                 ),
                 repeat,
             )

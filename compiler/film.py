@@ -13,6 +13,7 @@ from typing import Any, NewType
 from . import spec
 from .canonical import digest
 from .files import FileRef
+from .heading import Setting
 
 __all__ = [
     "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "KNOWN_EMOTIONS", "LineR", "LoraR", "ModelRef",
@@ -157,6 +158,8 @@ class LineR:
     emotion: str | None
     voice: VoiceR
     estimate: float
+    off_screen: str | None = None
+    """'O.S.' or 'V.O.': heard, not seen (the speaker is not drawn)."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,10 @@ class ShotR:
     """How far the keyframe may move away from ``start`` (0 keeps it, 1 ignores it)."""
     card: str | None = None
     """A title card's text: the keyframe is this text on a plain ground (procedural), not a picture."""
+    setting: Setting = Setting(None, None, "")
+    """What the scene heading says: inside or outside, the time of day (CONTINUOUS resolved), the place."""
+    blocking: tuple[spec.Blocking, ...] = ()
+    """Explicit staging (names bound to characters of the shot)."""
 
     @property
     def shot_id(self) -> ShotId:

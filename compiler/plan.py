@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, NewType
 
 from .canonical import digest
-from .daytime import time_of_day
 from .deliverables import OPTIONAL, masters_task, storyboard_pdf_task, timeline_task, wanted
 from .files import FileRef
 from .film import Film, LineR, ModelRef, ShotR
@@ -176,14 +175,16 @@ class _Builder:
             "caption": f.output.caption,
             "location": shot.location.params() if shot.location else None,
             "characters": [c.params() for c in shot.characters], "props": [p.params() for p in shot.props],
+            "setting": shot.setting.params(),
+            "speakers": [ln.character for ln in shot.lines if not ln.off_screen],
         }
+        if shot.blocking:  # explicit staging (absent otherwise)
+            params["blocking"] = [b.model_dump(exclude_none=True) for b in shot.blocking]
         if shot.loras:  # only models that apply LoRAs get them (the resolver drops them for others)
             params["loras"] = [lora.params() for lora in shot.loras]
             files.update({f"lora:{lora.owner}": lora.file for lora in shot.loras if lora.file is not None})
         if shot.card is not None:  # a title card (absent otherwise, so other keys stay as they were)
             params["card"] = shot.card
-        elif (light := time_of_day(shot.heading)) is not None:  # night, dusk or dawn (absent for daylight)
-            params["time"] = light
         if shot.start is not None:  # image-to-image (absent otherwise, so other keys stay as they were)
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start
@@ -201,7 +202,8 @@ class _Builder:
     def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
         f = self.film
         inputs = {"keyframe": keyframe}
-        if shot.duration is None:  # auto: the length comes from the speech
+        talking = shot.video_model.backend == "procedural" and shot.pattern is None and bool(shot.lines)
+        if shot.duration is None or talking:  # auto: the length comes from the speech; procedural mouths move with it
             inputs.update({f"line{n}": t for n, t in enumerate(lines, 1)})
         files: dict[str, FileRef] = {}
         pattern = None
@@ -216,6 +218,9 @@ class _Builder:
         }
         if shot.video_model.backend in PROMPTED:  # video models are prompted too
             params.update(prompt=shot.prompt, negative=shot.negative)
+        if talking:  # who says each line (its audio drives the mouth; settled with each line's start)
+            params["lines"] = [{"input": f"line{ln.number}", "character": ln.character, "off_screen": ln.off_screen}
+                               for ln in shot.lines]
         return self.add(shot_task("motion", shot), "motion", shot.video_model, params, inputs, files)
 
     def length(self, shot: ShotR, cut_in: float, cut_out: float) -> dict[str, Any]:
@@ -233,19 +238,21 @@ class _Builder:
             "lines": [{"input": f"line{ln.number}", **({"character": ln.character, "text": ln.text} if burn else {})}
                       for ln in shot.lines],
         }
+        if f.output.caption and shot.action.strip():  # drawn after the camera move, never moved by it
+            params["caption"] = shot.action
         inputs = {"motion": motion, **{f"line{n}": t for n, t in enumerate(lines, 1)}}
         return self.add(shot_task("shot", shot), "shot", None, params, inputs)
 
     def transition(self, shot: ShotR, nxt: ShotR | None) -> TaskId:
         f = self.film
         assert shot.transition is not None
-        params = {"type": shot.transition.type, "duration": shot.transition.duration, "fps": f.fps,
-                  "width": f.width, "height": f.height, "crf": f.output.crf}
-        # pictures only: the motion, or the shot when captions are burned into its picture
-        source = "shot" if f.output.subtitles == "burn" else "motion"
-        inputs = {"from": shot_task(source, shot)}
+        params: dict[str, Any] = {"type": shot.transition.type, "duration": shot.transition.duration, "fps": f.fps,
+                                  "width": f.width, "height": f.height, "crf": f.output.crf}
+        if f.output.subtitles == "burn" or f.output.caption:  # laid over the blend, never cut by it
+            params["overlay"] = {"subtitles": f.output.subtitles == "burn", "caption": f.output.caption}
+        inputs = {"from": shot_task("shot", shot)}  # the shot's picture ('picture' output, text not burned)
         if nxt is not None:
-            inputs["to"] = shot_task(source, nxt)
+            inputs["to"] = shot_task("shot", nxt)
         return self.add(shot_task("transition", shot), "transition", None, params, inputs)
 
     def timeline(self) -> list[dict[str, Any]]:
@@ -315,7 +322,10 @@ class _Builder:
         shots = [{"input": shot_task("keyframe", s), "id": f"{s.scene}/{s.id}", "type": s.type,
                   "duration": entry["duration"], "cut_in": entry["cut_in"], "cut_out": entry["cut_out"],
                   "lines": entry["lines"] if s.duration is None else [], "auto": s.duration is None,
-                  "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines]}
+                  "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines],
+                  "camera": {"move": s.camera_move, "amount": s.camera_amount},
+                  "transition": ({"type": s.transition.type, "duration": s.transition.duration}
+                                 if s.transition else None)}
                  for s, entry in zip(f.shots, entries, strict=True)]
         inputs = {str(s["input"]): TaskId(str(s["input"])) for s in shots}
         inputs.update({line["input"]: speech[line["input"]] for s in shots for line in s["lines"]})

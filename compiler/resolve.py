@@ -34,6 +34,7 @@ from .film import (
     ShotR,
     VoiceR,
 )
+from .heading import Setting, parse_heading
 from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model, missing_libraries
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, frames_for, layout, min_frames, speaking_rate
@@ -147,10 +148,13 @@ class _Resolver:
         audio = tuple(a for a in (self.audio(i, t) for i, t in enumerate(p.audio)) if a is not None)
         shots: list[ShotR] = []
         paths: list[tuple[str | int, ...]] = []
+        time: str | None = None
         for i, scene in enumerate(p.scenes):
+            setting = parse_heading(scene.heading, time)
+            time = setting.time or time  # CONTINUOUS: the time of the scene before
             for j, shot in enumerate(scene.shots):
                 cut_in = shots[-1].transition.duration if shots and shots[-1].transition is not None else 0.0
-                shots.append(self.shot(i, scene, j, shot, cut_in))
+                shots.append(self.shot(i, scene, j, shot, cut_in, setting))
                 paths.append(("scenes", i, "shots", j))
         self.check_anchors(shots)
         self.check_transitions(shots, paths, p.project.fps)
@@ -315,8 +319,9 @@ class _Resolver:
                       track.loop, track.fade_in, track.fade_out)
 
     # --- shots -----------------------------------------------------------------------------
-    def shot(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot, cut_in: float) -> ShotR:
-        """``cut_in``: seconds of the shot's head that the transition into it covers."""
+    def shot(self, i: int, scene: spec.Scene, j: int, shot: spec.Shot, cut_in: float, setting: Setting) -> ShotR:
+        """``cut_in``: seconds of the shot's head that the transition into it covers; ``setting``: what
+        the scene heading says (CONTINUOUS resolved)."""
         path: tuple[str | int, ...] = ("scenes", i, "shots", j)
         p = self.p
         image_model = self.inherited_model("image", i, scene, j, shot)
@@ -329,11 +334,7 @@ class _Resolver:
         characters, props, mentioned = self.bind_action(path, shot.action)
         location = location or mentioned
         lines = tuple(self.line(path, k, line) for k, line in enumerate(shot.dialogue))
-        for line, said in zip(lines, shot.dialogue):
-            element = self.elements.get(line.character)
-            # a speaker heard off screen (O.S., V.O.) is not drawn, unless the action or a line on screen shows them
-            if element is not None and element not in characters and said.off_screen is None:
-                characters = (*characters, element)
+        characters, blocking = self.on_screen(path, characters, lines, shot.blocking)
         explicit = shot.duration if isinstance(shot.duration, float) else None
         cut_out = shot.transition.duration if shot.transition is not None and shot.transition.type != "cut" else 0.0
         estimate = layout([ln.estimate for ln in lines], explicit, cut_in, cut_out)
@@ -364,7 +365,61 @@ class _Resolver:
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
             loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
-            card=shot.card)
+            card=shot.card, setting=setting, blocking=blocking)
+
+    def on_screen(self, path: tuple[str | int, ...], mentioned: tuple[ElementR, ...], lines: tuple[LineR, ...],
+                  blocking: list[spec.Blocking]) -> tuple[tuple[ElementR, ...], tuple[spec.Blocking, ...]]:
+        """The characters drawn in a shot: those the action mentions, those who speak on screen and those
+        its blocking places, less those heard only off screen (O.S./V.O.) and not blocked."""
+        blocked: dict[str, int] = {}
+        for k, b in enumerate(blocking):
+            where = (*path, "blocking", k)
+            element = self.character(b.who, (*where, "who"))
+            if element is None:
+                continue
+            if b.who in blocked:
+                self.error("E341", f"'{b.who}' is blocked twice in this shot", self.span(*where, "who"),
+                           f"merge the two entries (the first is entry {blocked[b.who] + 1})")
+                continue
+            blocked[b.who] = k
+            if b.exit is not None and b.to is not None:
+                self.warn("W342", f"'{b.who}' exits the frame, so 'to' is ignored", self.span(*where, "to"),
+                          "drop 'to', or drop 'exit' to walk them somewhere in the frame")
+            elif b.exit is not None and b.enter == b.exit:
+                self.warn("W342", f"'{b.who}' enters and exits on the same side; the exit is ignored",
+                          self.span(*where, "exit"), "exit on the other side to cross the frame")
+            if b.look_at is not None:
+                self.character(b.look_at, (*where, "look_at"))
+        heard = {ln.character for ln in lines if ln.off_screen}
+        seen = {ln.character for ln in lines if not ln.off_screen}
+        hidden = heard - seen - set(blocked)
+        for who, k in blocked.items():
+            if who in heard and who not in seen:
+                self.warn("W340", f"'{who}' is blocked in this shot but speaks only off screen; they are drawn",
+                          self.span(*path, "blocking", k, "who"), "remove the blocking entry, or 'off_screen'")
+        order = [*mentioned, *(self.elements[ln.character] for ln in lines if ln.character in self.elements),
+                 *(self.elements[w] for w in blocked)]
+        drawn = tuple(e for e in dict.fromkeys(order) if e.kind == "character" and e.name not in hidden)
+        names = {e.name for e in drawn}
+        for who, k in blocked.items():
+            target = blocking[k].look_at
+            if target is not None and target in self.elements and target not in names:
+                self.warn("W341", f"'{who}' looks at '{target}', who is not in this shot",
+                          self.span(*path, "blocking", k, "look_at"), f"add '{target}' to the action or the blocking")
+        return drawn, tuple(blocking[k] for k in blocked.values())
+
+    def character(self, name: str, path: tuple[str | int, ...]) -> ElementR | None:
+        """The character element ``name`` (E301 unknown, E308 not a character)."""
+        element = self.elements.get(name)
+        if element is None:
+            chars = [n for n, e in self.p.elements.items() if e.kind == "character"]
+            self.error("E301", f"unknown character '{name}'", self.span(*path), _hint(name, chars, "characters"),
+                       name=name)
+            return None
+        if element.kind != "character":
+            self.error("E308", f"'{name}' is a {element.kind}, not a character", self.span(*path), name=name)
+            return None
+        return element
 
     def start(self, path: tuple[str | int, ...], start: spec.Start) -> FileRef | None:
         found = self.files.check(start.image, "image", self.span(*path, "start", "image"))
@@ -527,7 +582,8 @@ class _Resolver:
             self.warn("W301", f"unknown emotion '{line.emotion}'; it will sound neutral", self.span(*path, "emotion"),
                       _hint(emotion, sorted(KNOWN_EMOTIONS | set(voice.emotions)), "emotions"))
         rate = speaking_rate(voice.rate, emotion, voice.emotions)
-        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, rate, voice.variant))
+        return LineR(k + 1, line.character, line.line, emotion, voice, estimate_speech(line.line, rate, voice.variant),
+                     line.off_screen)
 
     def check_transitions(self, shots: list[ShotR], paths: list[tuple[str | int, ...]], fps: int) -> None:
         """A shot of explicit length must hold the frames of the transitions on both its sides (they may

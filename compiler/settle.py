@@ -51,7 +51,7 @@ def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str
         return out
     if kind not in ("motion", "shot"):
         return out
-    return _settle_length(out, int(params["fps"]), metas, with_lines=kind == "shot")
+    return _settle_length(out, int(params["fps"]), metas, with_lines=True)  # motion: mouths follow the lines
 
 
 def shot_length(params: Mapping[str, Any], fps: int, metas: Mapping[str, Mapping[str, Any]]) -> float | None:

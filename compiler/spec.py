@@ -7,6 +7,7 @@ editors use for completion and validation; every field has a description.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, Literal, get_args
 
@@ -23,8 +24,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
-    "AudioTrack", "Camera", "CameraMove", "DialogueLine", "Element", "EmotionAdjust", "FORMAT_VERSION",
-    "KINDS", "Lora", "ModelConfig", "ModelKind", "ModelOverrides", "Output", "Pattern", "Project",
+    "AudioTrack", "Blocking", "Camera", "CameraMove", "DialogueLine", "Element", "EmotionAdjust", "FORMAT_VERSION",
+    "KINDS", "Lora", "ModelConfig", "ModelKind", "ModelOverrides", "Output", "Pattern", "POSES", "Pose", "Project",
     "ProjectSettings", "Scene", "Shot", "ShotType", "StoryboardPdf", "Style", "Transition", "Voice",
 ]
 
@@ -35,8 +36,18 @@ ShotType = Literal[
 ]
 CameraMove = Literal[
     "static", "pan_left", "pan_right", "tilt_up", "tilt_down", "dolly_in", "dolly_out", "zoom_in", "zoom_out",
-    "shake",
+    "shake", "hold",
 ]
+Pose = Literal[
+    "stand", "sit", "kneel", "crouch", "lie", "hide", "peek",
+    "walk", "run", "jump", "leap", "fall", "climb", "dance", "swim", "enter", "exit",
+    "point", "wave", "reach", "hold", "hug", "fight", "throw", "cheer", "shrug", "clap", "knock",
+    "look", "turn", "nod",
+    "smile", "frown", "cry", "hesitate", "gasp", "shout",
+]
+POSES: tuple[str, ...] = Pose.__args__  # type: ignore[attr-defined]
+"""The pose and blocking vocabulary (backends/procedural/staging/README.md draws each one)."""
+PLACES = ("far_left", "left", "center", "right", "far_right")
 ModelKind = Literal["image", "video", "speech", "llm"]
 KINDS: tuple[str, ...] = ("image", "video", "speech", "llm")
 
@@ -111,6 +122,29 @@ def _resolution_shorthand(value: Any) -> Any:
 def _camera_shorthand(value: Any) -> Any:
     """``camera: pan_left`` -> ``camera: {move: pan_left}``."""
     return {"move": value} if isinstance(value, str) else value
+def _place(value: Any) -> float | str:
+    if isinstance(value, str):
+        if value in PLACES:
+            return value
+        guess = difflib.get_close_matches(value.lower(), PLACES, n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else f"write one of {', '.join(PLACES)}"
+        raise PydanticCustomError("E205", "invalid position '{value}': {hint} (or a number from 0, the left edge, "
+                                  "to 1, the right edge)", {"value": value[:40], "hint": hint})
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("E202", "a position is a word ({places}) or a number from 0 to 1",
+                                  {"places": ", ".join(PLACES)})
+    if not 0 <= value <= 1:
+        raise PydanticCustomError("E204", "position {value} is out of range: 0 is the left edge, 1 the right edge",
+                                  {"value": f"{value:g}"})
+    return float(value)
+
+
+Place = Annotated[
+    float | str,
+    BeforeValidator(_place),
+    WithJsonSchema({"anyOf": [{"enum": list(PLACES)}, {"type": "number", "minimum": 0, "maximum": 1}],
+                    "examples": ["left", 0.3]}),
+]
 
 
 def _int_as_text(value: Any) -> Any:
@@ -261,7 +295,8 @@ class Element(_Strict):
 class Camera(_Strict):
     """A camera move over the shot."""
 
-    move: CameraMove = Field("static", description="The move.")
+    move: CameraMove = Field("static", description=(
+        "The move; 'static' still drifts a little so the picture lives, 'hold' is a freeze frame."))
     amount: float | None = Field(None, ge=0, le=1,
                                  description="Strength of the move, 0-1 (fraction of the frame); unset = default.")
 
@@ -292,6 +327,24 @@ class Pattern(_Strict):
     track: Id = Field(description="Id of the audio track that drives the pattern.")
     style: Literal["cppn", "fractal", "noise"] = Field("cppn", description="Pattern generator.")
     offset: float = Field(0, ge=0, le=86_400, description="Seconds into the track where the shot's pattern starts.")
+
+
+class Blocking(_Strict):
+    """Who stands where in a shot, in which pose, and how they move: overrides what the action text says."""
+
+    who: Name = Field(description="The character (an element name); blocking puts them in the shot.")
+    at: Place | None = Field(None, description=(
+        "Where they stand (or start): far_left, left, center, right, far_right, or 0-1 across the frame."))
+    depth: Literal["near", "middle", "far"] | None = Field(
+        None, description="How far from the camera: near (larger, lower), middle, far (smaller, higher).")
+    pose: Pose | None = Field(None, description="What they do: a verb of the pose vocabulary (stand, sit, walk, ...).")
+    to: Place | None = Field(None, description="Where they walk (run, with pose run) to during the shot.")
+    enter: Literal["left", "right"] | None = Field(None, description="They come into frame from this side.")
+    exit: Literal["left", "right"] | None = Field(None, description=(
+        "They leave the frame on this side; with enter on the other side they cross the frame."))
+    facing: Literal["left", "right", "camera", "away"] | None = Field(
+        None, description="Which way they face; default: toward the others, or the camera.")
+    look_at: Name | None = Field(None, description="A character they look at (and point at, hug, fight...).")
 
 
 class Start(_Strict):
@@ -326,6 +379,8 @@ class Shot(_Strict):
     seed: Seed | None = Field(None, description="Seed for this shot; default derives from the project seed and id.")
     start: Start | None = Field(None, description="Start the keyframe from this picture instead of from noise.")
     pattern: Pattern | None = Field(None, description="Render audio-reactive visuals instead of the keyframe motion.")
+    blocking: list[Blocking] = Field(default_factory=list, max_length=32, description=(
+        "Who is where, in which pose, moving how; overrides the poses read from the action text."))
     notes: str | None = Field(None, description="Free text for the crew; ignored by rendering.")
 
 

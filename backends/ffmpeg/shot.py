@@ -1,14 +1,17 @@
 """The ``shot`` task: a shot's motion video plus its dialogue, exactly ``duration`` long.
 
 Steps: (1) check the motion video against the planned frames; (2) mix the dialogue lines into a
-mono WAV of exactly ``round(duration * sample_rate)`` samples; (3) burn the captions in when
-asked (re-encoding with the studio settings and the motion's own key frames, so the film can
-still cut it by stream copy), else keep the motion stream as is; (4) mux the clip: video copied,
-dialogue in AAC.
+mono WAV of exactly ``round(duration * sample_rate)`` samples; (3) burn the subtitles and the
+action caption (``caption``) in when asked, over the finished frames (after the camera move:
+nothing crops or scales them), re-encoding with the studio settings and the motion's own key
+frames so the film can still cut it by stream copy; else keep the motion stream as is; (4) mux
+the clip: video copied, dialogue in AAC. A shot that burned something also outputs ``picture``,
+the motion video without it, which transitions blend before laying their own captions on top.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,11 +24,11 @@ from backends.base import BackendError, Result, TaskRun
 
 from ._bin import decode_audio, run_ffmpeg
 from .audio import add_at, samples_for, write_wav
-from .captions import render_caption
+from .captions import render_action_caption, render_caption
 from .encode import AUDIO_SETTINGS, encode_graph, muxer_args
 from .mp4 import VideoTrack, read_video_track
 
-__all__ = ["mix_dialogue", "run_shot"]
+__all__ = ["mix_dialogue", "overlay_images", "run_shot", "subtitle_spans"]
 
 SUBTITLE_MODES = ("none", "soft", "burn")
 
@@ -85,17 +88,35 @@ def mix_dialogue(
     return bus, placed
 
 
+def subtitle_spans(lines: Sequence[Mapping[str, Any]], fps: int) -> list[tuple[str, int, int]]:
+    """(text, first frame, end frame) of each line worth a burned subtitle."""
+    spans = []
+    for line in lines:
+        first, end = round(float(line["start"]) * fps), round(float(line["end"]) * fps)
+        if str(line.get("text", "")).strip() and end > first:
+            spans.append((str(line["text"]), first, end))
+    return spans
+
+
+def overlay_images(video: Any, images: Sequence[tuple[Path, int, int]]) -> Any:
+    """``video`` with each (transparent picture, first frame, end frame) laid over it."""
+    for path, first, end in images:
+        picture = ffmpeg.input(str(path)).video
+        video = ffmpeg.overlay(video, picture, eof_action="repeat", enable=f"between(n,{first},{end - 1})")
+    return video
+
+
 def _burn(task: TaskRun, video: Path, track: VideoTrack, lines: list[dict[str, Any]], out: Path, scratch: Path) -> None:
     params = task.params
     fps, width, height = int(params["fps"]), track.width, track.height
-    stream = ffmpeg.input(str(video), threads=str(task.threads)).video
-    for i, line in enumerate(lines):
-        first, end = round(line["start"] * fps), round(line["end"] * fps)
-        if not str(line["text"]).strip() or end <= first:
-            continue
-        caption = render_caption(str(line["text"]), width, height, scratch / f"caption{i}.png")
-        image = ffmpeg.input(str(caption)).video
-        stream = ffmpeg.overlay(stream, image, eof_action="repeat", enable=f"between(n,{first},{end - 1})")
+    images: list[tuple[Path, int, int]] = []
+    if params.get("subtitles") == "burn":
+        for i, (text, first, end) in enumerate(subtitle_spans(lines, fps)):
+            images.append((render_caption(text, width, height, scratch / f"subtitle{i}.png"), first, end))
+    if str(params.get("caption") or "").strip():
+        images.append((render_action_caption(str(params["caption"]), width, height, scratch / "caption.png"), 0,
+                       track.frames))
+    stream = overlay_images(ffmpeg.input(str(video), threads=str(task.threads)).video, images)
     encode_graph(
         stream, out, fps=fps, crf=int(params["crf"]), keyframes_at=track.keyframes, threads=task.threads,
         what=f"{task.id}: burning subtitles",
@@ -122,9 +143,13 @@ def run_shot(task: TaskRun) -> Result:
     dialogue = write_wav(task.workdir / "dialogue.wav", samples, sample_rate)
     task.report(1, 3)
     clip = task.workdir / "clip.mp4"
+    outputs = {"clip": clip, "dialogue": dialogue}
+    burn = (params.get("subtitles") == "burn" and any(str(line["text"]).strip() for line in placed)) \
+        or bool(str(params.get("caption") or "").strip())
     with tempfile.TemporaryDirectory(prefix=".shot-", dir=task.workdir) as tmp:
         scratch = Path(tmp)
-        if params.get("subtitles") == "burn" and any(str(line["text"]).strip() for line in placed):
+        if burn:
+            outputs["picture"] = Path(shutil.copyfile(video, task.workdir / "picture.mp4"))
             burnt = scratch / "burnt.mp4"
             _burn(task, video, track, placed, burnt, scratch)
             video = burnt
@@ -137,5 +162,6 @@ def run_shot(task: TaskRun) -> Result:
         "fps": int(params["fps"]),
         "crf": int(params["crf"]),
         "lines": placed,
+        "caption": str(params.get("caption") or "") or None,
     }
-    return Result(outputs={"clip": clip, "dialogue": dialogue}, meta=meta)
+    return Result(outputs=outputs, meta=meta)

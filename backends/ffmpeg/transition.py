@@ -4,10 +4,16 @@ A transition of ``d`` seconds (``n = round(d * fps)`` frames) blends the last ``
 ``from`` with the first ``n`` frames of ``to`` through ffmpeg's ``xfade``; out of the last shot
 (no ``to``) it fades the last ``n`` frames to black. The segment is encoded with the studio
 settings so the film joins it to the shot bodies by stream copy.
+
+It blends the shots' pictures without their burned subtitles and captions (a shot's ``picture``
+output) and, when ``overlay`` asks, lays them on the blend afterwards, whole: a subtitle of the
+outgoing shot stays until its line ends, then the incoming shot's; the outgoing caption gives way
+to the incoming one halfway. So a wipe never cuts a subtitle in two and a dissolve never doubles it.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +21,12 @@ import ffmpeg
 
 from backends.base import Artifact, BackendError, Result, TaskRun
 
+from .captions import render_action_caption, render_caption
 from .encode import encode_graph
 from .mp4 import VideoTrack, read_video_track
+from .shot import overlay_images, subtitle_spans
 
-__all__ = ["XFADE", "run_transition"]
+__all__ = ["XFADE", "overlays", "run_transition"]
 
 XFADE = {"dissolve": "fade", "fade": "fadeblack", "wipe": "wipeleft"}
 """Our transition types -> xfade transitions. A film dissolve is a cross-fade, xfade's ``fade``;
@@ -27,12 +35,43 @@ looks like noise and costs the encoder about nine times the bits and twice the t
 
 
 def _clip(task: TaskRun, role: str) -> tuple[Path, VideoTrack]:
+    """The shot's picture without burned text (``picture``), else its ``clip`` (or a motion's ``video``)."""
     artifact: Artifact | None = task.inputs.get(role)
-    picture = next((name for name in ("clip", "video") if artifact is not None and name in artifact.outputs), None)
+    picture = next((name for name in ("picture", "clip", "video") if artifact is not None and name in artifact.outputs),
+                   None)
     if artifact is None or picture is None:
-        raise BackendError(f"{task.id}: no '{role}' input with a 'clip' (shot) or 'video' (motion) output")
+        raise BackendError(f"{task.id}: no '{role}' input with a picture ('picture' or 'clip' of a shot, 'video' "
+                           "of a motion)")
     path = Path(artifact.outputs[picture])
     return path, read_video_track(path, label=f"{task.id}: '{role}' clip")
+
+
+def overlays(task: TaskRun, n: int, fps: int, width: int, height: int, scratch: Path) -> list[tuple[Path, int, int]]:
+    """The subtitles and captions of both shots over the transition's ``n`` frames, whole."""
+    wanted = task.params.get("overlay") or {}
+    source, target = task.inputs["from"].meta, task.inputs["to"].meta if "to" in task.inputs else None
+    offset = int(source.get("frames", n)) - n  # the outgoing shot's frame at the transition's first
+    images: list[tuple[Path, int, int]] = []
+    if wanted.get("subtitles"):
+        shown: list[str | None] = [None] * n
+        for meta, shift in ((target, 0), (source, offset)):  # the outgoing shot's lines win
+            for text, first, end in subtitle_spans(meta.get("lines", []) if meta else [], fps):
+                for k in range(max(first - shift, 0), min(end - shift, n)):
+                    shown[k] = text
+        k = 0
+        while k < n:
+            said, start = shown[k], k
+            while k < n and shown[k] == said:
+                k += 1
+            if said:
+                images.append((render_caption(said, width, height, scratch / f"subtitle{len(images)}.png"), start, k))
+    if wanted.get("caption"):
+        half = n // 2 if target is not None else n
+        for meta, first, end in ((source, 0, half), (target, half, n)):
+            text = str((meta or {}).get("caption") or "")
+            if text.strip() and end > first:
+                images.append((render_action_caption(text, width, height, scratch / f"caption{first}.png"), first, end))
+    return images
 
 
 def _tail(path: Path, track: VideoTrack, n: int, fps: int, threads: int) -> Any:
@@ -76,9 +115,13 @@ def run_transition(task: TaskRun) -> Result:
         # The last frame is fully black: the fade spans the n - 1 steps before it.
         video = tail.filter("fade", type="out", start_frame=0, nb_frames=max(n - 1, 1))
     out = task.workdir / "transition.mp4"
-    encode_graph(
-        video, out, fps=fps, crf=int(params["crf"]), threads=task.threads, what=f"{task.id}: encoding the transition"
-    )
+    with tempfile.TemporaryDirectory(prefix=".transition-", dir=task.workdir) as tmp:
+        if params.get("overlay"):
+            video = overlay_images(video, overlays(task, n, fps, src_track.width, src_track.height, Path(tmp)))
+        encode_graph(
+            video, out, fps=fps, crf=int(params["crf"]), threads=task.threads,
+            what=f"{task.id}: encoding the transition",
+        )  # fmt: skip
     track = read_video_track(out, label=f"{task.id}: transition")
     if track.frames != n:
         raise BackendError(f"{task.id}: the transition came out with {track.frames} frames instead of {n}")

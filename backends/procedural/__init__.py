@@ -1,12 +1,14 @@
 """The procedural backend: deterministic pictures and motion with numpy alone.
 
 Kinds:
-- ``keyframe``: a backdrop from the location (sky, sea, land, cliffs, trees, city or a room),
-  props as simple shapes and each character as a distinct stylised figure placed by shot type,
-  in a ``look`` (flat, sketch, paint) chosen by the model's ``params``;
-- ``motion``: the shot's camera move over the keyframe (with parallax between its background
-  and foreground layers), or an audio-reactive pattern when the shot has ``pattern``;
-- ``storyboard``: a contact sheet of the keyframes.
+- ``keyframe``: a backdrop from the scene heading and the location (sky, sea, land, cliffs,
+  trees, city or a room, by day or night), props as simple shapes and the shot's characters
+  staged from its action text and blocking (``staging``), in a ``look`` (flat, sketch, paint)
+  chosen by the model's ``params``; it also writes the staging as ``layout``;
+- ``motion``: the shot played out: every frame draws the figures as the staging has them then
+  (moves, poses, breathing, blinks, the speaker's mouth from the speech) over the camera's view
+  of the backdrop; or an audio-reactive pattern when the shot has ``pattern``;
+- ``storyboard``: a contact sheet of the keyframes with camera moves, transitions and lengths.
 
 No weights, no GPU; the same task gives the same bytes on every run and machine. Heavy modules
 are imported when a task runs, so importing this package stays cheap.

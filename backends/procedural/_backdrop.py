@@ -7,9 +7,12 @@ is used, so the pixels are the same on every machine.
 
 from __future__ import annotations
 
+import collections
+import threading
+
 import numpy as np
 
-from ._noise import fractal_noise, noise_1d, rng_for, smoothstep, wave
+from ._noise import box_blur, fractal_noise, noise_1d, rng_for, smoothstep, wave
 from ._palette import RGB, mix, scale
 from ._scene import Scene
 
@@ -33,9 +36,19 @@ class _Painter:
         self.rng = rng_for(0, "location", key)
 
     def blend(self, cover: np.ndarray, color: RGB | np.ndarray) -> None:
-        """Paint ``color`` (a colour or a planar array) with coverage ``cover`` (``(h, w)``-like)."""
+        """Paint ``color`` (a colour or a planar array) with coverage ``cover`` (``(h, w)``-like), only
+        on the rows the cover touches (most shapes cover a band of the frame)."""
         c = col(color) if isinstance(color, tuple) else color
-        self.img += (c - self.img) * cover
+        rows = np.flatnonzero(np.asarray(cover).reshape(cover.shape[0], -1).any(axis=1)) \
+            if cover.ndim == 2 and cover.shape[0] == self.h else None
+        if rows is None or len(rows) == 0:
+            if rows is None:
+                self.img += (c - self.img) * cover
+            return
+        y0, y1 = int(rows[0]), int(rows[-1]) + 1
+        part = self.img[:, y0:y1]
+        colour = c if c.shape[1] == 1 else c[:, y0:y1]
+        part += (colour - part) * cover[y0:y1]
 
     def gradient(self, top: RGB, bottom: RGB, y0: float, y1: float) -> np.ndarray:
         """A planar column ``(3, h, 1)`` from ``top`` at row ``y0`` to ``bottom`` at ``y1``."""
@@ -53,8 +66,35 @@ class _Painter:
         self.blend(cover, color)
 
 
-def render_backdrop(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float) -> np.ndarray:
-    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels."""
+_MEMO: collections.OrderedDict[tuple[object, ...], np.ndarray] = collections.OrderedDict()
+_MEMO_LOCK = threading.Lock()
+MEMO_SIZE = 6
+"""Backdrops kept in the process: the shots of one place and framing share one (each keyframe task
+is separate, but they run in one process; a backdrop at 720p is 11 MB)."""
+
+
+def render_backdrop(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float,
+                    blur: int = 0) -> np.ndarray:
+    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels, ``blur`` a box-blur
+    radius (depth of field). A new array each call."""
+    key = (scene, tuple(sorted(colours.items())), w, h, horizon, ground, blur)
+    with _MEMO_LOCK:
+        done = _MEMO.get(key)
+        if done is not None:
+            _MEMO.move_to_end(key)
+            return done.copy()
+    img = _paint(scene, colours, w, h, horizon, ground)
+    if blur:
+        img = box_blur(img, blur)
+    img.flags.writeable = False
+    with _MEMO_LOCK:
+        _MEMO[key] = img
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return img.copy()
+
+
+def _paint(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float) -> np.ndarray:
     p = _Painter(h, w, horizon, ground, scene.key)
     if scene.interior:
         _interior(p, scene, colours)
@@ -231,6 +271,10 @@ def _interior(p: _Painter, scene: Scene, c: dict[str, RGB]) -> None:
     else:
         fx = p.w * 0.2 if wx > p.w * 0.5 else p.w * 0.7
         _frame(p, c, fx, floor * 0.3, fx + p.w * 0.1, floor * 0.55)
+    if scene.time == "night":  # a lamp: a warm pool of light on the wall
+        lx, ly = (p.w * 0.3 if wx > p.w * 0.5 else p.w * 0.78), floor * 0.45
+        dx, dy = (p.X - F32(lx)) / F32(p.h * 0.35), (p.Y - F32(ly)) / F32(p.h * 0.35)
+        p.img *= 1.0 + F32(0.55) / (1.0 + (dx * dx + dy * dy) * F32(3.0))
     p.fill(floor, p.h, 0, p.w, p.gradient(scale(c["floor"], 0.8), c["floor"], floor, p.h))
     depth = np.maximum(p.Y - F32(floor), 1.0)
     vanish = (p.X - F32(p.w / 2)) / depth * F32(p.h * 0.12)
@@ -239,6 +283,8 @@ def _interior(p: _Painter, scene: Scene, c: dict[str, RGB]) -> None:
     fade = smoothstep(0.0, p.h * 0.15, depth) * (p.Y > F32(floor))
     p.blend((seams | rows) * fade * F32(0.45), scale(c["floor"], 0.6))
     p.fill(floor - p.h * 0.025, floor, 0, p.w, c["trim"])
+    if "bedroom" in scene.features:
+        _bed(p, c, floor, p.w * (0.06 if wx > p.w * 0.5 else 0.6))
 
 
 def _window(p: _Painter, c: dict[str, RGB], x0: float, y0: float, x1: float, y1: float) -> None:
@@ -254,6 +300,16 @@ def _frame(p: _Painter, c: dict[str, RGB], x0: float, y0: float, x1: float, y1: 
     bar = max(2, int(p.h * 0.01))
     p.fill(y0 - bar, y1 + bar, x0 - bar, x1 + bar, scale(c["furniture"], 0.7))
     p.fill(y0, y1, x0, x1, p.gradient(c["far"], c["grass"], y0, y1))
+
+
+def _bed(p: _Painter, c: dict[str, RGB], floor: float, x0: float) -> None:
+    """A bed against the wall: frame, mattress and blanket, a pillow."""
+    x1, top = x0 + p.w * 0.34, floor - p.h * 0.14
+    p.fill(floor - p.h * 0.24, floor + p.h * 0.06, x0, x0 + p.w * 0.015, scale(c["furniture"], 0.8))
+    p.fill(top, floor + p.h * 0.06, x0, x1, c["furniture"])
+    p.fill(top - p.h * 0.03, top + p.h * 0.05, x0 + p.w * 0.015, x1, c["trim"])
+    p.fill(top - p.h * 0.01, top + p.h * 0.07, x0 + p.w * 0.09, x1, mix(c["wall"], (0.35, 0.45, 0.7), 0.6))
+    p.fill(top - p.h * 0.06, top - p.h * 0.005, x0 + p.w * 0.02, x0 + p.w * 0.08, c["trim"])
 
 
 def _kitchen(p: _Painter, c: dict[str, RGB], floor: float) -> None:

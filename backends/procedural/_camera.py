@@ -14,6 +14,11 @@ little more (``parallax``), as things nearer the camera do.
 | zoom_in / zoom_out | magnification added: 0.25 ends (or starts) at 1.25x | 0.25 |
 | dolly_in / dolly_out | as zoom, toward the keyframe's focus, with parallax | 0.15 |
 | shake | peak jitter; 1 = 8% of the frame height | 0.25 |
+| static | how far the backdrop drifts (the figures stay put); at least 0.8 px a second | 0.006 |
+| hold | nothing moves: a freeze frame | 0 |
+
+A static camera is never quite still: the backdrop drifts a little (parallax), left or right as the
+seed says, so an empty shot lives too. ``hold`` is the one truly still picture.
 
 Direction: ``pan_right`` turns the camera right, so the scene content moves *left* in the
 frame; ``tilt_up`` turns it up, so the content moves *down*.
@@ -30,7 +35,8 @@ from backends.base import BackendError
 from ._noise import rng_for
 
 DEFAULT_AMOUNT = {
-    "static": 0.0,
+    "static": 0.006,
+    "hold": 0.0,
     "pan_left": 0.15,
     "pan_right": 0.15,
     "tilt_up": 0.12,
@@ -46,6 +52,9 @@ PARALLAX = 0.25
 """How much more the foreground layer moves than the background (a fraction of the move)."""
 SHAKE_SCALE = 0.08
 MAX_TRAVEL = 0.7
+DRIFT = 0.8
+"""Slowest drift of a static camera's backdrop, pixels per second: a quarter pixel (the finest step)
+at least every eight frames, so no stretch of frames is ever the same picture."""
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,20 @@ def path(
     focus: tuple[float, float] = (0.5, 0.5),
     aspect: float = 16 / 9,
     parallax: float = 0.0,
+    width: int = 1280,
 ) -> list[tuple[View, View]]:
-    """(background view, foreground view) for each frame; ``aspect`` is width / height."""
+    """(background view, foreground view) for each frame; ``aspect`` is width / height, ``width`` the
+    frame's pixels (a static camera drifts at least ``DRIFT`` pixels a second)."""
     ts = [ease(i / (frames - 1)) if frames > 1 else 0.0 for i in range(frames)]
     p = parallax
-    if move == "static" or amount <= 0.0:
+    if move == "hold" or amount <= 0.0:
         return [(IDENTITY, IDENTITY)] * frames
+    if move == "static":  # drift: the backdrop slides a little, the figures keep their place
+        travel = min(max(amount, DRIFT * frames / fps / width), 0.1)
+        zoom = 1.0 / (1.0 - travel)
+        sign = 1.0 if rng_for(seed, "drift").random() < 0.5 else -1.0
+        lin = [i / (frames - 1) if frames > 1 else 0.0 for i in range(frames)]
+        return [(View(zoom, 0.5 + (t - 0.5) * sign * travel, 0.5), View(zoom, 0.5, 0.5)) for t in lin]
     if move in ("pan_left", "pan_right", "tilt_up", "tilt_down"):
         travel = min(amount, MAX_TRAVEL)
         front = min(travel * (1.0 + p), MAX_TRAVEL)

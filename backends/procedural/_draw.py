@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._palette import RGB
+from .staging.trig import cos_deg, sin_deg
 
 
 class Layer:
@@ -66,15 +67,27 @@ def ellipse(
     *,
     soft: float = 1.0,
     opacity: float = 1.0,
+    angle: float = 0.0,
 ) -> None:
+    """An ellipse, turned clockwise by ``angle`` degrees."""
     rx, ry = max(rx, 0.25), max(ry, 0.25)
     pad = soft + 1.0
-    g = layer.grid(cx - rx - pad, cy - ry - pad, cx + rx + pad, cy + ry + pad)
+    if angle:
+        r = max(rx, ry)
+        g = layer.grid(cx - r - pad, cy - r - pad, cx + r + pad, cy + r + pad)
+    else:
+        g = layer.grid(cx - rx - pad, cy - ry - pad, cx + rx + pad, cy + ry + pad)
     if g is None:
         return
     sy, sx, ys, xs = g
-    u = (xs - np.float32(cx)) * np.float32(1.0 / rx)
-    v = (ys - np.float32(cy)) * np.float32(1.0 / ry)
+    if angle:
+        sn, cs = sin_deg(angle), cos_deg(angle)
+        dx, dy = xs - np.float32(cx), ys - np.float32(cy)
+        u = (dx * np.float32(cs) + dy * np.float32(sn)) * np.float32(1.0 / rx)
+        v = (dy * np.float32(cs) - dx * np.float32(sn)) * np.float32(1.0 / ry)
+    else:
+        u = (xs - np.float32(cx)) * np.float32(1.0 / rx)
+        v = (ys - np.float32(cy)) * np.float32(1.0 / ry)
     k = np.sqrt(u * u + v * v)
     gu, gv = u * np.float32(1.0 / rx), v * np.float32(1.0 / ry)
     grad = np.sqrt(gu * gu + gv * gv) / np.maximum(k, np.float32(1e-6))

@@ -7,11 +7,12 @@ location shows the same place.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ._palette import RGB, mix, scale, toward_palette
 from ._spec import Element
+from .staging.colours import SURFACES, part_colours
 
 FEATURE_WORDS: dict[str, tuple[str, ...]] = {
     "sea": (
@@ -92,7 +93,10 @@ FEATURE_WORDS: dict[str, tuple[str, ...]] = {
         "hut",
         "tent",
     ),
-    "kitchen": ("kitchen", "cafe", "café", "bakery", "diner", "restaurant", "bar"),
+    "kitchen": ("kitchen", "cafe", "café", "bakery", "diner", "restaurant", "bar", "pantry"),
+    "bedroom": ("bedroom", "bed", "dormitory", "nursery", "bunk"),
+    "desert": ("desert", "dune", "dunes", "sahara", "wasteland", "badlands"),
+    "snow": ("snow", "snowy", "ice", "icy", "glacier", "arctic", "tundra", "winter", "frozen"),
 }
 TIME_WORDS: dict[str, tuple[str, ...]] = {
     "night": ("night", "midnight", "moonlit", "moonlight", "starry", "stars", "dark"),
@@ -145,6 +149,15 @@ _SKIES: dict[str, tuple[RGB, RGB, RGB, RGB]] = {
 _KEY_SURFACE = {"interior": "wall", "sea": "sea_far", "forest": "foliage", "city": "building"}
 
 
+_LIGHT: dict[tuple[str, bool], RGB] = {
+    ("day", False): (1.0, 1.0, 1.0), ("day", True): (0.97, 0.95, 0.92),
+    ("dusk", False): (0.96, 0.8, 0.72), ("dusk", True): (0.9, 0.78, 0.68),
+    ("dawn", False): (1.0, 0.9, 0.86), ("dawn", True): (0.94, 0.88, 0.84),
+    ("night", False): (0.42, 0.48, 0.68), ("night", True): (0.7, 0.6, 0.5),
+}  # fmt: skip
+"""The light on the figures: time of day, outside or inside (at night, warm lamplight)."""
+
+
 @dataclass(frozen=True)
 class Scene:
     interior: bool
@@ -153,30 +166,58 @@ class Scene:
     key: str
     """Layout key: the location's name ('' without a location)."""
 
+    @property
+    def light(self) -> RGB:
+        return _LIGHT[(self.time, self.interior)]
+
 
 def _mentions(text: str, words: Sequence[str]) -> bool:
     pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es)?\b"
     return re.search(pattern, text) is not None
 
 
-def classify(location: Element | None, light: str | None = None) -> Scene:
-    """What the location's words show; ``light`` (the scene heading's night, dusk or dawn) wins over
-    the time its words name, since one location serves every time of day."""
-    if location is None:
-        return Scene(False, frozenset(), light or "day", "")
-    text = location.words
-    found = frozenset(f for f, words in FEATURE_WORDS.items() if _mentions(text, words))
-    time = light or next((t for t, words in TIME_WORDS.items() if _mentions(text, words)), "day")
-    lighthouse = _mentions(text, ("lighthouse",))
+def classify(location: Element | None, setting: Mapping[str, object] | None = None) -> Scene:
+    """The scene from the location's words and the scene heading (``setting``: ``interior`` True/False/
+    None, ``time`` day/night/dusk/dawn/None, ``place`` words). The heading's INT/EXT and time win over
+    the location's words; its place words add to them (an ``INT. KITCHEN`` without a location is a
+    kitchen)."""
+    setting = setting or {}
+    place = str(setting.get("place") or "").lower()
+    text = f"{location.words if location is not None else ''} {place}".strip()
+    found = frozenset(f for f, words in FEATURE_WORDS.items() if _mentions(text, words)) if text else frozenset()
+    said = setting.get("time")
+    time = str(said) if said in _LIGHT_TIMES else next(
+        (t for t, words in TIME_WORDS.items() if _mentions(text, words)), "day")
+    lighthouse = _mentions(text, ("lighthouse",)) if text else False
     features = found - {"interior"} | ({"lighthouse"} if lighthouse else set())
-    return Scene("interior" in found, frozenset(features), time, location.name)
+    inside = setting.get("interior")
+    interior = bool(inside) if isinstance(inside, bool) else "interior" in found
+    key = location.name if location is not None else place
+    return Scene(interior, frozenset(features), time, key)
+
+
+_LIGHT_TIMES = ("day", "night", "dusk", "dawn")
 
 
 def scene_colours(scene: Scene, location: Element | None, palette: Sequence[RGB]) -> dict[str, RGB]:
     """Base colours for the time of day, pulled toward the style palette and the location's colours."""
     colours = dict(_DAY)
+    for role, c in part_colours(location.description if location else "", SURFACES).items():
+        colours[role] = c
+        if role == "sea":
+            colours["sea_near"] = scale(c, 0.72)
+        if role == "sky":
+            colours["sky_top"], colours["sky_low"] = scale(c, 0.85), mix(c, (1.0, 1.0, 1.0), 0.55)
+        if role == "wall":
+            colours["wall_low"] = scale(c, 0.86)
+    if "snow" in scene.features:
+        colours.update(grass=(0.93, 0.95, 0.98), soil=(0.85, 0.88, 0.92), foliage=(0.3, 0.42, 0.36))
+    if "desert" in scene.features:
+        colours.update(grass=colours["sand"], soil=scale(colours["sand"], 0.85))
     if scene.time in _SKIES:
         top, low, sun, tint = _SKIES[scene.time]
+        if scene.interior and scene.time == "night":
+            tint = (0.5, 0.43, 0.38)  # lamplight: dim and warm
         for role, c in colours.items():
             colours[role] = (c[0] * tint[0], c[1] * tint[1], c[2] * tint[2])
         colours.update(sky_top=top, sky_low=low, sun=sun)

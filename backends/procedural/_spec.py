@@ -49,7 +49,7 @@ class Element:
     """Main colour first: the element's ``color``, else its references' dominant colours, else a
     stable hash of its description."""
     color_source: str
-    """``color``, ``references`` or ``hash``: which of the above was used."""
+    """``color``, ``references``, ``words`` (a prop's first colour word) or ``hash``: which was used."""
 
     @property
     def words(self) -> str:
@@ -74,8 +74,12 @@ class KeyframeSpec:
     """How much of the drawing covers ``start``: 0 keeps the picture, 1 hides it."""
     card: str | None = None
     """A title card's text: drawn centred on a plain ground instead of the scene."""
-    time: str | None = None
-    """The scene heading's light (night, dusk, dawn); None: the location's words decide (daylight)."""
+    setting: Mapping[str, Any] | None = None
+    """What the scene heading says: ``interior``, ``time``, ``place`` (compiler.heading)."""
+    speakers: tuple[str, ...] = ()
+    """Characters who speak on screen, in the order of their lines."""
+    blocking: tuple[Mapping[str, Any], ...] = ()
+    """Explicit staging entries (``who``, ``at``, ``depth``, ``pose``, ``to``, ``enter``, ``exit``, ...)."""
 
 
 def check_size(params: Mapping[str, Any], task_id: str) -> tuple[int, int]:
@@ -126,17 +130,10 @@ def check_keyframe(task_id: str, params: Mapping[str, Any], files: Mapping[str, 
         start=start,
         strength=strength,
         card=check_card(params.get("card"), task_id),
-        time=check_time(params.get("time"), task_id),
+        setting=check_setting(params.get("setting"), task_id),
+        speakers=tuple(str(x) for x in _list(params, "speakers", task_id)),
+        blocking=tuple(_blocking(params, task_id)),
     )
-
-
-TIMES = ("night", "dusk", "dawn")
-
-
-def check_time(value: object, task_id: str) -> str | None:
-    if value is None or value in TIMES:
-        return value  # type: ignore[return-value]
-    raise BackendError(f"{task_id}: time must be one of {', '.join(TIMES)} (or absent), got {value!r}")
 
 
 def check_card(value: object, task_id: str) -> str | None:
@@ -145,6 +142,44 @@ def check_card(value: object, task_id: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise BackendError(f"{task_id}: a card's text must be non-empty text, got {value!r}")
     return value
+
+
+TIMES = ("day", "night", "dusk", "dawn")
+
+
+def check_setting(value: object, task_id: str) -> Mapping[str, Any] | None:
+    """``{"interior": bool | None, "time": day|night|dusk|dawn|None, "place": text}`` (compiler.heading)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise BackendError(f"{task_id}: setting must be a mapping, got {value!r}")
+    if value.get("time") is not None and value["time"] not in TIMES:
+        raise BackendError(f"{task_id}: setting time must be one of {', '.join(TIMES)} (or null), "
+                           f"got {value['time']!r}")
+    if value.get("interior") is not None and not isinstance(value["interior"], bool):
+        raise BackendError(f"{task_id}: setting interior must be true, false or null, got {value['interior']!r}")
+    if not isinstance(value.get("place", ""), str):
+        raise BackendError(f"{task_id}: setting place must be text, got {value['place']!r}")
+    return value
+
+
+def _blocking(params: Mapping[str, Any], task_id: str) -> list[Mapping[str, Any]]:
+    """Blocking entries as the compiler checked them (a vocabulary pose, places as words or 0-1)."""
+    from .staging.layout import PLACES
+    from .staging.poses import ACTS as POSES
+
+    out = []
+    for entry in _list(params, "blocking", task_id):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("who"), str):
+            raise BackendError(f"{task_id}: a blocking entry needs 'who', got {entry!r}")
+        if entry.get("pose") is not None and entry["pose"] not in POSES:
+            raise BackendError(f"{task_id}: unknown pose {entry['pose']!r}; known poses: {', '.join(POSES)}")
+        for key in ("at", "to"):
+            v = entry.get(key)
+            if v is not None and v not in PLACES and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise BackendError(f"{task_id}: blocking {key} must be a place or a number 0-1, got {v!r}")
+        out.append(entry)
+    return out
 
 
 def check_start(params: Mapping[str, Any], files: Mapping[str, Path], task_id: str) -> tuple[Path | None, float]:
@@ -188,4 +223,10 @@ def element(raw: object, files: Mapping[str, Path], task_id: str, what: str) -> 
             images.append((role, Path(path)))
         colours = dominant_colors(images, count=3)
         return Element(name, description, tuple(colours), "references")
+    if what == "prop":
+        from .staging.colours import first_colour
+
+        worded = first_colour(description)  # "a red ball"
+        if worded is not None:
+            return Element(name, description, (worded,), "words")
     return Element(name, description, (hash_color(description or name),), "hash")

@@ -7,10 +7,12 @@ pixel maths is integer (uint16), hence exact and identical on every machine.
 
 Three sources share one interface, ``frame(i, box) -> uint8 (rows, cols, channels)``:
 - ``Still``: one view for all frames (computed once);
-- ``Plane``: a constant zoom (pans, tilts, shake): the picture is resampled once at that zoom
-  and each frame is a sub-pixel shift of it (two slices and one scalar weight per axis);
+- ``Plane``: a constant zoom (pans, tilts, shake, the static camera's drift): the picture is
+  resampled once at that zoom and each frame is a quarter-pixel shift of it, each shift made once;
 - ``Sampler``: a changing zoom (zoom, dolly): both passes per frame, columns first on only
   the source rows that the view needs.
+
+``over`` lays a premultiplied picture over a frame (a figure resampled to a changing size).
 """
 
 from __future__ import annotations
@@ -135,26 +137,11 @@ def resample(src: np.ndarray, rows: Axis, cols: Axis, scratch: Scratch | None = 
     return out.reshape(len(rows.i0), len(cols.i0), c)
 
 
-def _split(offset: float) -> tuple[int, int]:
+def _split(offset: float, phases: int = 256) -> tuple[int, int]:
+    """(whole pixels, weight of the next pixel in 256ths, rounded to ``phases`` per pixel)."""
     whole = math.floor(offset)
-    w = math.floor((offset - whole) * 256.0 + 0.5)
-    return (whole + 1, 0) if w == 256 else (whole, w)
-
-
-def alpha_boxes(alpha: np.ndarray, gap: int = 8) -> list[Box]:
-    """Tight boxes around the non-transparent parts: one per run of columns (figures standing
-    apart get their own box, so compositing skips the empty space between them)."""
-    cols = np.flatnonzero(alpha.any(axis=0))
-    if len(cols) == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(cols) > gap)
-    starts = [int(cols[0])] + [int(cols[b + 1]) for b in breaks]
-    ends = [int(cols[b]) + 1 for b in breaks] + [int(cols[-1]) + 1]
-    boxes = []
-    for x0, x1 in zip(starts, ends):
-        rows = np.flatnonzero(alpha[:, x0:x1].any(axis=1))
-        boxes.append((int(rows[0]), int(rows[-1]) + 1, x0, x1))
-    return boxes
+    k = math.floor((offset - whole) * phases + 0.5)
+    return (whole + 1, 0) if k == phases else (whole, k * 256 // phases)
 
 
 class Still:
@@ -165,7 +152,6 @@ class Still:
         self.picture = resample(src, axis(out_h, src.shape[0], y, step), axis(out_w, src.shape[1], x, step))
         self.picture.flags.writeable = False
         self.h, self.w = out_h, out_w
-        self.bounds = alpha_boxes(self.picture[..., 0]) if self.picture.shape[2] == 1 else []
 
     def frame(self, i: int, box: Box | None = None) -> np.ndarray:
         """The frame (shared and read-only) or a box of it."""
@@ -174,12 +160,18 @@ class Still:
         y0, y1, x0, x1 = box
         return self.picture[y0:y1, x0:x1]
 
-    def boxes(self, i: int) -> list[Box]:
-        return self.bounds
+    def key(self, i: int) -> object:
+        """Equal for frames that are the same picture."""
+        return 0
 
 
 class Plane:
-    """A constant zoom: resampled once; frames are sub-pixel shifts of that plane."""
+    """A constant zoom: resampled once; frames are sub-pixel shifts of that plane.
+
+    Shifts are rounded to ``PHASES`` per pixel and each shifted plane is made once (a pan visits a
+    few), so a frame is a slice: no arithmetic per frame."""
+
+    PHASES = 4
 
     def __init__(self, src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> None:
         windows = [_window(v, src.shape[0], src.shape[1], out_h, out_w) for v in views]
@@ -190,28 +182,29 @@ class Plane:
         n_x = out_w + math.ceil(max(o[1] for o in self.offsets)) + 2
         self.q = resample(src, axis(n_y, src.shape[0], y0, step), axis(n_x, src.shape[1], x0, step))
         self.h, self.w = out_h, out_w
-        self.bounds = alpha_boxes(self.q[..., 0]) if self.q.shape[2] == 1 else []
         self.scratch = Scratch()
+        self.phases: dict[tuple[int, int], np.ndarray] = {}
+
+    def _phase(self, wy: int, wx: int) -> np.ndarray:
+        plane = self.phases.get((wy, wx))
+        if plane is None:
+            a = self.q
+            if wx:
+                a = _lerp(a[:, :-1], a[:, 1:], 256 - wx, wx, self.scratch)
+            if wy:
+                a = _lerp(a[:-1], a[1:], 256 - wy, wy, self.scratch)
+            plane = self.phases[(wy, wx)] = a if a is not self.q else a.copy()
+            plane.flags.writeable = False
+        return plane
 
     def frame(self, i: int, box: Box | None = None) -> np.ndarray:
+        """The frame (read-only: a view of a shared plane)."""
         y0, y1, x0, x1 = box or (0, self.h, 0, self.w)
-        (iy, wy), (ix, wx) = (_split(o) for o in self.offsets[i])
-        ys = slice(iy + y0, iy + y1 + (1 if wy else 0))
-        a = self.q[ys, ix + x0 : ix + x1]
-        if wx:
-            b = self.q[ys, ix + x0 + 1 : ix + x1 + 1]
-            a = _lerp(a, b, 256 - wx, wx, self.scratch, self.scratch.get(2, a.shape, np.uint8) if wy else None)
-        if wy:
-            return _lerp(a[:-1], a[1:], 256 - wy, wy, self.scratch)
-        return a.copy() if not wx else a
+        (iy, wy), (ix, wx) = (_split(o, self.PHASES) for o in self.offsets[i])
+        return self._phase(wy, wx)[iy + y0 : iy + y1, ix + x0 : ix + x1]
 
-    def boxes(self, i: int) -> list[Box]:
-        (iy, _), (ix, _) = (_split(o) for o in self.offsets[i])
-        return [
-            b
-            for (by0, by1, bx0, bx1) in self.bounds
-            if (b := _clip_box(by0 - iy - 1, by1 - iy, bx0 - ix - 1, bx1 - ix, self.h, self.w))
-        ]
+    def key(self, i: int) -> object:
+        return tuple(_split(o, self.PHASES) for o in self.offsets[i])
 
 
 class Sampler:
@@ -221,7 +214,6 @@ class Sampler:
         self.src = np.ascontiguousarray(src)
         self.views = list(views)
         self.h, self.w = out_h, out_w
-        self.bounds = alpha_boxes(self.src[..., 0]) if self.src.shape[2] == 1 else []
         self.scratch = Scratch()
         self._cached: tuple[int, tuple[Axis, Axis]] | None = None
 
@@ -240,20 +232,8 @@ class Sampler:
             rows, cols = rows[box[0] : box[1]], cols[box[2] : box[3]]
         return resample(self.src, rows, cols, self.scratch)
 
-    def boxes(self, i: int) -> list[Box]:
-        rows, cols = self.axes(i)
-        out = []
-        for by0, by1, bx0, bx1 in self.bounds:
-            y0, y1 = np.searchsorted(rows.i1, by0), np.searchsorted(rows.i0, by1)
-            x0, x1 = np.searchsorted(cols.i1, bx0), np.searchsorted(cols.i0, bx1)
-            if b := _clip_box(int(y0), int(y1), int(x0), int(x1), self.h, self.w):
-                out.append(b)
-        return out
-
-
-def _clip_box(y0: int, y1: int, x0: int, x1: int, h: int, w: int) -> Box | None:
-    y0, y1, x0, x1 = max(0, y0), min(h, y1), max(0, x0), min(w, x1)
-    return (y0, y1, x0, x1) if y0 < y1 and x0 < x1 else None
+    def key(self, i: int) -> object:
+        return self.views[i]
 
 
 def source(src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> Still | Plane | Sampler:
@@ -263,18 +243,6 @@ def source(src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> St
     if all(v.zoom == views[0].zoom for v in views):
         return Plane(src, views, out_h, out_w)
     return Sampler(src, views, out_h, out_w)
-
-
-def premultiply(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Straight-alpha RGBA -> (premultiplied RGB, alpha ``(h, w, 1)``), rounded.
-
-    Colour and alpha are resampled as separate pictures so that compositing runs on plain
-    ``(rows, cols * 3)`` arrays (a 4-channel layout makes numpy's loops slow)."""
-    t = np.multiply(rgba[..., :3], rgba[..., 3:], dtype=np.uint16)
-    t += 128
-    t += t >> 8
-    t >>= 8
-    return t.astype(np.uint8), np.ascontiguousarray(rgba[..., 3:])
 
 
 def over(dst: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, box: Box, scratch: Scratch) -> None:

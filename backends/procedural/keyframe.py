@@ -1,35 +1,52 @@
-"""Keyframes: a backdrop from the location, props, figures placed by shot type, a look.
+"""Keyframes: a backdrop from the scene, props, the staged figures, a look.
 
-In: a keyframe ``TaskRun`` (see backends/README.md). Out: ``image`` (RGB PNG, width x height)
-and, unless a caption is drawn, ``background`` (RGB) and ``foreground`` (RGBA, figures only)
-for parallax in motion. ``meta`` carries ``focus`` (the point of interest as fractions of the
-frame; a dolly moves toward it) and the names of the drawn figures.
+In: a keyframe ``TaskRun`` (see backends/README.md). Out: ``image`` (RGB PNG, width x height),
+``background`` (RGB: the backdrop and props without figures, what motion moves the camera over)
+and ``layout`` (JSON: the staging, ``staging.layout.Staging``, with the look and seed, from which
+motion draws the figures in every frame, and from which pose or depth pictures can be made).
+``meta`` carries ``focus`` (the point of interest as fractions of the frame; a dolly moves toward
+it), the drawn figures, each one's verbs and colour sources, the scene and its cutting.
 
-Steps: 1 check the parameters and resolve colours, 2 classify the location and lay out the
-shot, 3 paint the backdrop and props, 4 draw the figures, 5 apply the look, 6 lay the drawing over
-the starting picture (``start``, image-to-image) at its strength, 7 caption, 8 write.
+Steps: 1 check the parameters and resolve colours, 2 read the scene (heading and location) and
+the action (verbs, blocking) and stage the shot, 3 paint the backdrop and props, 4 apply the look,
+5 lay the backdrop over the starting picture (``start``, image-to-image) at its strength, 6 draw
+the figures as they are in the middle of the shot, 7 caption, 8 write.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from backends.base import Result, TaskRun
 
-from . import _figures
 from ._backdrop import render_backdrop
-from ._draw import Layer
+from ._compose import Cast, place
+from ._draw import Layer, polygon
 from ._io import interleave, read_fitted, to_uint8, write_png
-from ._layout import DEPTH_BLUR, layout
-from ._looks import apply_look
-from ._noise import box_blur
+from ._looks import backdrop_look
+from ._palette import RGB, mix, scale
 from ._props import draw_prop
-from ._scene import FRAMING, classify, scene_colours
+from ._scene import FRAMING, Scene, classify, scene_colours
 from ._spec import KeyframeSpec, check_keyframe
 from ._text import caption, card
+from .staging.figure import figure_for
+from .staging.layout import Staging, stage
+from .staging.lexicon import read_action
+from .staging.timeline import KEY_DURATION, frame_states
+
+DEPTH_BLUR = {
+    "medium": 0.0025,
+    "close_up": 0.007,
+    "extreme_close_up": 0.011,
+    "over_the_shoulder": 0.005,
+    "insert": 0.008,
+}
+"""Backdrop blur radius per shot type, as a fraction of the frame height (depth of field)."""
+LAYOUT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -37,9 +54,9 @@ class Keyframe:
     image: np.ndarray
     """uint8 ``(h, w, 3)``."""
     background: np.ndarray | None
-    """uint8 ``(h, w, 3)``: backdrop and props; None when a caption was drawn."""
-    foreground: np.ndarray | None
-    """uint8 ``(h, w, 4)`` straight alpha: figures only; None when a caption was drawn."""
+    """uint8 ``(h, w, 3)``: backdrop and props (None for a title card)."""
+    layout: dict[str, Any] | None
+    """What motion animates (None for a title card: motion moves its flat picture)."""
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -48,69 +65,101 @@ def run_keyframe(task: TaskRun, look: str) -> Result:
     frame = render_keyframe(spec, look)
     task.report(1, 1)
     outputs = {"image": write_png(task.workdir / "image.png", frame.image)}
-    if frame.background is not None and frame.foreground is not None:
-        outputs["background"] = write_png(task.workdir / "background.png", frame.background)
-        outputs["foreground"] = write_png(task.workdir / "foreground.png", frame.foreground)
+    if frame.layout is not None and frame.background is not None:
+        layout = task.workdir / "layout.json"
+        layout.write_text(json.dumps(frame.layout, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+        outputs.update(background=write_png(task.workdir / "background.png", frame.background, level=1),
+                       layout=layout)
     return Result(outputs=outputs, meta=frame.meta)
 
 
-def over_start(spec: KeyframeSpec, bg: np.ndarray, fg_rgb: np.ndarray, fg_alpha: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Image-to-image, procedurally: the drawing laid over the starting picture at ``strength``.
+def staging_for(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any]) -> Staging:
+    """Who stands where and does what in this shot (pure data)."""
+    figures = [figure_for(e) for e in spec.characters]
+    names = [f.name for f in figures]
+    props = [p.name for p in spec.props]
+    directions = read_action(spec.action, names, props)
+    seat = colours["furniture"] if scene.interior else colours["rock"]
+    staged = stage(spec.shot_type, figures, props, aspect=spec.width / spec.height, ground=FRAMING[spec.shot_type][1],
+                   speakers=spec.speakers, directions=directions, blocking=spec.blocking, light=scene.light,
+                   seat=seat, cover=scale(seat, 0.95))
+    staged = replace(staged, opacity=spec.strength if spec.start is not None else 1.0)
+    return Staging.from_json(staged.to_json())  # exactly what motion will read back
 
-    The backdrop becomes a cross-fade from the picture to the drawn backdrop, and the figures'
-    (premultiplied) layer fades with it, so the layers still compose to the image (motion's
-    parallax needs that): strength 0 gives the picture itself, 1 the drawing alone."""
-    assert spec.start is not None
-    s = np.float32(spec.strength)
-    picture = read_fitted(spec.start, spec.width, spec.height, "the starting image")
-    picture_planar = picture.transpose(2, 0, 1).astype(np.float32) / np.float32(255.0)
-    return picture_planar * (np.float32(1.0) - s) + bg * s, fg_rgb * s, fg_alpha * s
+
+def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging: Staging, look: str) -> np.ndarray:
+    """The backdrop with its props, in the look, over the starting picture: uint8 RGB."""
+    w, h = spec.width, spec.height
+    horizon, ground = (f * h for f in FRAMING[spec.shot_type])
+    back = Layer(h, w, opaque=True)
+    back.rgb = render_backdrop(scene, colours, w, h, horizon, ground, round(DEPTH_BLUR.get(spec.shot_type, 0.0) * h))
+    if staging.ledge is not None:
+        _ledge(back, staging.ledge, staging.seat, w, h)
+    by_name = {p.name: p for p in spec.props}
+    for prop in staging.props:
+        draw_prop(back, by_name[prop.name], prop.cx * w, prop.base * h, prop.size * h)
+    bg = backdrop_look(look, back.rgb, spec.seed)
+    if spec.start is not None:  # image-to-image: the drawn backdrop over the picture at ``strength``
+        s = np.float32(spec.strength)
+        picture = read_fitted(spec.start, w, h, "the starting image").transpose(2, 0, 1).astype(np.float32)
+        bg = picture / np.float32(255.0) * (np.float32(1.0) - s) + bg * s
+    return interleave(to_uint8(bg))
+
+
+def _ledge(layer: Layer, ledge: tuple[float, float, float], colour: RGB, w: int, h: int) -> None:
+    """The rock (or step) leapers stand on: a slab from the frame's side to its edge, a lit top, a
+    face that falls away below the edge."""
+    x0, edge, top = ledge[0] * w, ledge[1] * w, ledge[2] * h
+    lean = 0.04 * w * (1.0 if edge > x0 else -1.0)  # the face slopes back under the edge
+    polygon(layer, [(x0, top), (edge, top), (edge - lean, h + 4.0), (x0, h + 4.0)], scale(colour, 0.9), soft=1.5)
+    polygon(layer, [(edge, top), (edge - lean, h + 4.0), (edge - 1.6 * lean, h + 4.0), (edge - 0.3 * lean, top)],
+            scale(colour, 0.7), soft=1.5)
+    polygon(layer, [(x0, top - 0.006 * h), (edge, top - 0.006 * h), (edge, top + 0.012 * h), (x0, top + 0.012 * h)],
+            mix(colour, (1.0, 1.0, 1.0), 0.25), soft=1.0)
 
 
 def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
     w, h = spec.width, spec.height
-    if spec.card is not None:  # a title card: text, no scene, no figures, no layers
+    if spec.card is not None:  # a title card: text on a plain ground; no scene, no figures, no layout
         image = card(w, h, spec.card, spec.palette)
         return Keyframe(image, None, None, {"look": look, "shot_type": spec.shot_type, "card": True, "figures": [],
                                             "focus": [0.5, 0.5], "layers": False})
-    scene = classify(spec.location, spec.time)
+    scene = classify(spec.location, spec.setting)
     colours = scene_colours(scene, spec.location, spec.palette)
-    horizon, ground = (f * h for f in FRAMING[spec.shot_type])
-    figures = [_figures.figure_for(e) for e in spec.characters]
-    plan = layout(spec.shot_type, figures, spec.props, w, h, ground)
-
-    back = Layer(h, w, opaque=True)
-    back.rgb = render_backdrop(scene, colours, w, h, horizon, ground)
-    if spec.shot_type in DEPTH_BLUR:
-        back.rgb = box_blur(back.rgb, round(DEPTH_BLUR[spec.shot_type] * h))
-    for prop in plan.props:
-        draw_prop(back, prop.element, prop.cx, prop.base, prop.size)
-
-    front = Layer(h, w)
-    for f in plan.figures:
-        _figures.draw(front, f.figure, f.hx, f.hy, f.unit, facing=f.facing, back=f.back, soft=f.soft, shade=f.shade)
-
-    bg, fg_rgb, fg_alpha = apply_look(look, back.rgb, front.rgb, front.alpha, spec.seed)
-    if spec.start is not None:
-        bg, fg_rgb, fg_alpha = over_start(spec, bg, fg_rgb, fg_alpha)
-    image = interleave(to_uint8(fg_rgb + bg * (1.0 - fg_alpha)))
+    staging = staging_for(spec, scene, colours)
+    plate = backdrop(spec, scene, colours, staging, look)
+    image = plate.copy()
+    cast = Cast(staging, look=look, seed=spec.seed, stage_h=h, interior=scene.interior)
+    _, states = frame_states(staging, KEY_DURATION / 2, round(KEY_DURATION / 2 * 24), duration=KEY_DURATION, fps=24,
+                             seed=spec.seed, px=1.0 / h, still=True)
+    for st in states:
+        ax, ay = st.x * w, st.ground * h
+        seen = (-ax - 16, -ay - 16, w - ax + 16, h - ay + 16)  # draw only what the frame shows
+        for p in cast.placed(st, 1.0, (ax, ay), seen):
+            place(image, p)
+    layout = {"version": LAYOUT_VERSION, "look": look, "seed": spec.seed, "interior": scene.interior,
+              "size": [w, h], "staging": staging.to_json()}
+    setup = staging.setups[0]
     meta: dict[str, Any] = {
         "look": look,
         "shot_type": spec.shot_type,
         "scene": "interior" if scene.interior else "exterior",
+        "time": scene.time,
         "features": sorted(scene.features),
-        "figures": [f.figure.name for f in plan.figures if f.figure.name],
-        "focus": [round(plan.focus[0], 4), round(plan.focus[1], 4)],
-        "colors": {e.name: e.color_source for e in (*spec.characters, *spec.props)},
+        "figures": [a.name for a in setup.actors if a.name],
+        "cutting": staging.cutting,
+        "setups": [s.speaker for s in staging.setups],
+        "verbs": {a.name: list(a.direction.verbs) for s in staging.setups for a in s.actors if a.name},
+        "moves": [[round(a.move.x0, 4), round(a.move.g0 - a.unit / 2, 4), round(a.move.x1, 4),
+                   round(a.move.g1 - a.unit / 2, 4)] for a in setup.actors if a.move is not None],
+        "focus": [round(setup.focus[0], 4), round(setup.focus[1], 4)],
+        "ledge": [round(v, 4) for v in staging.ledge] if staging.ledge else None,
+        "colors": {**{f.name: f.figure.source for s in staging.setups for f in s.actors if f.name},
+                   **{e.name: e.color_source for e in spec.props}},
+        "layers": True,
     }
-    if spec.caption and spec.action.strip():
-        meta["layers"] = False
-        return Keyframe(caption(image, spec.action), None, None, meta)
     if spec.start is not None:
         meta["start_strength"] = spec.strength
-    meta["layers"] = True
-    straight = fg_rgb / np.maximum(fg_alpha, np.float32(1e-6))
-    foreground = interleave(np.concatenate([to_uint8(straight), to_uint8(fg_alpha)[None]]))
-    foreground[foreground[..., 3] == 0] = 0
-    return Keyframe(image, interleave(to_uint8(bg)), foreground, meta)
+    if spec.caption and spec.action.strip():
+        image = caption(image, spec.action)
+    return Keyframe(image, plate, layout, meta)

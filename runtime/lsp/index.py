@@ -313,6 +313,12 @@ class _Indexer:
                 if isinstance(line, ast.Mapping):
                     self.use("element", line.get("character"), fold=True)
                     self.use("voice", line.get("voice"))
+        blocking = node.get("blocking")
+        if isinstance(blocking, ast.Sequence):
+            for entry in blocking.items:
+                if isinstance(entry, ast.Mapping):
+                    self.use("element", entry.get("who"))
+                    self.use("element", entry.get("look_at"))
 
     def triggers_in(self, span: Span) -> None:
         for line_no in range(span.line, min(span.end_line, self.source.line_count) + 1):

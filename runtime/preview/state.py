@@ -34,8 +34,8 @@ __all__ = ["MEDIA", "PreviewState"]
 
 MEDIA = {"png": "image/png", "mp4": "video/mp4", "m4a": "audio/mp4", "wav": "audio/wav", "srt": "text/plain"}
 _EXT = {("keyframe", "image"): "png", ("storyboard", "image"): "png", ("shot", "clip"): "mp4",
-        ("motion", "video"): "mp4", ("film", "film"): "mp4", ("soundtrack", "audio"): "m4a",
-        ("speech", "audio"): "wav", ("subtitles", "srt"): "srt"}
+        ("film", "film"): "mp4", ("soundtrack", "audio"): "m4a"}
+"""The outputs the page shows (and so the only objects it may fetch), with their file types."""
 _SHOT_KINDS = ("keyframe", "speech", "motion", "shot")
 _STEP_INTERVAL = 0.2
 """Seconds between two progress messages of one task."""

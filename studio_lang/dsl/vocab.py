@@ -20,7 +20,7 @@ __all__ = [
 
 SHOT_TYPES = ("establishing", "wide", "medium", "close_up", "extreme_close_up", "over_the_shoulder", "pov", "insert")
 MOVES = ("static", "pan_left", "pan_right", "tilt_up", "tilt_down", "dolly_in", "dolly_out", "zoom_in", "zoom_out",
-         "shake")
+         "shake", "hold")
 TRANSITIONS = ("cut", "dissolve", "fade", "wipe")
 ELEMENT_KINDS = ("character", "location", "prop")
 AUDIO_KINDS = ("music", "effect")
@@ -47,13 +47,14 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "audio": ("id", "file", "kind", "start", "at", "volume", "duck_under_dialogue", "loop", "fade_in", "fade_out"),
     "scene": ("id", "heading", "description", "location", "style", "models", "shots"),
     "shot": ("id", "type", "duration", "action", "card", "camera", "dialogue", "transition", "location", "style",
-             "models", "seed", "start", "pattern", "notes"),
+             "models", "seed", "start", "pattern", "blocking", "notes"),
     "dialogue": ("character", "line", "emotion", "voice", "off_screen"),
     "camera": ("move", "amount"),
     "transition": ("type", "duration"),
     "models": ("image", "video", "speech"),
     "lora": ("weights", "scale"),
     "start": ("image", "strength"),
+    "blocking": ("who", "at", "depth", "pose", "to", "enter", "exit", "facing", "look_at"),
 }
 
 WORD_RE = re.compile(r'(?:[^\s"=,\[\]{}():#]|#(?=\S))[^\s"=,\[\]{}():]*')

@@ -1,4 +1,4 @@
-"""A keyframe's ``time`` (the scene heading's light) paints the sky whatever the location's words say:
+"""A keyframe's ``setting.time`` (the scene heading's light) paints the sky whatever the location's words say:
 one location element serves every time of day."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from backends.base import BackendError, Result, TaskRun
 from tests.backends.test_procedural import COVE, H, keyframe_params, pixels
 
 
-def run(tmp_path: Path, name: str, **params: object) -> Result:
+def run(tmp_path: Path, name: str, time: object = None, **params: object) -> Result:
+    if time is not None:
+        params["setting"] = {"interior": False, "time": time, "place": ""}
     workdir = tmp_path / name
     workdir.mkdir()
     task = TaskRun(id="keyframe:s/a", kind="keyframe", params=keyframe_params(characters=[], props=[], **params),

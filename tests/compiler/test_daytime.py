@@ -62,10 +62,10 @@ def test_the_heading_light_reaches_keyframes_and_prompts(tmp_path: Path) -> None
     result = compile_text(tmp_path / "p", PROJECT)
     assert result.plan is not None, result.diagnostics
     tasks = {str(k): v for k, v in result.plan.tasks.items()}
-    assert tasks["keyframe:night/a"].params["time"] == "night"
-    assert tasks["keyframe:dawn/a"].params["time"] == "dawn"
-    assert "time" not in tasks["keyframe:day/a"].params  # daylight: absent, keys stay as they were
-    assert "time" not in tasks["keyframe:night/end"].params  # a card is drawn the same at any hour
+    assert tasks["keyframe:night/a"].params["setting"]["time"] == "night"  # compiler.heading reads the light
+    assert tasks["keyframe:dawn/a"].params["setting"]["time"] == "dawn"
+    assert tasks["keyframe:day/a"].params["setting"]["time"] == "day"
+    assert tasks["keyframe:night/end"].params["card"]  # a card: drawn the same at any hour
     prompts = {f"{shot.scene}/{shot.id}": shot.prompt for shot in result.plan.film.shots}
     assert prompts["night/b"].endswith(", at night")  # what a prompted (AI) model's keyframe task would carry
     assert "night" not in prompts["day/a"]

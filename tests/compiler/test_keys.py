@@ -126,7 +126,7 @@ EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
                {"keyframe:cove/peek", "storyboard", "storyboard_pdf", "timeline"}),
     "camera move": (lambda d, v: d["scenes"][0]["shots"][0]["camera"].__setitem__("move", v),
                     st.sampled_from(["static", "pan_left", "tilt_up", "zoom_in", "shake"]),
-                    {"motion:cove/establishing", "storyboard_pdf", "timeline"}),
+                    {"motion:cove/establishing", "storyboard", "storyboard_pdf", "timeline"}),
     "duration": (lambda d, v: d["scenes"][1]["shots"][0].__setitem__("duration", v),
                  st.sampled_from([1, 1.5, 2.25, 4, 7]),
                  {"motion:jump/leap", "shot:jump/leap", "soundtrack", "storyboard", "subtitles", "storyboard_pdf"}),

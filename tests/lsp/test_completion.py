@@ -122,7 +122,7 @@ def test_the_dsl_words_and_names(session: Session, boat: Path) -> None:
     shot = labels_at(session, path, text, "[fold] close_up auto dolly_in", " pan_")
     assert shot == ["pan_left", "pan_right"]
     assert "extreme_close_up" in labels_at(session, path, text, "[fold] ", "ex")
-    assert labels_at(session, path, text, "[ready] medium 2.5s -> ", "f") == ["fade"]
+    assert labels_at(session, path, text, "to=0.75}] -> ", "f") == ["fade"]
     assert labels_at(session, path, text, "[ready] medium 2.5s", " location=") == ["Kitchen", "Street"]
     assert labels_at(session, path, text, "[ready] medium 2.5s", " image=") == ["procedural", "rough"]
     assert labels_at(session, path, text, "    TOMAS (fond)\n    Boats made from the news always float. The news is "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +93,83 @@ def test_music_is_quieter_under_dialogue(built: Path) -> None:
     before = film[int(1.0 * 48000): int(2.5 * 48000)]  # music alone, in the establishing shot
     rms = lambda x: float(np.sqrt(np.mean(np.square(x))))  # noqa: E731
     assert rms(residual) < 0.7 * rms(before)
+
+
+# --- the animatic tells the story --------------------------------------------------------------------
+
+
+def decoded(video: Path) -> Iterator[np.ndarray]:
+    """Every frame of ``video``, one at a time (a 720p film does not fit in memory whole)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    track = read_video_track(video)
+    w, h = track.width, track.height
+    proc = subprocess.Popen([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "rawvideo",
+                             "-pix_fmt", "rgb24", "-"], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    try:
+        while len(raw := proc.stdout.read(w * h * 3)) == w * h * 3:
+            yield np.frombuffer(raw, np.uint8).reshape(h, w, 3)
+    finally:
+        proc.stdout.close()
+        proc.wait()
+
+
+def test_the_film_never_freezes_for_more_than_12_frames(built: Path) -> None:
+    longest = run = 1
+    previous = None
+    for frame in decoded(built / "build" / "final.mp4"):
+        run = run + 1 if previous is not None and np.array_equal(frame, previous) else 1
+        longest = max(longest, run)
+        previous = frame
+    assert longest <= 12
+
+
+def test_both_speakers_are_on_screen_in_the_dare(built: Path) -> None:
+    setups = meta(built, "motion:cove/dare")["setups"]
+    lines = meta(built, "shot:cove/dare")["lines"]
+    assert [s["speaker"] for s in setups] == ["Alberto", "Luca"]
+    assert setups[1]["start"] == round(lines[1]["start"] * 24)  # the cut comes with Luca's line
+    colours = {"Alberto": (0xE9, 0xC4, 0x6A), "Luca": (0x3A, 0x8F, 0x45)}  # his colour; his green shirt
+    frames = list(decoded(built / "build" / "shots" / "cove-dare.mp4"))
+    for s in setups:
+        frame = frames[(s["start"] + s["end"]) // 2].astype(int)
+        seen = {n for n, c in colours.items() if (np.abs(frame - c).sum(axis=-1) < 60).mean() > 0.05}
+        assert seen == {s["speaker"]}, s
+
+
+def test_the_mouth_moves_while_each_line_plays_and_rests_between_lines(built: Path) -> None:
+    setups = meta(built, "motion:cove/dare")["setups"]
+    lines = meta(built, "shot:cove/dare")["lines"]
+    frames = list(decoded(built / "build" / "shots" / "cove-dare.mp4"))
+
+    def dark(i: int) -> int:
+        s = next(s for s in setups if s["start"] <= i < s["end"])
+        x0, y0, x1, y1 = s["mouths"][s["speaker"]]
+        return int((frames[i][y0:y1, x0:x1].astype(int).sum(axis=-1) < 200).sum())
+
+    for line in lines:
+        during = [dark(i) for i in range(round(line["start"] * 24) + 1, round(line["end"] * 24) - 1)]
+        assert max(during) - min(during) > 200, line  # it opens and shuts
+    rests = [range(0, round(lines[0]["start"] * 24)),
+             range(round(lines[0]["end"] * 24) + 2, round(lines[1]["start"] * 24)),
+             range(round(lines[1]["end"] * 24) + 2, len(frames))]
+    for span in rests:
+        still = [dark(i) for i in span]
+        assert still and max(still) - min(still) < 40, span  # shut: only breathing and the encoder's noise
+
+
+def test_they_leap_off_a_cliff_and_out_of_the_picture(built: Path) -> None:
+    key = meta(built, "keyframe:jump/leap")
+    assert key["verbs"] == {"Luca": ["leap"], "Alberto": ["leap"]}
+    x0, edge, top = key["ledge"]  # they stand on a rock...
+    assert all(m[0] * (1 if edge > x0 else -1) < edge * (1 if edge > x0 else -1) for m in key["moves"])
+    assert all(m[3] > 1.0 for m in key["moves"])  # ...and end below the frame
+    frames = list(decoded(built / "build" / "shots" / "jump-leap.mp4"))
+    green = []
+    for f in (frames[0], frames[-1]):
+        r, g, b = (f[..., k].astype(np.int16) for k in range(3))
+        green.append(int(((g > r + 25) & (g > b + 10)).sum()))
+    assert green[0] > 2000 and green[1] == 0  # Luca's green shirt (in the sketch look) is there, then gone
