@@ -2,7 +2,8 @@
 
 Each task kind reads only what its output depends on: subtitles the words and their timing (never a
 picture), the soundtrack the speech and the tracks, transitions the pictures (the motion), the storyboard
-the keyframes, the words, the lengths, the camera moves and the transitions (it marks them), a shot's clip its motion and speech (the words only when they
+the keyframes, the words, the lengths, the camera moves and the transitions (it marks them), a shot's
+clip its motion and speech (the words only when they
 are burned in), the OpenTimelineIO timeline the shots and the lines, the PDF storyboard what the storyboard
 reads plus the camera, transitions and title. tests/compiler/test_keys.py checks the same at the level of
 keys, field by field."""
