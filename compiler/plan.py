@@ -17,15 +17,29 @@ from .files import FileRef
 from .film import Film, LineR, ModelRef, ShotR
 from .schedule import Schedule, schedule
 
-__all__ = ["KEY_VERSION", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId", "TaskSpec", "UnknownBackend", "plan"]
+__all__ = ["KEY_VERSION", "LAYOUT_PARAMS", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId", "TaskSpec", "UnknownBackend",
+           "needs_layout", "plan"]
 
 TaskId = NewType("TaskId", str)
 KEY_VERSION = 1
 """Bump to invalidate every cache key (a change in what keys mean)."""
 SAMPLE_RATE = 48_000
-TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard")
-_TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg", "film": "ffmpeg",
-                  "subtitles": "ffmpeg", "storyboard": "procedural"}
+TASK_KINDS = ("layout", "keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles",
+              "storyboard")
+_TOOL_BACKENDS = {"layout": "procedural", "shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg",
+                  "film": "ffmpeg", "subtitles": "ffmpeg", "storyboard": "procedural"}
+
+
+LAYOUT_PARAMS = ("width", "height", "seed", "action", "shot_type", "palette", "location", "characters", "props",
+                 "setting", "speakers", "blocking")
+"""The keyframe parameters the staging depends on: a layout task's parameters (``backends/procedural/control.py``)."""
+
+
+def needs_layout(model: ModelRef | None) -> bool:
+    """Whether a keyframe model is conditioned on its shot's layout (a ControlNet) and so takes a
+    ``layout:<scene>/<shot>`` task as input. Other shots plan no layout task: their plans and keys
+    stay as they were."""
+    return model is not None and model.backend == "diffusers" and bool(model.params.get("controlnet"))
 
 
 class UnknownBackend(Exception):
@@ -160,7 +174,12 @@ class _Builder:
         if shot.start is not None:  # image-to-image (absent otherwise, so other keys stay as they were)
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start
-        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, files=files)
+        inputs: dict[str, TaskId] = {}
+        if needs_layout(shot.image_model):  # the animatic's staging, rendered as control images
+            staged = {k: params[k] for k in LAYOUT_PARAMS if k in params}
+            refs = {role: ref for role, ref in files.items() if role.startswith("ref:")}  # figure colours
+            inputs["layout"] = self.add(shot_task("layout", shot), "layout", None, staged, files=refs)
+        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, inputs, files)
 
     def speech(self, shot: ShotR, line: LineR) -> TaskId:
         v = line.voice
