@@ -37,7 +37,7 @@ class AdapterR:
     """More weights a model parameter names (an IP-Adapter, a motion adapter, a vocoder), resolved."""
 
     role: str
-    """The parameter: ip_adapter, motion_adapter, vocoder, speaker_embeddings."""
+    """The parameter: ip_adapter, motion_adapter, vocoder, speaker_embeddings, or controlnet:<kind>."""
     weights: str
     path: str | None
     """Absolute local path, or None for a repo id."""
@@ -76,11 +76,20 @@ class ModelRef:
         if self.resolved is not None:
             config.update(self.resolved)
         if self.adapters:
-            roles = {a.role for a in self.adapters}
+            roles = {a.role.split(":")[0] for a in self.adapters}  # controlnet:<kind> is params.controlnet's
             config["params"] = {k: v for k, v in self.params.items() if k not in roles}
-            config["adapters"] = {a.role: {**a.identity, "options": _options(self.params.get(a.role))}
+            config["adapters"] = {a.role: {**a.identity, "options": _options(self.option(a.role))}
                                   for a in self.adapters}
         return config
+
+    def option(self, role: str) -> Any:
+        """The parameter value an adapter role stands for (``controlnet:depth``: that kind's entry)."""
+        param, _, kind = role.partition(":")
+        value = self.params.get(param)
+        if kind:
+            entries = value if isinstance(value, list) else [value]
+            return next((e for e in entries if isinstance(e, dict) and e.get("kind") == kind), None)
+        return value
 
     def config(self) -> dict[str, Any]:
         """The configuration a backend's ``load`` receives: the weights as written, where they lie and

@@ -34,7 +34,7 @@ from .film import (
     VoiceR,
 )
 from .heading import Setting, parse_heading
-from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model
+from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_entries, check_model
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, layout
 from .validate import closest
@@ -197,16 +197,16 @@ class _Resolver:
             if found is not None:
                 path = str(found.path) if found.path is not None else None
                 resolved = found.identity()
-            for role, value in params.items():
-                written = adapter_weights(value)
-                if role not in ADAPTERS or ADAPTERS[role] != (cfg.backend, cfg.kind) or written is None:
+            for param, value in params.items():
+                if param not in ADAPTERS or ADAPTERS[param] != (cfg.backend, cfg.kind):
                     continue
-                where = ("models", name, "params", role, *(("weights",) if isinstance(value, dict) else ()))
-                extra = self.resolve_weights(written, None, self.span(*where), name=name,
-                                             file_only=role == "speaker_embeddings")
-                if extra is not None:
-                    adapters.append(AdapterR(role, written, str(extra.path) if extra.path else None, extra.revision,
-                                             extra.identity()))
+                for role, written, under in adapter_entries(param, value):
+                    where = ("models", name, "params", param, *under)
+                    extra = self.resolve_weights(written, None, self.span(*where), name=name,
+                                                 file_only=role == "speaker_embeddings")
+                    if extra is not None:
+                        adapters.append(AdapterR(role, written, str(extra.path) if extra.path else None,
+                                                 extra.revision, extra.identity()))
         return ModelRef(name, cfg.backend, frozenset({cfg.kind}), cfg.weights, cfg.revision, cfg.dtype, cfg.vram_gb,
                         cfg.batch_size, params, path, resolved, tuple(adapters))
 

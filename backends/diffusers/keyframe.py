@@ -148,6 +148,50 @@ def _image_to_image(handle: Loaded, task: TaskRun) -> Any:
     return handle.img2img
 
 
+def _controlled(handle: Loaded, task: TaskRun, img2img: bool) -> Any:
+    """The ControlNet pipeline (text- or image-to-image) over the loaded components and ControlNets."""
+    if img2img not in handle.controlled:
+        from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
+
+        nets = [net for _, _, net in handle.controlnets]
+        auto = AutoPipelineForImage2Image if img2img else AutoPipelineForText2Image
+        try:
+            pipe = auto.from_pipe(handle.pipe, controlnet=nets[0] if len(nets) == 1 else nets)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackendError(f"{task.id}: model '{handle.name}' ({type(handle.pipe).__name__}) has no ControlNet "
+                               f"pipeline ({str(exc).strip().splitlines()[0][:160] if str(exc).strip() else exc!r}); "
+                               "remove params.controlnet or use a Stable Diffusion, SDXL or FLUX model") from None
+        pipe.set_progress_bar_config(disable=True)
+        if handle.offload and handle.device in ("cuda", "mps"):
+            pipe.enable_model_cpu_offload(device=handle.device)
+        handle.controlled[img2img] = pipe
+    return handle.controlled[img2img]
+
+
+def _control_kwargs(handle: Loaded, task: TaskRun, size: tuple[int, int], img2img: bool) -> dict[str, Any]:
+    """The layout's control images (one per ControlNet, resized to the rendering size: the exact inverse
+    of the final resize, so they stay on the picture) and their scales."""
+    from PIL import Image
+
+    if not handle.controlnets:
+        return {}
+    layout = task.inputs.get("layout")
+    if layout is None:
+        raise BackendError(f"{task.id}: model '{handle.name}' takes ControlNet images but the task has no layout "
+                           "input (plan it with compiler.plan)")
+    images = []
+    for kind, _, _ in handle.controlnets:
+        path = layout.outputs.get(kind)
+        if path is None:
+            raise BackendError(f"{task.id}: the layout has no {kind} image")
+        with Image.open(path) as img:
+            images.append(img.convert("RGB").resize(size, Image.Resampling.BILINEAR))
+    scales = [scale for _, scale, _ in handle.controlnets]
+    one = len(images) == 1
+    return {"control_image" if img2img else "image": images[0] if one else images,
+            "controlnet_conditioning_scale": scales[0] if one else scales}
+
+
 def _start(task: TaskRun, p: dict[str, Any], steps: int) -> tuple[Any, float, int] | None:
     """The shot's starting picture (RGB, not yet sized), its strength and the steps that will denoise;
     None without a start."""
@@ -195,9 +239,13 @@ def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
         numeric_setup(tasks[0], handle)
         for task, p, start in zip(tasks, settled, starts, strict=True):
             # 2. this task's pipeline, LoRAs, reference images and size
-            runner = pipe if start is None else _image_to_image(handle, task)
+            if handle.controlnets:
+                runner = _controlled(handle, task, start is not None)
+            else:
+                runner = pipe if start is None else _image_to_image(handle, task)
             apply_loras(handle, task, p.get("loras") or [])
             width, height = generation_size(p, native_size(pipe), _multiple(pipe))
+            control = _control_kwargs(handle, task, (width, height), start is not None)
             ip_kwargs, references = _ip_kwargs(handle, task, p)
             negative = ", ".join(n for n in (task.params.get("negative") or "", handle.params.get("negative") or "")
                                  if n)
@@ -208,6 +256,7 @@ def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
             }
             if start is not None:
                 kwargs.update(image=_fitted(start[0], width, height), strength=start[1])
+            kwargs.update(control)
             if p.get("guidance") is not None:
                 kwargs["guidance_scale"] = float(p["guidance"])
             accepted = set(inspect.signature(runner.__call__).parameters)
@@ -226,5 +275,7 @@ def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
                     "loras": [lora["owner"] for lora in p.get("loras") or []], "references": references}
             if start is not None:
                 meta["start_strength"] = start[1]
+            if handle.controlnets:
+                meta["controlnet"] = {kind: scale for kind, scale, _ in handle.controlnets}
             results.append(Result(outputs={"image": out}, meta=meta))
     return results
