@@ -96,8 +96,9 @@ def test_batched_equals_unbatched(cn: Any, tmp_path: Path) -> None:
 
 
 def test_a_start_picture_goes_through_the_controlnet_image_to_image_pipeline(cn: Any, tmp_path: Path) -> None:
-    import backends.diffusers as backend
     from PIL import Image
+
+    import backends.diffusers as backend
 
     start = tmp_path / "start.png"
     Image.new("RGB", (80, 60), (200, 120, 40)).save(start)
