@@ -16,8 +16,8 @@ from .files import FileRef
 from .heading import Setting
 
 __all__ = [
-    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "KNOWN_EMOTIONS", "LineR", "LoraR", "ModelRef",
-    "ModelId", "ShotId", "ShotR", "VoiceR",
+    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "GatesR", "KNOWN_EMOTIONS", "LineR", "LoraR",
+    "ModelRef", "ModelId", "ShotId", "ShotR", "VoiceR",
 ]
 
 ShotId = NewType("ShotId", str)
@@ -105,6 +105,24 @@ class ModelRef:
 def _options(value: Any) -> dict[str, Any]:
     """An adapter parameter's settings other than where its weights lie."""
     return {k: v for k, v in value.items() if k != "weights"} if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class GatesR:
+    """Consistency gates resolved: the thresholds, the retries and the scoring (``embed``) model."""
+
+    model: ModelRef
+    identity: float | None
+    prompt: float | None
+    retries: int
+
+    def params(self) -> dict[str, Any]:
+        """The keyframe's ``gates`` parameter (the model by identity; where its weights lie is a file)."""
+        m = self.model
+        return {"identity": self.identity, "prompt": self.prompt, "retries": self.retries,
+                "model": {"name": m.name, "backend": m.backend, "identity": m.identity,
+                          "weights": m.weights if m.path is None else None,
+                          "revision": m.config()["revision"] if m.path is None else None}}
 
 
 BUILTIN_MODELS: dict[str, ModelRef] = {
@@ -206,6 +224,8 @@ class ShotR:
     setting: Setting = Setting(None, None, "")
     """What the scene heading says: inside or outside, the time of day (CONTINUOUS resolved), the place."""
     blocking: tuple[spec.Blocking, ...] = ()
+    gates: GatesR | None = None
+    """Consistency gates of the shot's keyframe (diffusers image models only), or None."""
     """Explicit staging (names bound to characters of the shot)."""
 
     @property

@@ -23,7 +23,7 @@ BACKEND_KINDS: dict[str, frozenset[str]] = {
     "procedural": frozenset({"image", "video"}),
     "espeak": frozenset({"speech"}),
     "diffusers": frozenset({"image", "video"}),
-    "transformers": frozenset({"speech"}),
+    "transformers": frozenset({"speech", "embed"}),
 }
 """Model kinds each backend serves (a model's ``kind``)."""
 

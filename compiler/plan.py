@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NewType
 
 from .canonical import digest
@@ -35,11 +36,13 @@ LAYOUT_PARAMS = ("width", "height", "seed", "action", "shot_type", "palette", "l
 """The keyframe parameters the staging depends on: a layout task's parameters (``backends/procedural/control.py``)."""
 
 
-def needs_layout(model: ModelRef | None) -> bool:
-    """Whether a keyframe model is conditioned on its shot's layout (a ControlNet) and so takes a
-    ``layout:<scene>/<shot>`` task as input. Other shots plan no layout task: their plans and keys
-    stay as they were."""
-    return model is not None and model.backend == "diffusers" and bool(model.params.get("controlnet"))
+def needs_layout(shot: ShotR) -> bool:
+    """Whether a shot's keyframe reads its layout (a ControlNet conditions on it; an identity gate
+    scores each element inside its mask) and so takes a ``layout:<scene>/<shot>`` task as input.
+    Other shots plan no layout task: their plans and keys stay as they were."""
+    model = shot.image_model
+    controlled = model.backend == "diffusers" and bool(model.params.get("controlnet"))
+    return controlled or (shot.gates is not None and shot.gates.identity is not None)
 
 
 class UnknownBackend(Exception):
@@ -175,7 +178,12 @@ class _Builder:
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start
         inputs: dict[str, TaskId] = {}
-        if needs_layout(shot.image_model):  # the animatic's staging, rendered as control images
+        if shot.gates is not None:  # scored, and re-rendered with the next seeds while a gate fails
+            params["gates"] = shot.gates.params()
+            if shot.gates.model.path is not None:  # local weights: by content, like any file
+                m = shot.gates.model
+                files["gates:model"] = FileRef(str(m.weights), Path(m.path), str(m.identity))  # type: ignore[arg-type]
+        if needs_layout(shot):  # the animatic's staging, rendered as control images
             staged = {k: params[k] for k in LAYOUT_PARAMS if k in params}
             refs = {role: ref for role, ref in files.items() if role.startswith("ref:")}  # figure colours
             inputs["layout"] = self.add(shot_task("layout", shot), "layout", None, staged, files=refs)

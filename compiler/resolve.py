@@ -27,6 +27,7 @@ from .film import (
     AudioR,
     ElementR,
     Film,
+    GatesR,
     LineR,
     LoraR,
     ModelRef,
@@ -88,6 +89,7 @@ class _Resolver:
         self.voices: dict[str, VoiceR | None] = {}
         self.voiceless: set[str] = set()
         self._default_voice: VoiceR | None = None
+        self._gates: dict[tuple[str, ...], GatesR | None] = {}
         self.triggers = {(e.trigger or f"@{name}"): name for name, e in project.elements.items()}
         self.weights = WeightsResolver(files)
         self.watched: dict[str, None] = {}
@@ -346,7 +348,29 @@ class _Resolver:
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
             loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
-            setting=setting, blocking=blocking)
+            setting=setting, blocking=blocking, gates=self.gates(image_model))
+
+    def gates(self, image_model: ModelRef) -> GatesR | None:
+        """The gates of a keyframe model: its own, else the project's; only diffusers keyframes are gated
+        (a procedural keyframe is the layout itself)."""
+        cfg = self.p.models.get(image_model.name)
+        own = cfg.gates if cfg is not None else None
+        chosen, path = (own, ("models", image_model.name, "gates")) if own is not None else \
+            (self.p.project.gates, ("project", "gates"))
+        if chosen is None or image_model.backend != "diffusers":
+            return None
+        key = path
+        if key not in self._gates:
+            model = self.model(chosen.model, "embed", (*path, "model"))
+            if "embed" not in model.kinds:
+                self._gates[key] = None
+            else:
+                if chosen.identity is None and chosen.prompt is None:
+                    self.warn("W350", "gates without an identity or a prompt threshold never fail",
+                              self.span(*path, key=True), "add identity: {min: 0.65} or prompt: {min: 0.25}")
+                self._gates[key] = GatesR(model, chosen.identity.min if chosen.identity else None,
+                                          chosen.prompt.min if chosen.prompt else None, chosen.retries)
+        return self._gates[key]
 
     def on_screen(self, path: tuple[str | int, ...], mentioned: tuple[ElementR, ...], lines: tuple[LineR, ...],
                   blocking: list[spec.Blocking]) -> tuple[tuple[ElementR, ...], tuple[spec.Blocking, ...]]:

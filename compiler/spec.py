@@ -38,8 +38,8 @@ Pose = Literal[
 POSES: tuple[str, ...] = Pose.__args__  # type: ignore[attr-defined]
 """The pose and blocking vocabulary (backends/procedural/staging/README.md draws each one)."""
 PLACES = ("far_left", "left", "center", "right", "far_right")
-ModelKind = Literal["image", "video", "speech", "llm"]
-KINDS: tuple[str, ...] = ("image", "video", "speech", "llm")
+ModelKind = Literal["image", "video", "speech", "llm", "embed"]
+KINDS: tuple[str, ...] = ("image", "video", "speech", "llm", "embed")
 
 MAX_SHOT_SECONDS = 600.0
 """Longest shot accepted; longer is almost certainly a typo (1e9 seconds, say)."""
@@ -129,6 +129,26 @@ class DefaultModels(_Strict):
     speech: Name = Field("espeak", description="Default model for speech.")
 
 
+class Gate(_Strict):
+    """One consistency score's threshold."""
+
+    min: float = Field(ge=-1, le=1, description="Lowest acceptable score (a cosine similarity, -1..1).",
+                       examples=[0.65])
+
+
+class Gates(_Strict):
+    """Consistency gates: score every AI keyframe with an embedding model and re-render the failures."""
+
+    model: Name = Field(description="The scoring model: a name from `models` of kind embed (CLIP-class).")
+    identity: Gate | None = Field(None, description=(
+        "Image-embedding similarity between each bound element's reference images and the keyframe (the "
+        "element's masked region when the shot has a layout); the lowest element's counts."))
+    prompt: Gate | None = Field(None, description="Text-image similarity between the prompt and the keyframe.")
+    retries: int = Field(2, ge=0, le=16, description=(
+        "Re-renders, with the next seeds of a sequence derived from the shot's seed, while a gate fails; the "
+        "first try that passes is kept, else the best, with a warning."))
+
+
 class ProjectSettings(_Strict):
     """Film-wide settings."""
 
@@ -146,6 +166,8 @@ class ProjectSettings(_Strict):
         description="Memory budget (GB) for models resident at once; unset means unlimited.", examples=[24])
     language: str = Field("en", pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*$",
                           description="Main language of the dialogue (subtitle metadata, default voice language).")
+    gates: Gates | None = Field(None, description=(
+        "Consistency gates for every diffusers keyframe (a model's own `gates` win)."))
 
     @field_validator("resolution")
     @classmethod
@@ -174,6 +196,8 @@ class ModelConfig(_Strict):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Default parameters for every task of this model (backend specific).",
         examples=[{"look": "sketch"}, {"steps": 4, "guidance": 0.0}])
+    gates: Gates | None = Field(None, description=(
+        "Consistency gates for this image model's keyframes (instead of the project's)."))
     description: str | None = Field(None, description="Free text.")
 
 

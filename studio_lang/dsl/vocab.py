@@ -32,11 +32,13 @@ DEF_KEYWORDS = {
 }
 """Words that open a definition line (before the first SCENE) and the token each becomes."""
 
-MODEL_FIELDS = ("backend", "kind", "weights", "revision", "dtype", "vram_gb", "batch_size", "params", "description")
+MODEL_FIELDS = ("backend", "kind", "weights", "revision", "dtype", "vram_gb", "batch_size", "params", "gates",
+                "description")
 
 FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "root": ("studio", "project", "models", "styles", "voices", "elements", "scenes", "audio", "output"),
-    "project": ("title", "description", "fps", "resolution", "seed", "style", "models", "vram_gb", "language"),
+    "project": ("title", "description", "fps", "resolution", "seed", "style", "models", "vram_gb", "language",
+                "gates"),
     "model": MODEL_FIELDS,
     "style": ("prompt", "negative", "palette", "lora", "description"),
     "voice": ("engine", "language", "variant", "pitch", "rate", "volume", "range", "speaker", "emotions",
@@ -53,6 +55,8 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "lora": ("weights", "scale"),
     "start": ("image", "strength"),
     "blocking": ("who", "at", "depth", "pose", "to", "enter", "exit", "facing", "look_at"),
+    "gates": ("model", "identity", "prompt", "retries"),
+    "gate": ("min",),
 }
 
 WORD_RE = re.compile(r'(?:[^\s"=,\[\]{}():#]|#(?=\S))[^\s"=,\[\]{}():]*')
