@@ -358,6 +358,11 @@ class _Resolver:
         chosen, path = (own, ("models", image_model.name, "gates")) if own is not None else \
             (self.p.project.gates, ("project", "gates"))
         if chosen is None or image_model.backend != "diffusers":
+            if own is not None and path not in self._gates:
+                self._gates[path] = None
+                self.warn("W351", f"gates of model '{image_model.name}' ({image_model.backend}) are ignored: "
+                          "only diffusers keyframes are gated",
+                          self.span(*path, key=True), "move gates to a diffusers image model, or remove them")
             return None
         key = path
         if key not in self._gates:
