@@ -19,6 +19,7 @@ def check_or_plan(args: argparse.Namespace) -> int:
 
     is_cached = None
     digester = None
+    store = None
     if args.command == "plan":  # once a store exists, tasks it holds are 'cached' and not scheduled
         from ..build import cache_root_for
         from ..filecache import DigestCache
@@ -43,9 +44,14 @@ def check_or_plan(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"{result.source.name if result.source else args.path}: ok"
                                  + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "") + "\n")
         return 0 if result.ok else 1
+    gates = {}  # the gated keyframes the store holds: their tries' scores
+    for t in result.plan.tasks.values():
+        if "gates" in t.params:
+            record = store.lookup(t.key) if store is not None and store.exists() else None
+            gates[str(t.id)] = record.meta.get("gates") if record is not None else None
     if args.format == "json":
-        sys.stdout.write(json.dumps(result.plan.to_json(), indent=2) + "\n")
+        sys.stdout.write(json.dumps({**result.plan.to_json(), "gates": gates}, indent=2) + "\n")
     else:
         sys.stderr.write(render_text(result.diagnostics, result.sources))
-        sys.stdout.write(plan_text(result.plan))
+        sys.stdout.write(plan_text(result.plan, gates))
     return 0
