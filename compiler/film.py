@@ -224,6 +224,8 @@ class ShotR:
     setting: Setting = Setting(None, None, "")
     """What the scene heading says: inside or outside, the time of day (CONTINUOUS resolved), the place."""
     blocking: tuple[spec.Blocking, ...] = ()
+    end: FileRef | str | None = None
+    """The picture the motion ends on: a user file, or another shot's id (``scene/shot``: its keyframe)."""
     gates: GatesR | None = None
     """Consistency gates of the shot's keyframe (diffusers image models only), or None."""
     """Explicit staging (names bound to characters of the shot)."""

@@ -154,6 +154,8 @@ class _Builder:
         return self.tasks
 
     def keyframe(self, shot: ShotR) -> TaskId:
+        if shot_task("keyframe", shot) in self.tasks:  # planned early: an earlier shot ends on it
+            return shot_task("keyframe", shot)
         f = self.film
         files: dict[str, FileRef] = {}
         bound = [*([shot.location] if shot.location else []), *shot.characters, *shot.props]
@@ -215,6 +217,12 @@ class _Builder:
         }
         if shot.video_model.backend == "diffusers":  # video models are prompted too (procedural keys stay as they were)
             params.update(prompt=shot.prompt, negative=shot.negative)
+        if isinstance(shot.end, str):  # ends on another shot's keyframe (absent otherwise: keys stay as they were)
+            inputs["end"] = self.keyframe(next(s for s in self.film.shots if s.shot_id == shot.end))
+            params["end"] = {"input": "end"}
+        elif shot.end is not None:
+            files["end"] = shot.end
+            params["end"] = {"file": "end"}
         if talking:  # who says each line (its audio drives the mouth; settled with each line's start)
             params["lines"] = [{"input": f"line{ln.number}", "character": ln.character, "off_screen": ln.off_screen}
                                for ln in shot.lines]

@@ -90,6 +90,7 @@ class _Resolver:
         self.voiceless: set[str] = set()
         self._default_voice: VoiceR | None = None
         self._gates: dict[tuple[str, ...], GatesR | None] = {}
+        self.end_shots: list[tuple[str, tuple[str | int, ...]]] = []
         self.triggers = {(e.trigger or f"@{name}"): name for name, e in project.elements.items()}
         self.weights = WeightsResolver(files)
         self.watched: dict[str, None] = {}
@@ -348,7 +349,28 @@ class _Resolver:
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
             loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
-            setting=setting, blocking=blocking, gates=self.gates(image_model))
+            setting=setting, blocking=blocking, gates=self.gates(image_model),
+            end=self.end(path, shot.end, video_model) if shot.end is not None else None)
+
+    def end(self, path: tuple[str | int, ...], end: spec.End, video_model: ModelRef) -> FileRef | str | None:
+        """The picture a shot ends on (the other shot is checked with the audio anchors, once all are known)."""
+        if (end.image is None) == (end.shot is None):
+            self.error("E351", "end: needs exactly one of image and shot", self.span(*path, "end", key=True),
+                       "end: {image: refs/last.png} or end: {shot: scene/shot}")
+            return None
+        if video_model.backend != "procedural":
+            self.error("E352", f"end: is rendered by the procedural video model only, not '{video_model.name}' "
+                       f"({video_model.backend})", self.span(*path, "end", key=True),
+                       "set models: {video: procedural} on this shot, or remove end")
+            return None
+        if end.shot is not None:
+            self.end_shots.append((end.shot, (*path, "end", "shot")))
+            return end.shot
+        found = self.files.check(str(end.image), "image", self.span(*path, "end", "image"))
+        if isinstance(found, Diagnostic):
+            self.diagnostics.append(found)
+            return None
+        return found
 
     def gates(self, image_model: ModelRef) -> GatesR | None:
         """The gates of a keyframe model: its own, else the project's; only diffusers keyframes are gated
@@ -587,6 +609,9 @@ class _Resolver:
 
     def check_anchors(self, shots: list[ShotR]) -> None:
         ids = {s.shot_id for s in shots}
+        for written, where in self.end_shots:
+            if written not in ids:
+                self.error("E301", f"unknown shot '{written}' in end", self.span(*where), _hint(written, ids, "shots"))
         for i, track in enumerate(self.p.audio):
             if track.at is not None and track.at not in ids:
                 self.error("E301", f"unknown shot '{track.at}' in audio anchor", self.span("audio", i, "at"),

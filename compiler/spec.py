@@ -333,6 +333,15 @@ class Start(_Strict):
         "How far the keyframe may move away from the picture: 0 keeps it as it is, 1 ignores it."))
 
 
+class End(_Strict):
+    """The picture a shot ends on (first/last-frame motion): an image file or another shot's keyframe."""
+
+    image: str | None = Field(None, min_length=1, description="Image file (PNG, JPEG, WebP), relative to the project.",
+                              examples=["refs/end.png"])
+    shot: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$", description=(
+        "Another shot's keyframe, as `scene/shot`."), examples=["pier/wide"])
+
+
 class Shot(_Strict):
     """One shot: a keyframe, a camera move, dialogue."""
 
@@ -348,6 +357,8 @@ class Shot(_Strict):
     models: ModelOverrides | None = Field(None, description="Models for this shot; override the scene's.")
     seed: Seed | None = Field(None, description="Seed for this shot; default derives from the project seed and id.")
     start: Start | None = Field(None, description="Start the keyframe from this picture instead of from noise.")
+    end: End | None = Field(None, description=(
+        "End the shot's motion on this picture: the procedural motion cross-fades to it over the shot."))
     pattern: Pattern | None = Field(None, description="Render audio-reactive visuals instead of the keyframe motion.")
     blocking: list[Blocking] = Field(default_factory=list, max_length=32, description=(
         "Who is where, in which pose, moving how; overrides the poses read from the action text."))

@@ -47,7 +47,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "audio": ("id", "file", "kind", "start", "at", "volume", "duck_under_dialogue", "loop", "fade_in", "fade_out"),
     "scene": ("id", "heading", "description", "location", "style", "models", "shots"),
     "shot": ("id", "type", "duration", "action", "camera", "dialogue", "transition", "location", "style", "models",
-             "seed", "start", "pattern", "blocking", "notes"),
+             "seed", "start", "end", "pattern", "blocking", "notes"),
     "dialogue": ("character", "line", "emotion", "voice", "off_screen"),
     "camera": ("move", "amount"),
     "transition": ("type", "duration"),
@@ -57,6 +57,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "blocking": ("who", "at", "depth", "pose", "to", "enter", "exit", "facing", "look_at"),
     "gates": ("model", "identity", "prompt", "retries"),
     "gate": ("min",),
+    "end": ("image", "shot"),
 }
 
 WORD_RE = re.compile(r'(?:[^\s"=,\[\]{}():#]|#(?=\S))[^\s"=,\[\]{}():]*')
