@@ -50,7 +50,8 @@ def check_or_plan(args: argparse.Namespace) -> int:
             record = store.lookup(t.key) if store is not None and store.exists() else None
             gates[str(t.id)] = record.meta.get("gates") if record is not None else None
     if args.format == "json":
-        sys.stdout.write(json.dumps({**result.plan.to_json(), "gates": gates}, indent=2) + "\n")
+        shown = {**result.plan.to_json(), **({"gates": gates} if gates else {})}  # only projects with gates
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
     else:
         sys.stderr.write(render_text(result.diagnostics, result.sources))
         sys.stdout.write(plan_text(result.plan, gates))
