@@ -10,6 +10,9 @@ VAE, 97 frames at 704x480. The text encoders have real widths but two layers (th
 negligible next to the denoiser). ``--scale small`` shrinks every width and size so the same
 code runs on a CPU in about a minute; its figures only show that the script works.
 
+``controlnet``: the SDXL keyframe through a ControlNet of the UNet's size conditioned on a layout
+task's depth picture, against the bare ControlNet pipeline (issue 16: target overhead under 3 %).
+
 Studio's figure is ``backends.diffusers.run`` on a task (generator, progress callback, resize,
 PNG or H.264 encoding included); the bare loop calls the same pipeline with the same arguments
 and saves the picture with Pillow (frames are only decoded, not encoded). They alternate; each
@@ -223,24 +226,89 @@ scenes:
             "failed": len(summary["failed"])}
 
 
+def bench_controlnet(path: Path, s: dict[str, Any], steps: int, repeat: int, work: Path) -> dict[str, Any]:
+    """An SDXL keyframe through a ControlNet of the UNet's size (``ControlNetModel.from_unet``, random
+    zero convolutions) conditioned on a real layout task's depth picture: studio against the bare
+    ControlNet pipeline with the same image."""
+    import torch
+    from diffusers import ControlNetModel
+    from PIL import Image
+
+    import backends.diffusers as backend
+    from backends import procedural
+    from compiler.plan import LAYOUT_PARAMS
+
+    size = s["size"]
+    unet = backend.load(config("image", path)).pipe.unet
+    torch.manual_seed(2)
+    net = ControlNetModel.from_unet(unet)
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if name.startswith(("controlnet_down_blocks", "controlnet_mid_block",
+                                "controlnet_cond_embedding.conv_out")):
+                param.copy_(torch.randn(param.shape) * 0.02)
+    net.to(unet.dtype).save_pretrained(work / "controlnet")
+    del unet, net
+    params = {"width": size, "height": size, "seed": 1, "prompt": "a lighthouse at dusk", "negative": "",
+              "action": "@Mira waves", "shot_type": "medium", "palette": [], "location": None, "props": [],
+              "characters": [{"name": "Mira", "description": "a girl", "color": None, "references": []}],
+              "setting": {"interior": False, "time": "day", "place": ""}, "speakers": []}
+    folder = Path(tempfile.mkdtemp(dir=work))
+    start = time.perf_counter()
+    laid = procedural.run(TaskRun("layout:b/x", "layout", {k: v for k, v in params.items() if k in LAYOUT_PARAMS},
+                                  {}, {}, folder), {})
+    out: dict[str, Any] = {f"layout task s ({size}x{size})": time.perf_counter() - start}
+    layout = Artifact(laid.outputs, laid.meta)
+    cn = {"weights": "controlnet", "kind": "depth", "scale": 1.0}
+    model = {**config("image", path, steps=steps, guidance=5.0, controlnet=cn),
+             "adapters": {"controlnet:depth": {"weights": "controlnet", "path": str(work / "controlnet"),
+                                               "revision": None}}}
+    start = time.perf_counter()
+    handle = backend.load(model)
+    out["sdxl+controlnet load s"] = time.perf_counter() - start
+    with Image.open(layout.outputs["depth"]) as img:
+        depth = img.convert("RGB")
+
+    def studio() -> None:
+        backend.run(TaskRun("keyframe:b/x", "keyframe", params, {"layout": layout}, {},
+                            Path(tempfile.mkdtemp(dir=work)), 2), handle)
+
+    def bare() -> None:
+        pipe = handle.controlled[False]
+        pipe("a lighthouse at dusk", image=depth, controlnet_conditioning_scale=1.0, width=size, height=size,
+             num_inference_steps=steps, guidance_scale=5.0,
+             generator=torch.Generator().manual_seed(1)).images[0].save(work / "bare-cn.png")
+
+    studio()  # makes the ControlNet pipeline the bare loop then calls
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+    mine, plain = alternating([studio, bare], repeat)
+    out |= {f"controlnet keyframe s ({size}x{size}, {steps} steps)": mine, "controlnet bare loop s": plain,
+            "controlnet overhead": mine / plain - 1, "controlnet peak GPU GB": peak_gb()}
+    backend.unload(handle)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--only", default="image,video,loads")
+    parser.add_argument("--only", default="image,controlnet,video,loads")
     args = parser.parse_args()
     s = SCALES[args.scale]
     parts = args.only.split(",")
     figures: dict[str, Any] = {"scale": args.scale}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if "image" in parts or "loads" in parts:
+        if "image" in parts or "loads" in parts or "controlnet" in parts:
             start = time.perf_counter()
             sdxl = make_sdxl(work / "sdxl", s)
             figures["make sdxl s"] = time.perf_counter() - start
             if "image" in parts:
                 figures |= bench_image(sdxl, s, args.steps, args.repeat, work)
+            if "controlnet" in parts:
+                figures |= bench_controlnet(sdxl, s, args.steps, args.repeat, work)
             if "loads" in parts:
                 figures |= bench_loads(sdxl, work)
         if "video" in parts:

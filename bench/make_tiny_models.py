@@ -13,10 +13,12 @@ original format and a CLIP vision ``image_encoder/``), ``DEST/tiny-speecht5`` (S
 HiFi-GAN vocoder), ``DEST/tiny-ltx`` (LTX-Video image-to-video: a one-layer
 LTXVideoTransformer3DModel, a small causal video VAE with a 4x temporal stride, a T5 encoder with
 a Unigram tokenizer), ``DEST/tiny-animatediff`` (the tiny SD components with a motion adapter)
-and ``DEST/tiny-vits`` (VITS with a character vocabulary). The pictures and sounds they make are
+``DEST/tiny-vits`` (VITS with a character vocabulary), ``DEST/tiny-controlnet`` (a ControlNet for
+the tiny SD UNet, zero convolutions made random) and ``DEST/tiny-clip`` (a CLIP model, tokenizer and
+image processor: an ``embed`` model for consistency gates). The pictures and sounds they make are
 noise; what matters is that every code path runs, fast, on a CPU. Every weight is seeded, so a
 rebuild writes the same bytes. ``examples/tiny-ai/models`` holds the output of ``python
-bench/make_tiny_models.py examples/tiny-ai/models --only sd,lora,ip,ltx,vits``.
+bench/make_tiny_models.py examples/tiny-ai/models --only sd,lora,ip,ltx,vits,controlnet,clip``.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BUILDERS", "IP_ADAPTER_WEIGHTS", "make_all", "tiny_animatediff", "tiny_ip_adapter", "tiny_lora", "tiny_ltx",
-           "tiny_sd", "tiny_speecht5", "tiny_vits"]
+__all__ = ["BUILDERS", "IP_ADAPTER_WEIGHTS", "make_all", "tiny_animatediff", "tiny_clip", "tiny_controlnet",
+           "tiny_ip_adapter", "tiny_lora", "tiny_ltx", "tiny_sd", "tiny_speecht5", "tiny_vits"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORDS = ["the", "and", "sea", "boy", "at", "in", "on", "of", "shot", "style", "wide", "medium", "close"]
@@ -320,6 +322,47 @@ def tiny_speecht5(dest: Path) -> Path:
     return dest
 
 
+def tiny_controlnet(dest: Path) -> Path:
+    """A ControlNet for the tiny SD UNet (``ControlNetModel.from_unet``), its conditioning embedding
+    downsampling once, as the tiny VAE does. A new ControlNet's zero convolutions (its outputs and the
+    conditioning embedding's last layer) start at zero, so it would ignore the control image: here they
+    get seeded random weights, so the layout visibly steers the picture."""
+    import torch
+    from diffusers import ControlNetModel
+
+    unet = _sd_components()["unet"]
+    _seed(60)
+    net = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(8, 16))
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if name.startswith(("controlnet_down_blocks", "controlnet_mid_block",
+                                "controlnet_cond_embedding.conv_out")):
+                param.copy_(torch.randn(param.shape) * 0.3)
+    net.save_pretrained(dest, safe_serialization=True)
+    return dest
+
+
+def tiny_clip(dest: Path) -> Path:
+    """A CLIP model (text and vision towers, 16-dim projections, 32x32 images) with its tokenizer and
+    image processor: the ``embed`` model that scores consistency gates."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    tokenizer = clip_tokenizer()
+    _seed(70)
+    config = CLIPConfig(
+        text_config={"vocab_size": len(tokenizer), "hidden_size": 16, "intermediate_size": 32,
+                     "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 77,
+                     "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+                     "pad_token_id": tokenizer.pad_token_id},
+        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 16, "intermediate_size": 32,
+                       "num_hidden_layers": 2, "num_attention_heads": 2},
+        projection_dim=16)
+    CLIPModel(config).save_pretrained(dest, safe_serialization=True)
+    tokenizer.save_pretrained(dest)
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(dest)
+    return dest
+
+
 BUILDERS: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "sd": ("tiny-sd", tiny_sd),
     "lora": ("tiny-lora", tiny_lora),
@@ -328,6 +371,8 @@ BUILDERS: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "ltx": ("tiny-ltx", tiny_ltx),
     "animatediff": ("tiny-animatediff", tiny_animatediff),
     "vits": ("tiny-vits", tiny_vits),
+    "controlnet": ("tiny-controlnet", tiny_controlnet),
+    "clip": ("tiny-clip", tiny_clip),
 }
 
 

@@ -16,8 +16,8 @@ from .files import FileRef
 from .heading import Setting
 
 __all__ = [
-    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "KNOWN_EMOTIONS", "LineR", "LoraR", "ModelRef",
-    "ModelId", "ShotId", "ShotR", "VoiceR",
+    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "GatesR", "KNOWN_EMOTIONS", "LineR", "LoraR",
+    "ModelRef", "ModelId", "ShotId", "ShotR", "VoiceR",
 ]
 
 ShotId = NewType("ShotId", str)
@@ -37,7 +37,7 @@ class AdapterR:
     """More weights a model parameter names (an IP-Adapter, a motion adapter, a vocoder), resolved."""
 
     role: str
-    """The parameter: ip_adapter, motion_adapter, vocoder, speaker_embeddings."""
+    """The parameter: ip_adapter, motion_adapter, vocoder, speaker_embeddings, or controlnet:<kind>."""
     weights: str
     path: str | None
     """Absolute local path, or None for a repo id."""
@@ -76,11 +76,20 @@ class ModelRef:
         if self.resolved is not None:
             config.update(self.resolved)
         if self.adapters:
-            roles = {a.role for a in self.adapters}
+            roles = {a.role.split(":")[0] for a in self.adapters}  # controlnet:<kind> is params.controlnet's
             config["params"] = {k: v for k, v in self.params.items() if k not in roles}
-            config["adapters"] = {a.role: {**a.identity, "options": _options(self.params.get(a.role))}
+            config["adapters"] = {a.role: {**a.identity, "options": _options(self.option(a.role))}
                                   for a in self.adapters}
         return config
+
+    def option(self, role: str) -> Any:
+        """The parameter value an adapter role stands for (``controlnet:depth``: that kind's entry)."""
+        param, _, kind = role.partition(":")
+        value = self.params.get(param)
+        if kind:
+            entries = value if isinstance(value, list) else [value]
+            return next((e for e in entries if isinstance(e, dict) and e.get("kind") == kind), None)
+        return value
 
     def config(self) -> dict[str, Any]:
         """The configuration a backend's ``load`` receives: the weights as written, where they lie and
@@ -96,6 +105,24 @@ class ModelRef:
 def _options(value: Any) -> dict[str, Any]:
     """An adapter parameter's settings other than where its weights lie."""
     return {k: v for k, v in value.items() if k != "weights"} if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class GatesR:
+    """Consistency gates resolved: the thresholds, the retries and the scoring (``embed``) model."""
+
+    model: ModelRef
+    identity: float | None
+    prompt: float | None
+    retries: int
+
+    def params(self) -> dict[str, Any]:
+        """The keyframe's ``gates`` parameter (the model by identity; where its weights lie is a file)."""
+        m = self.model
+        return {"identity": self.identity, "prompt": self.prompt, "retries": self.retries,
+                "model": {"name": m.name, "backend": m.backend, "identity": m.identity,
+                          "weights": m.weights if m.path is None else None,
+                          "revision": m.config()["revision"] if m.path is None else None}}
 
 
 BUILTIN_MODELS: dict[str, ModelRef] = {
@@ -199,6 +226,10 @@ class ShotR:
     setting: Setting = Setting(None, None, "")
     """What the scene heading says: inside or outside, the time of day (CONTINUOUS resolved), the place."""
     blocking: tuple[spec.Blocking, ...] = ()
+    end: FileRef | str | None = None
+    """The picture the motion ends on: a user file, or another shot's id (``scene/shot``: its keyframe)."""
+    gates: GatesR | None = None
+    """Consistency gates of the shot's keyframe (diffusers image models only), or None."""
     """Explicit staging (names bound to characters of the shot)."""
 
     @property

@@ -21,14 +21,14 @@ from studio_lang.diagnostics import Diagnostic, Span
 from . import spec
 from .validate import closest
 
-__all__ = ["ADAPTERS", "BACKEND_KINDS", "LOOKS", "PARAMS", "REQUIRES", "SCHEDULERS", "adapter_weights", "check_model",
-           "missing_libraries"]
+__all__ = ["ADAPTERS", "BACKEND_KINDS", "CONTROL_KINDS", "LOOKS", "PARAMS", "REQUIRES", "SCHEDULERS", "adapter_entries",
+           "adapter_weights", "check_model", "missing_libraries"]
 
 BACKEND_KINDS: dict[str, frozenset[str]] = {
     "procedural": frozenset({"image", "video"}),
     "espeak": frozenset({"speech"}),
     "diffusers": frozenset({"image", "video"}),
-    "transformers": frozenset({"speech"}),
+    "transformers": frozenset({"speech", "embed"}),
 }
 """Model kinds each backend serves (a model's ``kind``)."""
 
@@ -49,6 +49,7 @@ SCHEDULERS = ("ddim", "ddpm", "euler", "euler_a", "heun", "lms", "pndm", "dpm++"
 
 ADAPTERS: dict[str, tuple[str, str]] = {
     "ip_adapter": ("diffusers", "image"),
+    "controlnet": ("diffusers", "image"),
     "motion_adapter": ("diffusers", "video"),
     "vocoder": ("transformers", "speech"),
     "speaker_embeddings": ("transformers", "speech"),
@@ -117,6 +118,29 @@ def _weights_ref(options: dict[str, Check]) -> Check:
     return check
 
 
+CONTROL_KINDS = ("depth", "pose", "edges")
+"""What a ControlNet is conditioned on: the layout task's output of that name."""
+
+
+def _controlnet(v: Any) -> str | None:
+    """``{weights, kind, scale, subfolder}`` or a list of them, one per kind."""
+    entries = v if isinstance(v, list) else [v]
+    if not entries:
+        return "must name at least one ControlNet"
+    one = _weights_ref({"kind": _one_of(*CONTROL_KINDS), "scale": _num(0, 2), "subfolder": _text})
+    kinds: list[str] = []
+    for entry in entries:
+        problem = one(entry)
+        if problem:
+            return problem
+        if not isinstance(entry, dict) or "kind" not in entry:
+            return f"needs a kind ({', '.join(CONTROL_KINDS)}): what the ControlNet was trained on"
+        if entry["kind"] in kinds:
+            return f"names two ControlNets of kind {entry['kind']}; give each kind once"
+        kinds.append(entry["kind"])
+    return None
+
+
 _DIFFUSERS_COMMON: dict[str, Check] = {
     "steps": _int(1, 1000), "guidance": _num(0, 50), "scheduler": _one_of(*SCHEDULERS), "size": _size,
     "size_multiple": _int(1, 256), "cpu_offload": _bool, "vae_tiling": _bool, "negative": _text,
@@ -130,6 +154,7 @@ PARAMS: dict[tuple[str, str], dict[str, Check]] = {
         **_DIFFUSERS_COMMON,
         "ip_adapter": _weights_ref({"subfolder": _text, "weight_name": _text, "scale": _num(0, 2),
                                     "image_encoder_folder": _text}),
+        "controlnet": _controlnet,
     },
     ("diffusers", "video"): {
         **_DIFFUSERS_COMMON,
@@ -141,6 +166,7 @@ PARAMS: dict[tuple[str, str], dict[str, Check]] = {
         "vocoder": _weights_ref({"subfolder": _text}), "speaker_embeddings": _weights_ref({}),
         "noise_scale": _num(0, 2), "noise_scale_duration": _num(0, 2), "seed": _int(0, 2**31 - 1),
     },
+    ("transformers", "embed"): {},  # a CLIP-class scorer for gates (backends/diffusers/_gates.py): no parameters
 }
 """(backend, kind) -> parameter -> check: every backend's schema (a test keeps every (backend, kind) that
 ``BACKEND_KINDS`` allows listed). A parameter not in its table is W313 (ignored), a bad value E313."""
@@ -158,6 +184,19 @@ def adapter_weights(value: Any) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("weights"), str):
         return value["weights"]
     return None
+
+
+def adapter_entries(role: str, value: Any) -> list[tuple[str, str, tuple[str | int, ...]]]:
+    """(adapter role, weights as written, path under the parameter) of each set of weights a parameter
+    names: one for most, one per kind for ``controlnet`` (role ``controlnet:<kind>``; a list's order
+    never enters a key)."""
+    if role == "controlnet":
+        entries = value if isinstance(value, list) else [value]
+        return [(f"controlnet:{e['kind']}", e["weights"], (*((i,) if isinstance(value, list) else ()), "weights"))
+                for i, e in enumerate(entries)
+                if isinstance(e, dict) and isinstance(e.get("weights"), str) and e.get("kind") in CONTROL_KINDS]
+    written = adapter_weights(value)
+    return [] if written is None else [(role, written, ("weights",) if isinstance(value, dict) else ())]
 
 
 def check_model(name: str, cfg: spec.ModelConfig, span: Callable[..., Span]) -> list[Diagnostic]:
@@ -181,7 +220,8 @@ def check_model(name: str, cfg: spec.ModelConfig, span: Callable[..., Span]) -> 
         if key in ADAPTERS and ADAPTERS[key] != (cfg.backend, cfg.kind):
             backend, kind = ADAPTERS[key]
             what = {"ip_adapter": "reference images (IP-Adapter) reach keyframe models only",
-                    "motion_adapter": "a motion adapter belongs to a video model"}.get(key, f"only for {kind} models")
+                    "motion_adapter": "a motion adapter belongs to a video model",
+                    "controlnet": "a ControlNet conditions keyframe models only"}.get(key, f"only for {kind} models")
             out.append(Diagnostic.error(
                 "E312", f"model '{name}' ({cfg.backend} {cfg.kind}) cannot use {key}: {what}",
                 span("params", key, key=True),

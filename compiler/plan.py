@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NewType
 
 from .canonical import digest
@@ -18,22 +19,37 @@ from .files import FileRef
 from .film import Film, LineR, ModelRef, ShotR
 from .schedule import Schedule, schedule
 
-__all__ = ["KEY_VERSION", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId", "TaskSpec", "UnknownBackend", "plan"]
+__all__ = ["KEY_VERSION", "LAYOUT_PARAMS", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId", "TaskSpec", "UnknownBackend",
+           "needs_layout", "plan"]
 
 TaskId = NewType("TaskId", str)
 KEY_VERSION = 2
 """Bump to invalidate every cache key (a change in what keys mean). 2: settled timing keeps speech
 out of transitions (``compiler.timing``), so the same length parameters settle differently."""
 SAMPLE_RATE = 48_000
-TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard",
-              "timeline", "storyboard_pdf", "masters")
+TASK_KINDS = ("layout", "keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles",
+              "storyboard", "timeline", "storyboard_pdf", "masters")
 PROMPTED = frozenset({"diffusers"})
 """Backends whose pictures follow the rendered prompt: only their tasks carry ``prompt`` and ``negative``
 (the procedural backend draws from the elements, the shot type and the action, so editing a style's
 template re-renders nothing there)."""
-_TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg", "film": "ffmpeg",
-                  "subtitles": "ffmpeg", "storyboard": "procedural",
+_TOOL_BACKENDS = {"layout": "procedural", "shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg",
+                  "film": "ffmpeg", "subtitles": "ffmpeg", "storyboard": "procedural",
                   **{kind: backend for kind, (backend, _, _) in OPTIONAL.items()}}
+
+
+LAYOUT_PARAMS = ("width", "height", "seed", "action", "shot_type", "palette", "location", "characters", "props",
+                 "setting", "speakers", "blocking")
+"""The keyframe parameters the staging depends on: a layout task's parameters (``backends/procedural/control.py``)."""
+
+
+def needs_layout(shot: ShotR) -> bool:
+    """Whether a shot's keyframe reads its layout (a ControlNet conditions on it; an identity gate
+    scores each element inside its mask) and so takes a ``layout:<scene>/<shot>`` task as input.
+    Other shots plan no layout task: their plans and keys stay as they were."""
+    model = shot.image_model
+    controlled = model.backend == "diffusers" and bool(model.params.get("controlnet"))
+    return controlled or (shot.gates is not None and shot.gates.identity is not None)
 
 
 class UnknownBackend(Exception):
@@ -162,6 +178,8 @@ class _Builder:
         self.add(TaskId(kind), kind, None, params, _ids(inputs), files)
 
     def keyframe(self, shot: ShotR) -> TaskId:
+        if shot_task("keyframe", shot) in self.tasks:  # planned early: an earlier shot ends on it
+            return shot_task("keyframe", shot)
         f = self.film
         files: dict[str, FileRef] = {}
         bound = [*([shot.location] if shot.location else []), *shot.characters, *shot.props]
@@ -188,7 +206,17 @@ class _Builder:
         if shot.start is not None:  # image-to-image (absent otherwise, so other keys stay as they were)
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start
-        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, files=files)
+        inputs: dict[str, TaskId] = {}
+        if shot.gates is not None:  # scored, and re-rendered with the next seeds while a gate fails
+            params["gates"] = shot.gates.params()
+            if shot.gates.model.path is not None:  # local weights: by content, like any file
+                m = shot.gates.model
+                files["gates:model"] = FileRef(str(m.weights), Path(m.path), str(m.identity))  # type: ignore[arg-type]
+        if needs_layout(shot):  # the animatic's staging, rendered as control images
+            staged = {k: params[k] for k in LAYOUT_PARAMS if k in params}
+            refs = {role: ref for role, ref in files.items() if role.startswith("ref:")}  # figure colours
+            inputs["layout"] = self.add(shot_task("layout", shot), "layout", None, staged, files=refs)
+        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, inputs, files)
 
     def speech(self, shot: ShotR, line: LineR) -> TaskId:
         v = line.voice
@@ -218,6 +246,12 @@ class _Builder:
         }
         if shot.video_model.backend in PROMPTED:  # video models are prompted too
             params.update(prompt=shot.prompt, negative=shot.negative)
+        if isinstance(shot.end, str):  # ends on another shot's keyframe (absent otherwise: keys stay as they were)
+            inputs["end"] = self.keyframe(next(s for s in self.film.shots if s.shot_id == shot.end))
+            params["end"] = {"input": "end"}
+        elif shot.end is not None:
+            files["end"] = shot.end
+            params["end"] = {"file": "end"}
         if talking:  # who says each line (its audio drives the mouth; settled with each line's start)
             params["lines"] = [{"input": f"line{ln.number}", "character": ln.character, "off_screen": ln.off_screen}
                                for ln in shot.lines]

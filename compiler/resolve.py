@@ -28,6 +28,7 @@ from .film import (
     AudioR,
     ElementR,
     Film,
+    GatesR,
     LineR,
     LoraR,
     ModelRef,
@@ -35,7 +36,14 @@ from .film import (
     VoiceR,
 )
 from .heading import Setting, parse_heading
-from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model, missing_libraries
+from .modelcheck import (
+    ADAPTERS,
+    NEEDS_WEIGHTS,
+    PARAMS,
+    adapter_entries,
+    check_model,
+    missing_libraries,
+)
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, frames_for, layout, min_frames, speaking_rate
 from .validate import closest
@@ -89,6 +97,8 @@ class _Resolver:
         self.voices: dict[str, VoiceR | None] = {}
         self.voiceless: set[str] = set()
         self._default_voice: VoiceR | None = None
+        self._gates: dict[tuple[str, ...], GatesR | None] = {}
+        self.end_shots: list[tuple[str, tuple[str | int, ...]]] = []
         self.triggers = {(e.trigger or f"@{name}"): name for name, e in project.elements.items()}
         self.weights = WeightsResolver(files)
         self.watched: dict[str, None] = {}
@@ -206,16 +216,16 @@ class _Resolver:
             if found is not None:
                 path = str(found.path) if found.path is not None else None
                 resolved = found.identity()
-            for role, value in params.items():
-                written = adapter_weights(value)
-                if role not in ADAPTERS or ADAPTERS[role] != (cfg.backend, cfg.kind) or written is None:
+            for param, value in params.items():
+                if param not in ADAPTERS or ADAPTERS[param] != (cfg.backend, cfg.kind):
                     continue
-                where = ("models", name, "params", role, *(("weights",) if isinstance(value, dict) else ()))
-                extra = self.resolve_weights(written, None, self.span(*where), name=name,
-                                             file_only=role == "speaker_embeddings")
-                if extra is not None:
-                    adapters.append(AdapterR(role, written, str(extra.path) if extra.path else None, extra.revision,
-                                             extra.identity()))
+                for role, written, under in adapter_entries(param, value):
+                    where = ("models", name, "params", param, *under)
+                    extra = self.resolve_weights(written, None, self.span(*where), name=name,
+                                                 file_only=role == "speaker_embeddings")
+                    if extra is not None:
+                        adapters.append(AdapterR(role, written, str(extra.path) if extra.path else None,
+                                                 extra.revision, extra.identity()))
         return ModelRef(name, cfg.backend, frozenset({cfg.kind}), cfg.weights, cfg.revision, cfg.dtype, cfg.vram_gb,
                         cfg.batch_size, params, path, resolved, tuple(adapters))
 
@@ -365,7 +375,55 @@ class _Resolver:
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
             loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
-            card=shot.card, setting=setting, blocking=blocking)
+            card=shot.card, setting=setting, blocking=blocking, gates=self.gates(image_model),
+            end=self.end(path, shot.end, video_model) if shot.end is not None else None)
+
+    def end(self, path: tuple[str | int, ...], end: spec.End, video_model: ModelRef) -> FileRef | str | None:
+        """The picture a shot ends on (the other shot is checked with the audio anchors, once all are known)."""
+        if (end.image is None) == (end.shot is None):
+            self.error("E351", "end: needs exactly one of image and shot", self.span(*path, "end", key=True),
+                       "end: {image: refs/last.png} or end: {shot: scene/shot}")
+            return None
+        if video_model.backend != "procedural":
+            self.error("E352", f"end: is rendered by the procedural video model only, not '{video_model.name}' "
+                       f"({video_model.backend})", self.span(*path, "end", key=True),
+                       "set models: {video: procedural} on this shot, or remove end")
+            return None
+        if end.shot is not None:
+            self.end_shots.append((end.shot, (*path, "end", "shot")))
+            return end.shot
+        found = self.files.check(str(end.image), "image", self.span(*path, "end", "image"))
+        if isinstance(found, Diagnostic):
+            self.diagnostics.append(found)
+            return None
+        return found
+
+    def gates(self, image_model: ModelRef) -> GatesR | None:
+        """The gates of a keyframe model: its own, else the project's; only diffusers keyframes are gated
+        (a procedural keyframe is the layout itself)."""
+        cfg = self.p.models.get(image_model.name)
+        own = cfg.gates if cfg is not None else None
+        chosen, path = (own, ("models", image_model.name, "gates")) if own is not None else \
+            (self.p.project.gates, ("project", "gates"))
+        if chosen is None or image_model.backend != "diffusers":
+            if own is not None and path not in self._gates:
+                self._gates[path] = None
+                self.warn("W351", f"gates of model '{image_model.name}' ({image_model.backend}) are ignored: "
+                          "only diffusers keyframes are gated",
+                          self.span(*path, key=True), "move gates to a diffusers image model, or remove them")
+            return None
+        key = path
+        if key not in self._gates:
+            model = self.model(chosen.model, "embed", (*path, "model"))
+            if "embed" not in model.kinds:
+                self._gates[key] = None
+            else:
+                if chosen.identity is None and chosen.prompt is None:
+                    self.warn("W350", "gates without an identity or a prompt threshold never fail",
+                              self.span(*path, key=True), "add identity: {min: 0.65} or prompt: {min: 0.25}")
+                self._gates[key] = GatesR(model, chosen.identity.min if chosen.identity else None,
+                                          chosen.prompt.min if chosen.prompt else None, chosen.retries)
+        return self._gates[key]
 
     def on_screen(self, path: tuple[str | int, ...], mentioned: tuple[ElementR, ...], lines: tuple[LineR, ...],
                   blocking: list[spec.Blocking]) -> tuple[tuple[ElementR, ...], tuple[spec.Blocking, ...]]:
@@ -644,6 +702,9 @@ class _Resolver:
 
     def check_anchors(self, shots: list[ShotR]) -> None:
         ids = {s.shot_id for s in shots}
+        for written, where in self.end_shots:
+            if written not in ids:
+                self.error("E301", f"unknown shot '{written}' in end", self.span(*where), _hint(written, ids, "shots"))
         for i, track in enumerate(self.p.audio):
             if track.at is not None and track.at not in ids:
                 self.error("E301", f"unknown shot '{track.at}' in audio anchor", self.span("audio", i, "at"),

@@ -48,8 +48,8 @@ Pose = Literal[
 POSES: tuple[str, ...] = Pose.__args__  # type: ignore[attr-defined]
 """The pose and blocking vocabulary (backends/procedural/staging/README.md draws each one)."""
 PLACES = ("far_left", "left", "center", "right", "far_right")
-ModelKind = Literal["image", "video", "speech", "llm"]
-KINDS: tuple[str, ...] = ("image", "video", "speech", "llm")
+ModelKind = Literal["image", "video", "speech", "llm", "embed"]
+KINDS: tuple[str, ...] = ("image", "video", "speech", "llm", "embed")
 
 MAX_SHOT_SECONDS = 600.0
 """Longest shot accepted; longer is almost certainly a typo (1e9 seconds, say)."""
@@ -171,6 +171,26 @@ class DefaultModels(_Strict):
     speech: Name = Field("espeak", description="Default model for speech.")
 
 
+class Gate(_Strict):
+    """One consistency score's threshold."""
+
+    min: float = Field(ge=-1, le=1, description="Lowest acceptable score (a cosine similarity, -1..1).",
+                       examples=[0.65])
+
+
+class Gates(_Strict):
+    """Consistency gates: score every AI keyframe with an embedding model and re-render the failures."""
+
+    model: Name = Field(description="The scoring model: a name from `models` of kind embed (CLIP-class).")
+    identity: Gate | None = Field(None, description=(
+        "Image-embedding similarity between each bound element's reference images and the keyframe (the "
+        "element's masked region when the shot has a layout); the lowest element's counts."))
+    prompt: Gate | None = Field(None, description="Text-image similarity between the prompt and the keyframe.")
+    retries: int = Field(2, ge=0, le=16, description=(
+        "Re-renders, with the next seeds of a sequence derived from the shot's seed, while a gate fails; the "
+        "first try that passes is kept, else the best, with a warning."))
+
+
 class ProjectSettings(_Strict):
     """Film-wide settings."""
 
@@ -191,6 +211,8 @@ class ProjectSettings(_Strict):
         description="Memory budget (GB) for models resident at once; unset means unlimited.", examples=[24])
     language: str = Field("en", pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*$",
                           description="Main language of the dialogue (subtitle metadata, default voice language).")
+    gates: Gates | None = Field(None, description=(
+        "Consistency gates for every diffusers keyframe (a model's own `gates` win)."))
 
     @field_validator("resolution")
     @classmethod
@@ -220,6 +242,8 @@ class ModelConfig(_Strict):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Default parameters for every task of this model (backend specific).",
         examples=[{"look": "sketch"}, {"steps": 4, "guidance": 0.0}])
+    gates: Gates | None = Field(None, description=(
+        "Consistency gates for this image model's keyframes (instead of the project's)."))
     description: str | None = Field(None, description="Free text.")
 
 
@@ -356,6 +380,15 @@ class Start(_Strict):
         "How far the keyframe may move away from the picture: 0 keeps it as it is, 1 ignores it."))
 
 
+class End(_Strict):
+    """The picture a shot ends on (first/last-frame motion): an image file or another shot's keyframe."""
+
+    image: str | None = Field(None, min_length=1, description="Image file (PNG, JPEG, WebP), relative to the project.",
+                              examples=["refs/end.png"])
+    shot: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$", description=(
+        "Another shot's keyframe, as `scene/shot`."), examples=["pier/wide"])
+
+
 class Shot(_Strict):
     """One shot: a keyframe, a camera move, dialogue."""
 
@@ -378,6 +411,8 @@ class Shot(_Strict):
     models: ModelOverrides | None = Field(None, description="Models for this shot; override the scene's.")
     seed: Seed | None = Field(None, description="Seed for this shot; default derives from the project seed and id.")
     start: Start | None = Field(None, description="Start the keyframe from this picture instead of from noise.")
+    end: End | None = Field(None, description=(
+        "End the shot's motion on this picture: the procedural motion cross-fades to it over the shot."))
     pattern: Pattern | None = Field(None, description="Render audio-reactive visuals instead of the keyframe motion.")
     blocking: list[Blocking] = Field(default_factory=list, max_length=32, description=(
         "Who is where, in which pose, moving how; overrides the poses read from the action text."))

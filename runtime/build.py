@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -272,6 +273,8 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         store.write_index([records[tid] for tid, _, _ in plan.index if tid in records])
     _save_stats(cache_root, outcome_status)
     summary = _summary(outcome_status, failures, outputs, loads, {"lower_bound": lower_bound}, elapsed)
+    summary["warnings"] = [f"{tid}: {r.meta['gates']['warning']}" for tid, r in records.items()
+                           if outcome_status.get(tid) == "executed" and "warning" in (r.meta.get("gates") or {})]
     if opts.format == "json":
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
@@ -391,7 +394,7 @@ def _summary(status: dict[str, str], failures: dict[str, str], outputs: dict[str
 def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir: Path) -> str:
     from studio_lang.diagnostics import printable
 
-    lines = []
+    lines = [f"warning: {printable(w)}" for w in summary.get("warnings", [])]
     for failure in summary["failed"]:
         lines.append(f"error: {failure['id']} failed: {failure['message']}")
     if summary["skipped"]:
@@ -421,8 +424,14 @@ def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failu
              "meta": records[tid].meta if tid in records else {}}
             for tid, t in plan.tasks.items()
         ],
+        "gates": gate_scores(records),
     }
     atomic_write(out_dir / "report.json", json.dumps(report, indent=1, sort_keys=False).encode())
+
+
+def gate_scores(records: Mapping[str, ActionRecord]) -> dict[str, Any]:
+    """Task id -> the consistency gates' record of a gated keyframe (every try's scores, the one kept)."""
+    return {tid: r.meta["gates"] for tid, r in records.items() if r.meta.get("gates")}
 
 
 def _save_stats(cache_root: Path, status: dict[str, str]) -> None:

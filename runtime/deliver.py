@@ -35,6 +35,8 @@ def deliverables(tid: str, kind: str, outputs: Iterable[str] = ()) -> dict[str, 
     name = tid.split(":", 1)[1].replace("/", "-") if ":" in tid else tid
     return {
         "keyframe": {"image": f"keyframes/{name}.png"},
+        "layout": {"depth": f"layout/{name}-depth.png", "pose": f"layout/{name}-pose.png",
+                   "edges": f"layout/{name}-edges.png"},
         "speech": {"audio": f"audio/{name}.wav"},
         "shot": {"clip": f"shots/{name}.mp4"},
         "film": {"film": "final.mp4"},

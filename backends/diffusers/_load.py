@@ -59,6 +59,12 @@ class Loaded:
     """LoRA owner -> adapter name, for the LoRAs loaded into the pipeline so far."""
     img2img: Any = None
     """The image-to-image pipeline over the same components (made the first time a shot has a start)."""
+    controlnets: list[tuple[str, float, Any]] = field(default_factory=list)
+    """(kind, scale, ControlNet model) of each ControlNet params.controlnet names, sorted by kind."""
+    scorers: dict[str, Any] = field(default_factory=dict)
+    """Gates' scoring models by identity (``_gates.scorer``), loaded when a gated keyframe first runs."""
+    controlled: dict[bool, Any] = field(default_factory=dict)
+    """image-to-image? -> the ControlNet pipeline over the same components (made when first needed)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -286,6 +292,36 @@ def _ip_adapter(handle: Loaded, ref: dict[str, Any], option: Any) -> None:
     handle.ip_adapter = True
 
 
+def _controlnets(handle: Loaded, adapters: dict[str, Any], option: Any, dtype: Any) -> list[tuple[str, float, Any]]:
+    """Load every ControlNet ``params.controlnet`` names (adapter roles ``controlnet:<kind>``); the class
+    follows the pipeline (FLUX and SD3 have their own, SD 1.5 and SDXL share ``ControlNetModel``)."""
+    import diffusers
+
+    entries = option if isinstance(option, list) else [option] if isinstance(option, dict) else []
+    if not entries:
+        return []
+    family = type(handle.pipe).__name__
+    cls_name = "FluxControlNetModel" if "Flux" in family else "SD3ControlNetModel" if "StableDiffusion3" in family \
+        else "ControlNetModel"
+    out = []
+    for entry in sorted(entries, key=lambda e: str(e.get("kind"))):
+        kind = str(entry.get("kind"))
+        ref = adapters.get(f"controlnet:{kind}")
+        if ref is None:
+            raise BackendError(f"model '{handle.name}': the {kind} ControlNet's weights were not resolved")
+        source = ref.get("path") or ref["weights"]
+        kwargs = {} if ref.get("path") else hub_kwargs(ref["weights"], ref.get("revision"))
+        if entry.get("subfolder"):
+            kwargs["subfolder"] = entry["subfolder"]
+        try:
+            net = getattr(diffusers, cls_name).from_pretrained(source, torch_dtype=dtype, **kwargs)
+        except _missing_errors() as exc:
+            raise not_found({"weights": ref["weights"], "path": ref.get("path"), "revision": ref.get("revision")},
+                            exc, f"{kind} ControlNet") from None
+        out.append((kind, float(entry.get("scale", 1.0)), net))
+    return out
+
+
 def _local_subfolder(path: str, weight_name: str) -> str:
     """Where a local IP-Adapter directory keeps its weights file: at the top, or in ``models/`` (a local
     copy of h94/IP-Adapter); the top when it is in neither (diffusers then says it is missing)."""
@@ -335,10 +371,13 @@ def load(model: dict[str, Any]) -> Loaded:
         adapters = model.get("adapters") or {}
         if "ip_adapter" in adapters:
             _ip_adapter(handle, adapters["ip_adapter"], params.get("ip_adapter"))
+        handle.controlnets = _controlnets(handle, adapters, params.get("controlnet"), dtype)
         if params.get("cpu_offload") and device in ("cuda", "mps"):
             pipe.enable_model_cpu_offload(device=device)
         else:
             pipe.to(device)
+            for _, _, net in handle.controlnets:
+                net.to(device)
     handle.memory_gb = _measure(handle, before)
     return handle
 
@@ -349,6 +388,10 @@ def _modules(pipe: Any) -> list[Any]:
     return [c for c in pipe.components.values() if isinstance(c, torch.nn.Module)]
 
 
+def _all_modules(handle: Loaded) -> list[Any]:
+    return [*_modules(handle.pipe), *(net for _, _, net in handle.controlnets)]
+
+
 def _measure(handle: Loaded, before: int) -> float:
     """GB the model takes where it runs: the CUDA allocation it added, else its parameter bytes."""
     import torch
@@ -356,7 +399,7 @@ def _measure(handle: Loaded, before: int) -> float:
     if handle.device == "cuda" and not handle.offload:
         return max(0, torch.cuda.memory_allocated() - before) / 1e9
     total = 0
-    for module in _modules(handle.pipe):
+    for module in _all_modules(handle):
         total += sum(t.numel() * t.element_size() for t in module.parameters())
         total += sum(t.numel() * t.element_size() for t in module.buffers())
     return total / 1e9
@@ -373,6 +416,7 @@ def unload(handle: Loaded) -> None:
     with contextlib.suppress(Exception):
         handle.pipe.maybe_free_model_hooks()
     handle.pipe = handle.img2img = None
+    handle.controlnets, handle.controlled, handle.scorers = [], {}, {}
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()

@@ -24,6 +24,7 @@ from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
 
+from ._gates import best, passes, scorer, scores, seeds
 from ._load import Loaded, oom_guard
 from ._run import Steps, call, generation_size, generator, merged, numeric_setup, resized_rgb
 
@@ -148,6 +149,75 @@ def _image_to_image(handle: Loaded, task: TaskRun) -> Any:
     return handle.img2img
 
 
+def _controlled(handle: Loaded, task: TaskRun, img2img: bool) -> Any:
+    """The ControlNet pipeline (text- or image-to-image) over the loaded components and ControlNets."""
+    if img2img not in handle.controlled:
+        from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
+
+        nets = [net for _, _, net in handle.controlnets]
+        auto = AutoPipelineForImage2Image if img2img else AutoPipelineForText2Image
+        try:
+            pipe = auto.from_pipe(handle.pipe, controlnet=nets[0] if len(nets) == 1 else nets)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackendError(f"{task.id}: model '{handle.name}' ({type(handle.pipe).__name__}) has no ControlNet "
+                               f"pipeline ({str(exc).strip().splitlines()[0][:160] if str(exc).strip() else exc!r}); "
+                               "remove params.controlnet or use a Stable Diffusion, SDXL or FLUX model") from None
+        pipe.set_progress_bar_config(disable=True)
+        if handle.offload and handle.device in ("cuda", "mps"):
+            pipe.enable_model_cpu_offload(device=handle.device)
+        handle.controlled[img2img] = pipe
+    return handle.controlled[img2img]
+
+
+def _control_kwargs(handle: Loaded, task: TaskRun, size: tuple[int, int], img2img: bool) -> dict[str, Any]:
+    """The layout's control images (one per ControlNet, resized to the rendering size: the exact inverse
+    of the final resize, so they stay on the picture) and their scales."""
+    from PIL import Image
+
+    if not handle.controlnets:
+        return {}
+    layout = task.inputs.get("layout")
+    if layout is None:
+        raise BackendError(f"{task.id}: model '{handle.name}' takes ControlNet images but the task has no layout "
+                           "input (plan it with compiler.plan)")
+    images = []
+    for kind, _, _ in handle.controlnets:
+        path = layout.outputs.get(kind)
+        if path is None:
+            raise BackendError(f"{task.id}: the layout has no {kind} image")
+        with Image.open(path) as img:
+            images.append(img.convert("RGB").resize(size, Image.Resampling.BILINEAR))
+    scales = [scale for _, scale, _ in handle.controlnets]
+    one = len(images) == 1
+    return {"control_image" if img2img else "image": images[0] if one else images,
+            "controlnet_conditioning_scale": scales[0] if one else scales}
+
+
+def _score(handle: Loaded, task: TaskRun, p: dict[str, Any], gates: dict[str, Any], picture: Any) -> dict[str, Any]:
+    """This try's gate scores, and whether it passed."""
+    from PIL import Image
+
+    s = scorer(handle, task, gates)
+    references: dict[str, list[Any]] = {}
+    if gates.get("identity") is not None:
+        for element in [p.get("location"), *(p.get("characters") or []), *(p.get("props") or [])]:
+            roles = [r for r in (element or {}).get("references") or [] if r in task.files]
+            if roles:
+                references[element["name"]] = []
+                for role in roles:
+                    with Image.open(task.files[role]) as img:
+                        references[element["name"]].append(img.convert("RGB"))
+    masks = {}
+    layout = task.inputs.get("layout")
+    for name in references:
+        path = layout.outputs.get(f"mask:{name}") if layout is not None else None
+        if path is not None:
+            with Image.open(path) as img:
+                masks[name] = img.convert("L").resize(picture.size, Image.Resampling.NEAREST)
+    score = scores(s, picture, p["prompt"] if gates.get("prompt") is not None else None, references, masks)
+    return {**score, "passed": passes(score, gates)}
+
+
 def _start(task: TaskRun, p: dict[str, Any], steps: int) -> tuple[Any, float, int] | None:
     """The shot's starting picture (RGB, not yet sized), its strength and the steps that will denoise;
     None without a start."""
@@ -197,9 +267,13 @@ def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
         numeric_setup(tasks[0], handle)
         for task, p, start in zip(tasks, settled, starts, strict=True):
             # 2. this task's pipeline, LoRAs, reference images and size
-            runner = pipe if start is None else _image_to_image(handle, task)
+            if handle.controlnets:
+                runner = _controlled(handle, task, start is not None)
+            else:
+                runner = pipe if start is None else _image_to_image(handle, task)
             apply_loras(handle, task, p.get("loras") or [])
             width, height = generation_size(p, native_size(pipe), _multiple(pipe))
+            control = _control_kwargs(handle, task, (width, height), start is not None)
             ip_kwargs, references = _ip_kwargs(handle, task, p)
             negative = ", ".join(n for n in (task.params.get("negative") or "", handle.params.get("negative") or "")
                                  if n)
@@ -210,23 +284,47 @@ def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
             }
             if start is not None:
                 kwargs.update(image=_fitted(start[0], width, height), strength=start[1])
+            kwargs.update(control)
             if p.get("guidance") is not None:
                 kwargs["guidance_scale"] = float(p["guidance"])
             accepted = set(inspect.signature(runner.__call__).parameters)
             kwargs = {k: v for k, v in kwargs.items() if k in accepted and v is not None}
-            # 3. denoise (a start at strength 0 is kept as it is)
-            if start is not None and start[1] == 0:
-                image = kwargs["image"]
-            else:
-                image = call(runner, kwargs, task.id).images[0]
-            progress.check()
-            # 4. resize to the project's resolution and write the PNG
+            # 3. denoise (a start at strength 0 is kept as it is), with the next seed while a gate fails
+            gates = p.get("gates")
+            tries: list[dict[str, Any]] = []
+            pictures = []
+            for k, seed in enumerate(seeds(p["seed"], int(gates["retries"]) if gates else 0)):
+                if k:
+                    progress.total += start[2] if start else kwargs["num_inference_steps"]
+                    kwargs["generator"] = generator(seed)
+                if start is not None and start[1] == 0:
+                    image = kwargs["image"]
+                else:
+                    image = call(runner, kwargs, task.id).images[0]
+                progress.check()
+                pictures.append(resized_rgb(image, p["width"], p["height"]))
+                if not gates:
+                    break
+                tries.append({"seed": seed, **_score(handle, task, p, gates, pictures[-1])})
+                if tries[-1]["passed"]:
+                    break
+            kept = len(pictures) - 1 if not gates or tries[-1]["passed"] else best(tries, gates)
+            # 4. write the PNG (resized to the project's resolution)
             out = task.workdir / "image.png"
-            resized_rgb(image, p["width"], p["height"]).save(out, format="PNG")
+            pictures[kept].save(out, format="PNG")
             meta = {"width": p["width"], "height": p["height"], "rendered": [width, height],
                     "steps": start[2] if start else kwargs["num_inference_steps"], "pipeline": type(runner).__name__,
                     "loras": [lora["owner"] for lora in p.get("loras") or []], "references": references}
             if start is not None:
                 meta["start_strength"] = start[1]
+            if handle.controlnets:
+                meta["controlnet"] = {kind: scale for kind, scale, _ in handle.controlnets}
+            if gates:
+                meta["gates"] = {"tries": tries, "kept": kept, "seed": tries[kept]["seed"],
+                                 "passed": tries[kept]["passed"],
+                                 "thresholds": {"identity": gates.get("identity"), "prompt": gates.get("prompt")}}
+                if not tries[kept]["passed"]:
+                    meta["gates"]["warning"] = (f"no try passed the gates in {len(tries)} renders; kept try "
+                                                f"{kept + 1}, the closest")
             results.append(Result(outputs={"image": out}, meta=meta))
     return results

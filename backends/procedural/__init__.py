@@ -8,6 +8,8 @@ Kinds:
 - ``motion``: the shot played out: every frame draws the figures as the staging has them then
   (moves, poses, breathing, blinks, the speaker's mouth from the speech) over the camera's view
   of the backdrop; or an audio-reactive pattern when the shot has ``pattern``;
+- ``layout``: the control images of a shot's staging (depth, OpenPose-style skeletons, edges,
+  per-element masks) for a conditioned image model (``control``);
 - ``storyboard``: a contact sheet of the keyframes with camera moves, transitions and lengths.
 
 No weights, no GPU; the same task gives the same bytes on every run and machine. Heavy modules
@@ -25,7 +27,7 @@ __all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "un
 
 NAME = "procedural"
 VERSION = "2"
-KINDS = frozenset({"keyframe", "motion", "storyboard"})
+KINDS = frozenset({"keyframe", "layout", "motion", "storyboard"})
 CONCURRENT = True
 """Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""
 LOOKS = ("flat", "paint", "sketch")
@@ -50,6 +52,10 @@ def run(task: TaskRun, handle: Mapping[str, Any]) -> Result:
         from .keyframe import run_keyframe
 
         return run_keyframe(task, str(handle.get("look", "flat")))
+    if task.kind == "layout":
+        from .control import run_layout
+
+        return run_layout(task)
     if task.kind == "motion":
         from .motion import run_motion
 

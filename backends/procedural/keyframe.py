@@ -87,6 +87,12 @@ def staging_for(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any]) -> St
     return Staging.from_json(staged.to_json())  # exactly what motion will read back
 
 
+def layout_json(spec: KeyframeSpec, scene: Scene, staging: Staging, look: str | None) -> dict[str, Any]:
+    """The ``layout`` output: what the keyframe and the layout task (``control``) both write."""
+    return {"version": LAYOUT_VERSION, "look": look, "seed": spec.seed, "interior": scene.interior,
+            "size": [spec.width, spec.height], "staging": staging.to_json()}
+
+
 def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging: Staging, look: str) -> np.ndarray:
     """The backdrop with its props, in the look, over the starting picture: uint8 RGB."""
     w, h = spec.width, spec.height
@@ -137,8 +143,7 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
         seen = (-ax - 16, -ay - 16, w - ax + 16, h - ay + 16)  # draw only what the frame shows
         for p in cast.placed(st, 1.0, (ax, ay), seen):
             place(image, p)
-    layout = {"version": LAYOUT_VERSION, "look": look, "seed": spec.seed, "interior": scene.interior,
-              "size": [w, h], "staging": staging.to_json()}
+    layout = layout_json(spec, scene, staging, look)
     setup = staging.setups[0]
     meta: dict[str, Any] = {
         "look": look,

@@ -29,7 +29,7 @@ from backends.base import Artifact, BackendError, Result, TaskRun
 from ._camera import PARALLAX, View, check_camera, path, uses_parallax
 from ._compose import Cast, Placed, place
 from ._figures import head_radii
-from ._io import read_image
+from ._io import read_fitted, read_image
 from ._mouth import speech_lines
 from ._spec import check_seed, check_size
 from ._warp import Sampler, Scratch, _window, resample, source
@@ -65,6 +65,9 @@ def run_motion(task: TaskRun) -> Result:
         else:
             image = read_image(keyframe.outputs["image"], "the keyframe image")
             video = camera_frames(image, move, amount, frames, fps, width, height, seed, _focus(keyframe.meta))
+    if p.get("end"):
+        video = toward(video, _end_picture(task, width, height), frames)
+        meta["end"] = p["end"].get("input") or p["end"].get("file")
     out = task.workdir / "video.mp4"
     encode_frames(
         prefetch(video),
@@ -77,6 +80,36 @@ def run_motion(task: TaskRun) -> Result:
         total=frames,
     )
     return Result(outputs={"video": out}, meta=meta)
+
+
+def _end_picture(task: TaskRun, width: int, height: int) -> np.ndarray:
+    """The picture the shot ends on (``end``: a file, or another shot's keyframe), fitted to the frame."""
+    end = task.params["end"]
+    if end.get("input"):
+        artifact = task.inputs.get(str(end["input"]))
+        path = artifact.outputs.get("image") if artifact is not None else None
+    else:
+        path = task.files.get(str(end.get("file")))
+    if path is None:
+        raise BackendError(f"{task.id}: the end picture {end!r} was not provided")
+    return read_fitted(path, width, height, "the end picture")
+
+
+def toward(frames: Iterator[np.ndarray], end: np.ndarray, count: int) -> Iterator[np.ndarray]:
+    """First/last-frame motion: the shot cross-fades into ``end`` along a smoothstep, so its first frame is
+    the shot's own and its last is exactly ``end`` (the camera and figures keep moving underneath)."""
+    last = max(1, count - 1)
+    target = end.astype(np.float32)
+    for i, frame in enumerate(frames):
+        x = i / last
+        w = np.float32(x * x * (3.0 - 2.0 * x))
+        if w == 0:
+            yield frame
+        elif w == 1:
+            yield end
+        else:
+            mixed = frame.astype(np.float32) * (np.float32(1.0) - w) + target * w
+            yield np.floor(mixed + np.float32(0.5)).astype(np.uint8)
 
 
 def prefetch(frames: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
@@ -277,4 +310,4 @@ class StagedShot:
         return out
 
 
-__all__ = ["StagedShot", "View", "camera_frames", "prefetch", "run_motion"]
+__all__ = ["StagedShot", "View", "camera_frames", "prefetch", "run_motion", "toward"]

@@ -52,6 +52,11 @@ def check_or_plan(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"{result.source.name if result.source else args.path}: ok"
                                  + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "") + "\n")
         return 0 if result.ok else 1
+    gates = {}  # the gated keyframes the store holds: their tries' scores
+    for t in result.plan.tasks.values():
+        if "gates" in t.params:
+            record = store.lookup(t.key) if store is not None and store.exists() else None
+            gates[str(t.id)] = record.meta.get("gates") if record is not None else None
     from compiler.settle import film_lengths
 
     seconds, exact, shots = film_lengths(result.plan, _spoken(result.plan, store))
@@ -59,10 +64,12 @@ def check_or_plan(args: argparse.Namespace) -> int:
         data = result.plan.to_json()
         data["length"] = {"seconds": round(seconds, 6), "exact": exact,
                           "shots": [{"id": sid, "seconds": round(s, 6), "exact": e} for sid, (s, e) in shots.items()]}
+        if gates:  # only projects with gates
+            data["gates"] = gates
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         sys.stderr.write(render_text(result.diagnostics, result.sources))
-        sys.stdout.write(plan_text(result.plan, seconds, exact))
+        sys.stdout.write(plan_text(result.plan, seconds, exact, gates))
     return 0
 
 

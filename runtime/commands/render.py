@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from compiler import Plan, TaskId
 from studio_lang.diagnostics import printable
@@ -20,8 +21,28 @@ def schema_text() -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def plan_text(plan: Plan, seconds: float, exact: bool) -> str:
-    """``seconds``: the film's length, ``exact`` once every line's speech is in the store (else estimated)."""
+def gates_text(gates: dict[str, Any]) -> list[str]:
+    """Each gated keyframe's tries (seed, scores, pass or fail) and the one kept; '(not rendered)' until it is."""
+    lines = ["gates:"]
+    for tid, g in gates.items():
+        if not g:
+            lines.append(f"  {tid}  (not rendered)")
+            continue
+        limits = g.get("thresholds") or {}
+        for n, t in enumerate(g["tries"]):
+            scores = ", ".join(f"{k} {t[k]:.3f}" + (f" (min {limits[k]:g})" if limits.get(k) is not None else "")
+                               for k in ("identity", "prompt") if t.get(k) is not None)
+            mark = "kept" if n == g["kept"] else ""
+            lines.append(f"  {tid}  try {n + 1} seed {t['seed']}: {scores or 'nothing to score'}  "
+                         f"{'pass' if t['passed'] else 'fail'} {mark}".rstrip())
+        if g.get("warning"):
+            lines.append(f"  {tid}  warning: {g['warning']}")
+    return [*lines, ""]
+
+
+def plan_text(plan: Plan, seconds: float, exact: bool, gates: dict[str, Any] | None = None) -> str:
+    """``seconds``: the film's length, ``exact`` once every line's speech is in the store (else estimated);
+    ``gates``: the gated keyframes' tries, by task id."""
     film = plan.film
     tasks = list(plan.tasks.values())
     stale = sum(1 for t in tasks if plan.status.get(t.id) != "cached")
@@ -45,6 +66,8 @@ def plan_text(plan: Plan, seconds: float, exact: bool) -> str:
         for tid in ids:
             lines.append(f"  {tid:<{width}}  {plan.status.get(tid, 'stale'):<6}  {plan.tasks[tid].key[:12]}")
         lines.append("")
+    if gates:
+        lines += gates_text(gates)
     s = plan.schedule
     verdict = "optimal" if s.loads == s.lower_bound else f"{s.loads - s.lower_bound} above the bound"
     lines.append(f"schedule: {len(s.order)} tasks to run, {s.loads} model load{'s' * (s.loads != 1)} "

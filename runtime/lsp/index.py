@@ -192,6 +192,11 @@ class _Indexer:
                 for key, body in defs.entries:
                     self.define(Symbol(kind, key.name), key.span, body)
         self.elements()
+        models = root.get("models")
+        if isinstance(models, ast.Mapping):
+            for _, body in models.entries:
+                if isinstance(body, ast.Mapping):
+                    self.gates(body.get("gates"))
         self.project(root.get("project"))
         self.voices(root.get("voices"))
         audio = root.get("audio")
@@ -246,6 +251,12 @@ class _Indexer:
         if isinstance(node, ast.Mapping):
             self.use("style", node.get("style"))
             self.models(node.get("models"))
+            self.gates(node.get("gates"))
+
+    def gates(self, node: ast.Node | None) -> None:
+        """``gates: {model: ...}`` (the project's or a model's): the scoring model is a use."""
+        if isinstance(node, ast.Mapping):
+            self.use("model", node.get("model"))
 
     def models(self, node: ast.Node | None) -> None:
         if isinstance(node, ast.Mapping):
@@ -319,6 +330,9 @@ class _Indexer:
                 if isinstance(entry, ast.Mapping):
                     self.use("element", entry.get("who"))
                     self.use("element", entry.get("look_at"))
+        end = node.get("end")
+        if isinstance(end, ast.Mapping):
+            self.use("shot", end.get("shot"))
 
     def triggers_in(self, span: Span) -> None:
         for line_no in range(span.line, min(span.end_line, self.source.line_count) + 1):

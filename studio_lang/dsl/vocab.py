@@ -34,11 +34,13 @@ DEF_KEYWORDS = {
 }
 """Words that open a definition line (before the first SCENE) and the token each becomes."""
 
-MODEL_FIELDS = ("backend", "kind", "weights", "revision", "dtype", "vram_gb", "batch_size", "params", "description")
+MODEL_FIELDS = ("backend", "kind", "weights", "revision", "dtype", "vram_gb", "batch_size", "params", "gates",
+                "description")
 
 FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "root": ("studio", "project", "models", "styles", "voices", "elements", "scenes", "audio", "output"),
-    "project": ("title", "description", "fps", "resolution", "seed", "style", "models", "vram_gb", "language"),
+    "project": ("title", "description", "fps", "resolution", "seed", "style", "models", "vram_gb", "language",
+                "gates"),
     "model": MODEL_FIELDS,
     "style": ("prompt", "negative", "palette", "lora", "description"),
     "voice": ("engine", "language", "variant", "pitch", "rate", "volume", "range", "speaker", "emotions",
@@ -47,7 +49,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "audio": ("id", "file", "kind", "start", "at", "volume", "duck_under_dialogue", "loop", "fade_in", "fade_out"),
     "scene": ("id", "heading", "description", "location", "style", "models", "shots"),
     "shot": ("id", "type", "duration", "action", "card", "camera", "dialogue", "transition", "location", "style",
-             "models", "seed", "start", "pattern", "blocking", "notes"),
+             "models", "seed", "start", "end", "pattern", "blocking", "notes"),
     "dialogue": ("character", "line", "emotion", "voice", "off_screen"),
     "camera": ("move", "amount"),
     "transition": ("type", "duration"),
@@ -55,6 +57,9 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "lora": ("weights", "scale"),
     "start": ("image", "strength"),
     "blocking": ("who", "at", "depth", "pose", "to", "enter", "exit", "facing", "look_at"),
+    "gates": ("model", "identity", "prompt", "retries"),
+    "gate": ("min",),
+    "end": ("image", "shot"),
 }
 
 WORD_RE = re.compile(r'(?:[^\s"=,\[\]{}():#]|#(?=\S))[^\s"=,\[\]{}():]*')

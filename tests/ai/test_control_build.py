@@ -1,0 +1,69 @@
+"""`studio build` of examples/tiny-control end to end: layout tasks, ControlNet keyframes, gates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.ai.conftest import AI_MISSING, HAVE_AI
+from tests.ai.test_ai_build import NOOP_PROBE
+from tests.conftest import ROOT
+from tests.runtime.helpers import build_json, studio
+
+TINY_CONTROL = ROOT / "examples" / "tiny-control"
+pytestmark = pytest.mark.skipif(not HAVE_AI, reason=AI_MISSING)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    project = tmp_path_factory.mktemp("control") / "tiny-control"
+    shutil.copytree(TINY_CONTROL, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    code, summary, err = build_json(project)
+    assert code == 0, err
+    return project, summary
+
+
+def test_tiny_control_builds_with_layouts_controlnets_and_gates(built: tuple[Path, dict]) -> None:
+    project, first = built
+    assert not first["failed"] and Path(first["outputs"]["film"]).is_file()
+    assert {"layout:pier/meet", "layout:pier/point"} <= set(first["executed"])
+    assert sorted(p.name for p in (project / "build" / "layout").iterdir()) == sorted(
+        f"pier-{s}-{k}.png" for s in ("meet", "point") for k in ("depth", "pose", "edges"))
+    report = json.loads((project / "build" / "report.json").read_text())
+    tasks = {t["id"]: t for t in report["tasks"]}
+    meet = tasks["keyframe:pier/meet"]["meta"]
+    assert meet["pipeline"] == "StableDiffusionControlNetPipeline" and meet["controlnet"] == {"depth": 1.0, "pose": 0.8}
+    assert set(report["gates"]) == {"keyframe:pier/meet", "keyframe:pier/point"}
+    assert report["gates"]["keyframe:pier/meet"] == meet["gates"]
+    assert set(meet["gates"]["tries"][0]["elements"]) == {"Mira"}  # scored inside her mask
+    assert set(tasks["layout:pier/meet"]["meta"]["elements"]) == {"Mira", "Tom", "Pier"}
+    code, second, err = build_json(project)
+    assert code == 0 and second["executed"] == [] and second["model_loads"] == 0, err
+    done = studio("plan", str(project))
+    assert "gates:" in done.stdout and "keyframe:pier/meet  try 1 seed" in done.stdout
+    shown = json.loads(studio("plan", str(project), "--format", "json").stdout)["gates"]
+    assert shown == report["gates"]
+
+
+def test_check_plan_and_noop_build_import_no_ml_library(built: tuple[Path, dict]) -> None:
+    project, _ = built
+    done = subprocess.run([sys.executable, "-c", NOOP_PROBE, str(project)], capture_output=True, text=True, cwd=ROOT)
+    assert json.loads(done.stdout) == {"codes": [0, 0, 0], "heavy": []}, done.stderr
+
+
+@pytest.mark.slow
+def test_a_blocking_edit_rerenders_that_shots_layout_and_keyframe_only(built: tuple[Path, dict],
+                                                                      tmp_path: Path) -> None:
+    project = tmp_path / "tiny-control"
+    shutil.copytree(built[0], project)
+    path = project / "film.studio.yaml"
+    path.write_text(path.read_text().replace("{who: Mira, at: left}", "{who: Mira, at: center}"))
+    code, summary, err = build_json(project)
+    assert code == 0, err
+    assert sorted(summary["executed"]) == sorted(["layout:pier/meet", "keyframe:pier/meet", "motion:pier/meet",
+                                                  "shot:pier/meet", "film"])

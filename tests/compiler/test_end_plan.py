@@ -1,0 +1,48 @@
+"""``end:`` in the plan: keys and diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from tests.compiler.helpers import codes, compile_text, keys
+
+
+def project(end: str, video: str = "procedural") -> str:
+    return f"""\
+studio: 1
+project: {{title: End, models: {{video: {video}}}}}
+models:
+  vid: {{backend: diffusers, kind: video, weights: vid}}
+scenes:
+  - id: s
+    shots:
+      - {{id: a, duration: 1, action: "the sea"{end}}}
+      - {{id: b, duration: 1, action: "a boat"}}
+"""
+
+
+def test_an_end_picture_enters_only_its_motion_key(tmp_path: Path) -> None:
+    Image.new("RGB", (4, 4), (1, 2, 3)).save(tmp_path / "end.png")
+    base = keys(compile_text(tmp_path, project("")))
+    pictured = compile_text(tmp_path, project(", end: {image: end.png}"))
+    assert pictured.plan is not None
+    assert pictured.plan.tasks["motion:s/a"].params["end"] == {"file": "end"}  # type: ignore[index]
+    changed = {t for t, k in keys(pictured).items() if base[t] != k}
+    assert changed == {"motion:s/a", "shot:s/a", "film", "timeline"}  # the timeline reads the shots
+    chained = compile_text(tmp_path, project(", end: {shot: s/b}"))
+    assert chained.plan is not None
+    assert chained.plan.tasks["motion:s/a"].inputs["end"] == "keyframe:s/b"  # type: ignore[index]
+    assert list(chained.plan.tasks).index("keyframe:s/b") < list(chained.plan.tasks).index("motion:s/a")
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(tmp_path / "end.png")
+    repainted = keys(compile_text(tmp_path, project(", end: {image: end.png}")))
+    assert repainted["motion:s/a"] != keys(pictured)["motion:s/a"]
+
+
+def test_end_mistakes_are_diagnosed(tmp_path: Path) -> None:
+    (tmp_path / "vid").mkdir()
+    (tmp_path / "vid" / "config.json").write_text("{}")
+    assert "E351" in codes(compile_text(tmp_path, project(", end: {}")))
+    assert "E301" in codes(compile_text(tmp_path, project(", end: {shot: s/zz}")))
+    assert "E352" in codes(compile_text(tmp_path, project(", end: {shot: s/b}", video="vid")))
