@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .deliver import deliver
 from .filecache import DigestCache, PlanCache, studio_fingerprint
 from .lock import BuildLock, LockBusy
-from .store import ActionRecord, Store, atomic_write
+from .store import ActionRecord, Store, TieredStore, atomic_write
 from .tasks import Task
 
 if TYPE_CHECKING:
@@ -47,6 +48,11 @@ class BuildOptions:
     models: ModelManager | None = None
     """A model manager that outlives this build (``studio watch`` keeps models loaded between
     builds); None: the build loads what it needs and unloads it all at the end."""
+    executor: str = "local"
+    """``local`` (threads on this machine) or ``ray`` (a local Ray instance, or ``ray_address``)."""
+    ray_address: str | None = None
+    remote_cache: str | None = None
+    """A second cache level (``s3://bucket/prefix`` or a shared directory); see runtime/store/."""
 
 
 @dataclass
@@ -150,8 +156,22 @@ def build(opts: BuildOptions) -> int:
         return 1
 
 
+def _open_store(opts: BuildOptions, cache_root: Path) -> Store:
+    if opts.remote_cache is None:
+        return Store(cache_root)
+    from .store import TieredStore
+
+    def warn(code: str, message: str) -> None:
+        if opts.format == "json":
+            sys.stderr.write(json.dumps({"event": "warning", "code": code, "message": message}) + "\n")
+        else:
+            sys.stderr.write(f"studio: warning[{code}]: {message}\n")
+
+    return TieredStore(cache_root, opts.remote_cache, warn)
+
+
 def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
-    store = Store(cache_root)
+    store = _open_store(opts, cache_root)
     store.clean_tmp()
     digests = DigestCache(cache_root / "files.json")
     try:
@@ -175,11 +195,10 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
             sys.stdout.write(json.dumps(_summary({}, {}, {}, 0, {}, time.perf_counter() - started)) + "\n")
         return 1
 
-    cached: dict[str, ActionRecord] = {}
-    for tid, _, key in plan.index:
-        record = store.lookup(key)
-        if record is not None:
-            cached[tid] = record
+    if isinstance(store, TieredStore):  # the remote's gc keeps what this build uses from here on
+        store.manifest_id = hashlib.sha256(f"{socket.gethostname()}:{plan.project.resolve()}".encode()).hexdigest()[:32]
+    hits = store.lookup_many(key for _, _, key in plan.index)
+    cached = {tid: hits[key] for tid, _, key in plan.index if key in hits}
     stale = [tid for tid, _, _ in plan.index if tid not in cached]
     kinds = {tid: kind for tid, kind, _ in plan.index}
     history_path = cache_root / "history" / (hashlib.sha256(str(plan.project.resolve()).encode()).hexdigest()[:32]
@@ -196,7 +215,13 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     load_seconds = 0.0
     cancelled = False
     if stale:
-        outcome = _execute(opts, store, plan, stale, cached)
+        from .executors import ExecutorUnavailable
+
+        try:
+            outcome = _execute(opts, store, plan, stale, cached)
+        except ExecutorUnavailable as exc:
+            sys.stderr.write(f"studio: error[{exc.code}]: {exc.args[0]}\n")
+            return 1
         outcome_status, records, failures = outcome.status, outcome.records, outcome.failures
         details, seconds, cancelled = outcome.details, outcome.seconds, outcome.cancelled
         loads, lower_bound, load_seconds = outcome.loads, outcome.lower_bound, outcome.load_seconds
@@ -209,9 +234,12 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     delivered = deliver(out_dir, kinds, records, store)
     elapsed = time.perf_counter() - started
     outputs = _outputs(out_dir, delivered)
-    if stale or not (out_dir / "report.json").exists():
+    remote = None
+    if isinstance(store, TieredStore):
+        remote = {"url": store.remote_url, "read": len(store.pulled), "written": store.pushed}
+    if stale or remote and remote["read"] or not (out_dir / "report.json").exists():
         _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
-                      load_seconds, outputs, elapsed)
+                      load_seconds, outputs, elapsed, remote)
         atomic_write(history_path, json.dumps({t.id: t.to_json() for t in plan.tasks.values()}).encode())
         store.write_index([records[tid] for tid, _, _ in plan.index if tid in records])
     _save_stats(cache_root, outcome_status)
@@ -220,6 +248,9 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
         sys.stderr.write(_summary_text(summary, plan.title, lower_bound, out_dir))
+        if remote is not None and (remote["read"] or remote["written"]):
+            sys.stderr.write(f"remote cache {remote['url']}: {remote['read']} results read, "
+                             f"{remote['written']} written\n")
     return 1 if failures else 0
 
 
@@ -241,7 +272,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     from backends import load_backend
     from compiler.schedule import schedule
 
-    from .executor import Executor
+    from .executors import Executor, TaskExecutor
     from .models import ModelManager
     from .progress import make_reporter
 
@@ -252,11 +283,18 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     order = schedule(items, plan.vram_gb)
     models = opts.models if opts.models is not None else ModelManager(plan.vram_gb, load_backend)
     models.budget = plan.vram_gb
-    loads_before, seconds_before = models.loads, models.load_seconds
-    reporter = make_reporter(opts.format, len(stale))
-    jobs = opts.jobs or max(1, os.cpu_count() or 1)
     cancel = opts.cancel if opts.cancel is not None else threading.Event()
-    executor = Executor(tasks, store, models, load_backend, reporter, jobs, cancel)
+    executor: TaskExecutor
+    if opts.executor == "ray":  # connect first: a cluster that cannot be reached is one clear error
+        from .executors.ray_executor import RayExecutor, connect
+
+        session = connect(opts.ray_address)
+        reporter = make_reporter(opts.format, len(stale))
+        executor = RayExecutor(session, tasks, store, reporter, opts.jobs, cancel)
+    else:
+        reporter = make_reporter(opts.format, len(stale))
+        executor = Executor(tasks, store, models, load_backend, reporter, opts.jobs or max(1, os.cpu_count() or 1),
+                            cancel)
     try:
         outcome = executor.run(order.order, cached)
     finally:
@@ -264,8 +302,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
         if opts.models is None:
             models.close()
     return _Executed(outcome.status, outcome.records, outcome.failures, outcome.details, outcome.seconds,
-                     outcome.cancelled, models.loads - loads_before, order.lower_bound,
-                     models.load_seconds - seconds_before)
+                     outcome.cancelled, outcome.loads, order.lower_bound, outcome.load_seconds)
 
 
 def _print_explanations(tasks: dict[str, Task], stale: list[str], history_path: Path, fmt: str) -> None:
@@ -326,8 +363,9 @@ def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir
 
 def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failures: dict[str, str],
                   details: dict[str, str], seconds: dict[str, float], records: dict[str, ActionRecord], loads: int,
-                  lower_bound: int, load_seconds: float, outputs: dict[str, Any], elapsed: float) -> None:
-    report = {
+                  lower_bound: int, load_seconds: float, outputs: dict[str, Any], elapsed: float,
+                  remote: dict[str, Any] | None = None) -> None:
+    report: dict[str, Any] = {
         "title": plan.title,
         "seconds": round(elapsed, 3),
         "model_loads": loads, "model_loads_lower_bound": lower_bound, "model_load_seconds": round(load_seconds, 3),
@@ -341,6 +379,8 @@ def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failu
             for tid, t in plan.tasks.items()
         ],
     }
+    if remote is not None:
+        report["remote_cache"] = remote  # results read through from it and written to it by this build
     atomic_write(out_dir / "report.json", json.dumps(report, indent=1, sort_keys=False).encode())
 
 

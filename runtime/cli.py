@@ -21,6 +21,48 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="also allow referenced files under DIR (project files may not reach outside their directory)")
 
 
+def _add_remote(p: argparse.ArgumentParser, text: str) -> None:
+    p.add_argument("--remote-cache", metavar="URL", help=text)
+
+
+def _usage(code: str, message: str) -> int:
+    sys.stderr.write(f"studio: error[{code}]: {message}\n")
+    return 2
+
+
+def _cluster_options(args: argparse.Namespace) -> int | None:
+    """Check --executor, --ray-address and --remote-cache before anything starts (exit 2 if wrong)."""
+    import importlib.util
+
+    from .store.remote import remote_url_from_env
+
+    if args.executor == "local" and args.ray_address:
+        return _usage("E602", "--ray-address joins a Ray cluster: use it with --executor ray (or alone)")
+    if args.ray_address:
+        args.executor = "ray"
+    args.executor = args.executor or "local"
+    if args.executor == "ray" and importlib.util.find_spec("ray") is None:
+        return _usage("E601", "--executor ray needs Ray, which is not installed: pip install 'studio[ray]'")
+    args.remote_cache = remote_url_from_env(args.remote_cache)
+    return _check_remote(args.remote_cache)
+
+
+def _check_remote(url: str | None) -> int | None:
+    import importlib.util
+
+    from .store.remote import parse_remote_url
+
+    if url is None:
+        return None
+    try:
+        kind, _ = parse_remote_url(url)
+    except ValueError as exc:
+        return _usage("E603", str(exc))
+    if kind == "s3" and importlib.util.find_spec("s3fs") is None:
+        return _usage("E604", "an s3:// remote cache needs s3fs, which is not installed: pip install 'studio[s3]'")
+    return None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Build system for AI-made animated films.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -41,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
                            help="CPU tasks run at once (default: the number of CPUs)")
         build.add_argument("--no-wait", dest="wait", action="store_false",
                            help="fail at once if another build of this project is running")
+        build.add_argument("--executor", choices=("local", "ray"), default=None,
+                           help="where tasks run: threads here (local, the default) or Ray (a local instance, or "
+                           "the cluster at --ray-address; the ray extra)")
+        build.add_argument("--ray-address", metavar="ADDR", help="join this Ray cluster (implies --executor ray)")
+        _add_remote(build, "a second cache level behind .studio/: s3://BUCKET/PREFIX or a shared directory "
+                    "(default: $STUDIO_REMOTE_CACHE)")
     sub.add_parser("schema", help="print the JSON Schema of project files")
     fmt = sub.add_parser("fmt", help="format project files in place (YAML or the .studio screenplay DSL)")
     fmt.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="project file, or a directory holding one")
@@ -59,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
     cache.add_argument("--cache", type=Path, metavar="DIR", help="store directory")
     cache.add_argument("--max-size", metavar="SIZE", help="gc: keep older results while the store fits (e.g. 2G)")
+    _add_remote(cache, "work on this remote cache (s3://BUCKET/PREFIX or a shared directory) instead of .studio/")
+    cache.add_argument("--max-age", metavar="AGE", help="gc of a remote cache: drop results no build has used for "
+                       "AGE (e.g. 30d, 12h)")
     cache.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
@@ -81,8 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.jobs < 0:
                 sys.stderr.write("studio: --jobs must be at least 1\n")
                 return 2
+            bad = _cluster_options(args)
+            if bad is not None:
+                return bad
             opts = BuildOptions(args.path, args.out, args.cache, args.format, args.explain, args.jobs, args.wait,
-                                args.allow_path)
+                                args.allow_path, executor=args.executor, ray_address=args.ray_address,
+                                remote_cache=args.remote_cache)
             if args.command == "watch":
                 from .watch import watch
 
@@ -103,6 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .build import cache_root_for
             from .commands.cache import cache_command
 
+            if args.remote_cache is not None:
+                from .commands.remote_cache import remote_cache_command
+
+                bad = _check_remote(args.remote_cache)
+                return bad if bad is not None else remote_cache_command(
+                    args.action, args.remote_cache, args.max_size, args.max_age, args.format)
+            if args.max_age is not None:
+                sys.stderr.write("studio: --max-age applies to a remote cache: add --remote-cache URL\n")
+                return 2
             directory = args.path if args.path.is_dir() else args.path.parent
             return cache_command(args.action, cache_root_for(directory, args.cache), args.max_size, args.format)
     except KeyboardInterrupt:

@@ -92,7 +92,7 @@ class Store:
         return record
 
     def lookup_many(self, keys: Iterable[str]) -> dict[str, ActionRecord]:
-        return {key: record for key in keys if (record := self.lookup(key)) is not None}
+        return {key: record for key in keys if (record := Store.lookup(self, key)) is not None}  # this level only
 
     # The index: one file holding the records of the last build, so that a no-op build reads one
     # file instead of thousands. Records never change once written, so an entry can only be

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from ._atomic import hash_file
 from .interface import ActionRecord, ObjectInfo, _is_digest, parse_record, record_bytes
 
-__all__ = ["Manifest", "RemoteError", "RemoteStore", "open_remote", "remote_url_from_env"]
+__all__ = ["Manifest", "RemoteError", "RemoteStore", "open_remote", "parse_remote_url", "remote_url_from_env"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,33 +50,45 @@ def remote_url_from_env(flag: str | None) -> str | None:
     return url.strip() or None
 
 
-def open_remote(url: str) -> RemoteStore:
-    """The remote store ``url`` names: ``s3://bucket/prefix``, or a directory (a path or ``file://``).
-
-    Raises ``ValueError`` for a URL that names no supported store (or carries credentials), and
-    ``RemoteError`` when the store cannot be opened (a missing extra, a directory that does not exist)."""
+def parse_remote_url(url: str) -> tuple[str, str]:
+    """``("s3", "bucket/prefix")`` or ``("dir", "/absolute/path")``; ``ValueError`` for anything else
+    (another scheme, no bucket, credentials in the URL). Imports nothing and sends nothing."""
     parts = urlsplit(url)
     if parts.scheme == "s3":
-        if "@" in parts.netloc or parts.password is not None:
+        if "@" in parts.netloc:
             raise ValueError(f"remote cache URL {_redact(url)} carries credentials: give them through the "
                              "environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...) or the provider's config files")
         if not parts.netloc:
             raise ValueError(f"remote cache URL {url!r} names no bucket: s3://BUCKET/PREFIX")
-        from .s3 import S3Store
-
-        return S3Store(parts.netloc, parts.path.strip("/"))
+        return "s3", f"{parts.netloc}/{parts.path.strip('/')}".rstrip("/")
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
-            raise ValueError(f"remote cache URL {url!r}: file:// URLs name a local path (file:///mnt/cache)")
+            raise ValueError(f"remote cache URL {_redact(url)}: file:// URLs name a local path (file:///mnt/cache)")
         path = parts.path
     elif parts.scheme and len(parts.scheme) > 1:  # "C:" is a drive, not a scheme
-        raise ValueError(f"remote cache URL {_redact(url)}: unsupported scheme '{parts.scheme}://' (use s3://BUCKET/"
-                         "PREFIX for S3-compatible storage, or a directory on a shared filesystem)")
+        raise ValueError(f"remote cache URL {_redact(url)}: unsupported scheme '{parts.scheme}://' (use "
+                         "s3://BUCKET/PREFIX for S3-compatible storage, or a directory on a shared filesystem)")
     else:
         path = url
+    if not path:
+        raise ValueError("remote cache URL is empty")
+    return "dir", str(Path(path).expanduser().absolute())
+
+
+def open_remote(url: str) -> RemoteStore:
+    """The remote store ``url`` names: ``s3://bucket/prefix``, or a directory (a path or ``file://``).
+
+    Raises ``ValueError`` for a URL that names no supported store (see ``parse_remote_url``), and
+    ``RemoteError`` when the store cannot be opened (a missing extra, a directory that does not exist)."""
+    kind, where = parse_remote_url(url)
+    if kind == "s3":
+        from .s3 import S3Store
+
+        bucket, _, prefix = where.partition("/")
+        return S3Store(bucket, prefix)
     from .shared_dir import SharedDirStore
 
-    return SharedDirStore(Path(path).expanduser().absolute())
+    return SharedDirStore(Path(where))
 
 
 def _redact(url: str) -> str:

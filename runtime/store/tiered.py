@@ -47,6 +47,10 @@ class TieredStore(Store):
         self.pulled: set[str] = set()
         """Keys read through from the remote during this build."""
         self.pushed = 0
+        self.manifest_id: str | None = None
+        """Set by a build: before the remote is first read, the plan's keys are announced under
+        this id (one project on one machine), so that ``studio cache gc`` keeps them."""
+        self._announced = False
 
     # --- the remote, opened on first use; disabled after the first failure ------------------------
     @property
@@ -86,6 +90,9 @@ class TieredStore(Store):
         remote = self.remote if missing else None
         if remote is None:
             return found
+        if self.manifest_id is not None and not self._announced:
+            self._announced = True
+            self.announce(self.manifest_id, keys)
         try:
             records = remote.read_records(missing)
             pulled = remote._map(self._pull, list(records.values()))
