@@ -30,10 +30,18 @@ def _usage(code: str, message: str) -> int:
     return 2
 
 
-def _cluster_options(args: argparse.Namespace) -> int | None:
-    """Check --executor, --ray-address and --remote-cache before anything starts (exit 2 if wrong)."""
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it: Ray takes a second)."""
     import importlib.util
 
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _cluster_options(args: argparse.Namespace) -> int | None:
+    """Check --executor, --ray-address and --remote-cache before anything starts (exit 2 if wrong)."""
     from .store.remote import remote_url_from_env
 
     if args.executor == "local" and args.ray_address:
@@ -41,15 +49,13 @@ def _cluster_options(args: argparse.Namespace) -> int | None:
     if args.ray_address:
         args.executor = "ray"
     args.executor = args.executor or "local"
-    if args.executor == "ray" and importlib.util.find_spec("ray") is None:
+    if args.executor == "ray" and not _installed("ray"):
         return _usage("E601", "--executor ray needs Ray, which is not installed: pip install 'studio[ray]'")
     args.remote_cache = remote_url_from_env(args.remote_cache)
     return _check_remote(args.remote_cache)
 
 
 def _check_remote(url: str | None) -> int | None:
-    import importlib.util
-
     from .store.remote import parse_remote_url
 
     if url is None:
@@ -58,7 +64,7 @@ def _check_remote(url: str | None) -> int | None:
         kind, _ = parse_remote_url(url)
     except ValueError as exc:
         return _usage("E603", str(exc))
-    if kind == "s3" and importlib.util.find_spec("s3fs") is None:
+    if kind == "s3" and not _installed("s3fs"):
         return _usage("E604", "an s3:// remote cache needs s3fs, which is not installed: pip install 'studio[s3]'")
     return None
 

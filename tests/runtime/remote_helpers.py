@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.conftest import ROOT
 
 
 @dataclass(frozen=True)
@@ -63,3 +70,24 @@ def s3_env(server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
+def studio_env(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
+               ) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess with extra environment (no STUDIO_CACHE/STUDIO_REMOTE_CACHE unless given)."""
+    full = dict(os.environ)
+    for name in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE", "RAY_ADDRESS"):
+        full.pop(name, None)
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "runtime.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=full, timeout=timeout)
+
+
+def build_env(project: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
+    """``studio build --format json`` with extra environment: (exit code, summary, stderr)."""
+    done = studio_env("build", str(project), "--format", "json", *extra, env=env)
+    try:
+        summary = json.loads(done.stdout)
+    except ValueError:
+        raise AssertionError(f"no JSON summary (exit {done.returncode}):\n{done.stdout}\n{done.stderr}") from None
+    return done.returncode, summary, done.stderr

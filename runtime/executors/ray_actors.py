@@ -1,0 +1,163 @@
+"""The driver's side of model actors: one Ray actor per model, placed with the model's resources.
+
+- An actor is created when its model's first task is ready, asking for the model's ``num_gpus``
+  (unset: one GPU for the AI backends when the cluster has GPUs) and its ``vram_gb`` as Ray
+  ``memory``; it loads the model once and serves every task of that model, one call at a time.
+- When the last task of its model has finished (or been skipped), the actor unloads the model and
+  goes, freeing its GPU for the next model: the schedule's grouping holds across the cluster, and
+  loads equal the lower bound unless something forces more.
+- What forces more: an actor that cannot be placed because idle actors (waiting for inputs) hold
+  the resources it needs. The least recently used idle one then makes room, as the local model
+  manager evicts under its memory budget; its model loads again when its tasks are ready.
+- A model that no node of the cluster could ever hold fails its tasks at once on a Ray instance
+  studio started itself (E609); on a cluster that may grow (an autoscaler) it is a warning.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..tasks import Task
+from .ray_worker import ModelActor, WorkerContext
+
+__all__ = ["ModelPool"]
+
+AI_BACKENDS = frozenset({"diffusers", "transformers"})
+"""Backends whose models run on a GPU when there is one (the ``ai`` extra)."""
+
+_PENDING_GRACE = 2.0
+"""Seconds an actor may take to start before the pool concludes that it waits for resources."""
+
+
+@dataclass
+class _Actor:
+    identity: str
+    name: str
+    handle: Any
+    ready: Any
+    demand: dict[str, float]
+    created: float = field(default_factory=time.monotonic)
+    last_used: float = field(default_factory=time.monotonic)
+    busy: bool = False
+    placed: bool = False
+
+
+class ModelPool:
+    def __init__(self, ray: Any, ctx: WorkerContext, fixed_cluster: bool, warn: Callable[[str, str], None]) -> None:
+        self.ray = ray
+        self.ctx = ctx
+        self.fixed_cluster = fixed_cluster
+        self.warn = warn
+        self.actors: dict[str, _Actor] = {}
+        self.created = 0
+        self.evicted = 0
+        self._cls = ray.remote(ModelActor)
+        resources = ray.cluster_resources()
+        self._gpus = float(resources.get("GPU", 0.0))
+        self._nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+        self._warned: set[str] = set()
+
+    # --- resources -------------------------------------------------------------------------------
+    def demand(self, task: Task) -> dict[str, float]:
+        assert task.model is not None
+        config = task.model["config"]
+        gpus = config.get("num_gpus")
+        if gpus is None:
+            gpus = 1.0 if task.backend in AI_BACKENDS and self._gpus > 0 else 0.0
+        demand = {"GPU": float(gpus)} if gpus else {}
+        if task.vram_gb > 0:
+            demand["memory"] = float(task.vram_gb) * 2**30
+        return demand
+
+    def infeasible(self, task: Task) -> str | None:
+        """Why no node of the cluster can ever hold this model, or None."""
+        demand = self.demand(task)
+        if any(all(node.get(k, 0.0) >= v for k, v in demand.items()) for node in self._nodes):
+            return None
+        assert task.model is not None
+        asked = ", ".join(f"{v / 2**30:.1f} GiB memory" if k == "memory" else f"{v:g} {k}" for k, v in demand.items())
+        return f"model '{task.model['name']}' asks for {asked}; no node of the Ray cluster has that much"
+
+    # --- actors ----------------------------------------------------------------------------------
+    def idle_actor(self, task: Task) -> _Actor | None:
+        """The actor for ``task``'s model if it can take a call now (created if there is none)."""
+        assert task.model is not None
+        identity = task.model["identity"]
+        actor = self.actors.get(identity)
+        if actor is None:
+            demand = self.demand(task)
+            options: dict[str, Any] = {"num_cpus": 0, "num_gpus": demand.get("GPU", 0.0), "max_restarts": 3,
+                                       "max_task_retries": 3}
+            if "memory" in demand:
+                options["memory"] = int(demand["memory"])
+            handle = self._cls.options(**options).remote(self.ctx, task.backend, task.model["config"])
+            actor = _Actor(identity, task.model["name"], handle, handle.__ray_ready__.remote(), demand)
+            self.actors[identity] = actor
+            self.created += 1
+        return None if actor.busy else actor
+
+    def submit(self, actor: _Actor, batch: list[Task], records: dict[str, Any], sink: Any) -> Any:
+        actor.busy = True
+        return actor.handle.run.options(name=f"studio:{batch[0].id}").remote(batch, records, sink)
+
+    def done(self, identity: str) -> None:
+        actor = self.actors.get(identity)
+        if actor is not None:
+            actor.busy = False
+            actor.last_used = time.monotonic()
+
+    def retire(self, identity: str) -> None:
+        """The model has no more tasks: unload it and let the actor go."""
+        actor = self.actors.pop(identity, None)
+        if actor is not None:
+            self._end(actor)
+
+    def _end(self, actor: _Actor) -> None:
+        try:
+            if actor.placed:
+                self.ray.get(actor.handle.close.remote(), timeout=30)
+        except Exception:  # noqa: BLE001 - a dead or stuck actor is killed all the same
+            pass
+        self.ray.kill(actor.handle, no_restart=True)
+
+    def make_room(self) -> None:
+        """Evict the least recently used idle actor if another waits for the resources it holds."""
+        now = time.monotonic()
+        waiting = []
+        for actor in self.actors.values():
+            if not actor.placed:
+                ready, _ = self.ray.wait([actor.ready], timeout=0)
+                actor.placed = bool(ready)
+                if not actor.placed and now - actor.created > _PENDING_GRACE:
+                    waiting.append(actor)
+        if not waiting:
+            return
+        idle = sorted((a for a in self.actors.values() if a.placed and not a.busy), key=lambda a: a.last_used)
+        available = self.ray.available_resources()
+        for actor in waiting:
+            if all(available.get(k, 0.0) >= v for k, v in actor.demand.items()):
+                continue  # it will start: the resources are free
+            if idle:
+                victim = idle.pop(0)
+                self.actors.pop(victim.identity)
+                self._end(victim)
+                self.evicted += 1
+                return
+            if actor.identity not in self._warned and now - actor.created > 30:
+                self._warned.add(actor.identity)
+                self.warn("W609", f"model '{actor.name}' waits for resources ({actor.demand}); the cluster has "
+                                  f"{available} free")
+
+    def close(self) -> None:
+        for actor in list(self.actors.values()):
+            self._end(actor)
+        self.actors.clear()
+
+    def kill_all(self) -> None:
+        """Ctrl-C: no goodbyes."""
+        for actor in self.actors.values():
+            self.ray.kill(actor.handle, no_restart=True)
+        self.actors.clear()
