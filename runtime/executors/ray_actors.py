@@ -51,7 +51,7 @@ class ModelPool:
         self.ctx = ctx
         self.fixed_cluster = fixed_cluster
         self.warn = warn
-        self.actors: dict[str, _Actor] = {}
+        self.actors: dict[str, list[_Actor]] = {}
         self.created = 0
         self.evicted = 0
         self._cls = ray.remote(ModelActor)
@@ -83,36 +83,47 @@ class ModelPool:
 
     # --- actors ----------------------------------------------------------------------------------
     def idle_actor(self, task: Task) -> _Actor | None:
-        """The actor for ``task``'s model if it can take a call now (created if there is none)."""
+        """An actor of ``task``'s model that can take a call now: an idle one, a new one when the model
+        has none, or another one beside the busy ones when the model runs on GPUs and one is free
+        (several GPUs render one model's shots side by side); None: wait for one to finish."""
         assert task.model is not None
         identity = task.model["identity"]
-        actor = self.actors.get(identity)
-        if actor is None:
-            demand = self.demand(task)
-            options: dict[str, Any] = {"num_cpus": 0, "num_gpus": demand.get("GPU", 0.0), "max_restarts": 3,
-                                       "max_task_retries": 3}
-            if "memory" in demand:
-                options["memory"] = int(demand["memory"])
-            handle = self._cls.options(**options).remote(self.ctx, task.backend, task.model["config"])
-            actor = _Actor(identity, task.model["name"], handle, handle.__ray_ready__.remote(), demand)
-            self.actors[identity] = actor
-            self.created += 1
-        return None if actor.busy else actor
+        actors = self.actors.setdefault(identity, [])
+        for actor in actors:
+            if not actor.busy:
+                return actor
+        if actors and not self._room_for_another(actors[0]):
+            return None
+        demand = self.demand(task)
+        options: dict[str, Any] = {"num_cpus": 0, "num_gpus": demand.get("GPU", 0.0), "max_restarts": 3,
+                                   "max_task_retries": 3}
+        if "memory" in demand:
+            options["memory"] = int(demand["memory"])
+        handle = self._cls.options(**options).remote(self.ctx, task.backend, task.model["config"])
+        actor = _Actor(identity, task.model["name"], handle, handle.__ray_ready__.remote(), demand)
+        actors.append(actor)
+        self.created += 1
+        return actor
+
+    def _room_for_another(self, like: _Actor) -> bool:
+        if not like.demand.get("GPU"):
+            return False  # CPU models: one actor, as the local executor runs one model task at a time
+        if any(not a.placed for group in self.actors.values() for a in group):
+            return False  # someone already waits for resources
+        available = self.ray.available_resources()
+        return all(available.get(k, 0.0) >= v for k, v in like.demand.items())
 
     def submit(self, actor: _Actor, batch: list[Task], records: dict[str, Any], sink: Any) -> Any:
         actor.busy = True
         return actor.handle.run.options(name=f"studio:{batch[0].id}").remote(batch, records, sink)
 
-    def done(self, identity: str) -> None:
-        actor = self.actors.get(identity)
-        if actor is not None:
-            actor.busy = False
-            actor.last_used = time.monotonic()
+    def done(self, actor: _Actor) -> None:
+        actor.busy = False
+        actor.last_used = time.monotonic()
 
     def retire(self, identity: str) -> None:
-        """The model has no more tasks: unload it and let the actor go."""
-        actor = self.actors.pop(identity, None)
-        if actor is not None:
+        """The model has no more tasks: unload it and let its actors go."""
+        for actor in self.actors.pop(identity, []):
             self._end(actor)
 
     def _end(self, actor: _Actor) -> None:
@@ -126,8 +137,9 @@ class ModelPool:
     def make_room(self) -> None:
         """Evict the least recently used idle actor if another waits for the resources it holds."""
         now = time.monotonic()
+        everyone = [a for group in self.actors.values() for a in group]
         waiting = []
-        for actor in self.actors.values():
+        for actor in everyone:
             if not actor.placed:
                 ready, _ = self.ray.wait([actor.ready], timeout=0)
                 actor.placed = bool(ready)
@@ -135,14 +147,16 @@ class ModelPool:
                     waiting.append(actor)
         if not waiting:
             return
-        idle = sorted((a for a in self.actors.values() if a.placed and not a.busy), key=lambda a: a.last_used)
+        idle = sorted((a for a in everyone if a.placed and not a.busy), key=lambda a: a.last_used)
         available = self.ray.available_resources()
         for actor in waiting:
             if all(available.get(k, 0.0) >= v for k, v in actor.demand.items()):
                 continue  # it will start: the resources are free
+            if len(self.actors.get(actor.identity, ())) > 1:
+                continue  # a second actor of a model that has one: nobody makes room for it
             if idle:
                 victim = idle.pop(0)
-                self.actors.pop(victim.identity)
+                self.actors[victim.identity].remove(victim)
                 self._end(victim)
                 self.evicted += 1
                 return
@@ -152,12 +166,14 @@ class ModelPool:
                                   f"{available} free")
 
     def close(self) -> None:
-        for actor in list(self.actors.values()):
-            self._end(actor)
+        for group in self.actors.values():
+            for actor in group:
+                self._end(actor)
         self.actors.clear()
 
     def kill_all(self) -> None:
         """Ctrl-C: no goodbyes."""
-        for actor in self.actors.values():
-            self.ray.kill(actor.handle, no_restart=True)
+        for group in self.actors.values():
+            for actor in group:
+                self.ray.kill(actor.handle, no_restart=True)
         self.actors.clear()

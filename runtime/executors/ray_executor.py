@@ -216,7 +216,8 @@ class _Run:
         self.remaining = Counter(self.tasks[t].model_identity for t in order if self.serial[t])
         self.ready_cpu: list[tuple[int, str]] = []
         self.ready_model: list[tuple[int, str]] = []
-        self.inflight: dict[Any, list[str]] = {}
+        self.inflight: dict[Any, tuple[list[str], Any]] = {}
+        """Ray reference -> the tasks of the call, and the actor it went to (None: a Ray task)."""
         self.cpu_inflight = 0
         self.started: dict[str, float] = {}
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
@@ -232,8 +233,8 @@ class _Run:
     def _inputs(self, batch: list[Task]) -> dict[str, ActionRecord]:
         return {d: self.out.records[d] for task in batch for d in task.inputs.values()}
 
-    def _start(self, ref: Any, batch: list[Task]) -> None:
-        self.inflight[ref] = [t.id for t in batch]
+    def _start(self, ref: Any, batch: list[Task], actor: Any = None) -> None:
+        self.inflight[ref] = ([t.id for t in batch], actor)
         now = time.perf_counter()
         for task in batch:
             self.started[task.id] = now
@@ -268,7 +269,7 @@ class _Run:
                 held.append(item)
                 continue
             batch = self._batch(task, held)
-            self._start(self.pool.submit(actor, batch, self._inputs(batch), self.sink), batch)
+            self._start(self.pool.submit(actor, batch, self._inputs(batch), self.sink), batch, actor)
         for item in held:
             heapq.heappush(self.ready_model, item)
 
@@ -315,18 +316,16 @@ class _Run:
             steps = self.ray.get(drain)
         except Exception:  # noqa: BLE001 - progress is a nicety; the build goes on without it
             steps = {}
-        running = {t for tids in self.inflight.values() for t in tids}
+        running = {t for tids, _ in self.inflight.values() for t in tids}
         for tid, (done, total) in steps.items():
             if tid in running:
                 self.ex.reporter.step(self.tasks[tid], done, total)
         return self.sink.drain.remote(_POLL)
 
     def _collect(self, ref: Any) -> None:
-        tids = self.inflight.pop(ref)
-        first = self.tasks[tids[0]]
-        if self.serial[first.id]:
-            assert first.model_identity is not None
-            self.pool.done(first.model_identity)
+        tids, actor = self.inflight.pop(ref)
+        if actor is not None:
+            self.pool.done(actor)
         else:
             self.cpu_inflight -= 1
         try:
@@ -336,6 +335,8 @@ class _Run:
                                          f"{str(exc).splitlines()[0] if str(exc) else ''}", None))
         for code, message in result.warnings:
             self.ex._warn(code, message)
+        if isinstance(self.ex.store, TieredStore):
+            self.ex.store.pushed += result.uploaded
         self.out.loads += result.loads
         self.out.load_seconds += result.load_seconds
         seconds = result.seconds
@@ -402,8 +403,8 @@ class _Run:
 
     def abort(self) -> None:
         """Cancel: stop every running task and actor of this build, now."""
-        for ref, tids in self.inflight.items():
-            if not self.serial[tids[0]]:
+        for ref, (_, actor) in self.inflight.items():
+            if actor is None:
                 try:
                     self.ray.cancel(ref, force=True)
                 except Exception:  # noqa: BLE001 - already finished or gone

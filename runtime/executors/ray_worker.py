@@ -61,6 +61,8 @@ class WorkerResult:
     seconds: float = 0.0
     warnings: list[tuple[str, str]] = field(default_factory=list)
     node: str = ""
+    uploaded: int = 0
+    """Results this call wrote to the remote cache."""
 
 
 @dataclass
@@ -171,11 +173,14 @@ def _execute(ctx: WorkerContext, batch: list[Task], records: dict[str, ActionRec
 def _result(records: list[ActionRecord] | None, failure: tuple[str, str | None] | None, start: float,
             ctx: WorkerContext, loads: int = 0, load_seconds: float = 0.0) -> WorkerResult:
     opened = _OPENED.get((ctx.store_root, ctx.token, ctx.remote))
-    warnings = []
+    warnings: list[tuple[str, str]] = []
+    uploaded = 0
     if opened is not None:
         warnings, opened.warnings[:] = list(opened.warnings), []
+        if isinstance(opened.store, TieredStore):  # calls run one at a time in a worker: this call's uploads
+            uploaded, opened.store.pushed = opened.store.pushed, 0
     return WorkerResult(records, failure, loads, load_seconds, time.perf_counter() - start, warnings,
-                        os.uname().nodename)
+                        os.uname().nodename, uploaded)
 
 
 def run_tasks(ctx: WorkerContext, batch: list[Task], records: dict[str, ActionRecord], sink: Any) -> WorkerResult:

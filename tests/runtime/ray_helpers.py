@@ -7,6 +7,7 @@ machine is touched)."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -20,9 +21,9 @@ import pytest
 from tests.conftest import ROOT
 
 _HEAD = """
-import logging, sys, ray
+import json, logging, sys, ray
 ray.init(num_cpus=2, object_store_memory=100 * 2**20, include_dashboard=False, logging_level=logging.ERROR,
-         log_to_driver=False)
+         log_to_driver=False, **json.loads(sys.argv[1]))
 print(ray.get_runtime_context().gcs_address, flush=True)
 sys.stdin.read()
 ray.shutdown()
@@ -52,15 +53,17 @@ class RayCluster:
 
 
 @contextmanager
-def ray_cluster(tmp: Path, env: dict[str, str] | None = None) -> Iterator[RayCluster]:
+def ray_cluster(tmp: Path, env: dict[str, str] | None = None, **init: object) -> Iterator[RayCluster]:
+    """A Ray instance in a process of its own; ``init`` adds ``ray.init`` arguments (``num_gpus=2``
+    declares two logical GPUs: actors asking for one are placed as on a GPU machine, and run on the CPU)."""
     pytest.importorskip("ray", reason="the Ray executor's tests need the ray extra: pip install -e '.[ray]'")
     token = secrets.token_hex(16)
     full = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token",
             "RAY_AUTH_TOKEN": token, **(env or {})}
     full.pop("RAY_ADDRESS", None)
     log = open(tmp / "ray-head.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-c", _HEAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=log, text=True, cwd=tmp, env=full)
+    proc = subprocess.Popen([sys.executable, "-c", _HEAD, json.dumps(init)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=log, text=True, cwd=tmp, env=full)
     try:
         assert proc.stdout is not None
         address = proc.stdout.readline().strip()
