@@ -38,9 +38,11 @@ class S3Store(RemoteStore):
         endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
             client["endpoint_url"] = endpoint
-        self._fs = s3fs.S3FileSystem(
-            use_listings_cache=False, skip_instance_cache=True, client_kwargs=client,
-            config_kwargs={"connect_timeout": 10, "read_timeout": 120, "retries": {"max_attempts": 4}})
+        config: dict[str, Any] = {"connect_timeout": 10, "read_timeout": 120}
+        if "AWS_MAX_ATTEMPTS" not in os.environ and "AWS_RETRY_MODE" not in os.environ:
+            config["retries"] = {"max_attempts": 4, "mode": "standard"}
+        self._fs = s3fs.S3FileSystem(use_listings_cache=False, skip_instance_cache=True, client_kwargs=client,
+                                     config_kwargs=config)
 
     def _path(self, rel: str) -> str:
         return f"{self._base}/{rel}"
