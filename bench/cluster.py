@@ -86,9 +86,12 @@ def ray_instance(tmp: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 @contextmanager
 def s3_remote() -> Iterator[tuple[str, dict[str, str]]]:
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -144,9 +147,12 @@ def executors(tmp: Path, project: Path, repeat: int, own_instance: bool, timeout
 
 
 def remote_cache(tmp: Path, project: Path, repeat: int, url: str, env: dict[str, str], timeout: float) -> None:
+    kind = "s3" if url.startswith("s3://") else "dir"
+    tmp = tmp / kind
+    tmp.mkdir()
     seconds, summary = build(project, tmp / "machine-a", "--remote-cache", url, env=env, timeout=timeout)
-    print(f"remote cache {url.split('://')[0] if '://' in url else 'shared directory'}: machine A's clean build "
-          f"{seconds:.1f} s ({len(summary['executed'])} tasks, all uploaded)")
+    print(f"remote cache ({'S3, moto on loopback' if kind == 's3' else 'a shared directory'}): machine A's clean "
+          f"build {seconds:.1f} s ({len(summary['executed'])} tasks, all uploaded)")
     hit: list[float] = []
     noop: list[float] = []
     for i in range(repeat):
@@ -171,6 +177,7 @@ def main() -> None:
     parser.add_argument("--s3", action="store_true", help="also the remote cache on S3 (moto on loopback)")
     parser.add_argument("--own-instance", action="store_true", help="also Ray builds that start their own instance")
     parser.add_argument("--skip-executors", action="store_true")
+    parser.add_argument("--skip-remote", action="store_true")
     args = parser.parse_args()
     print(f"{args.shots} shots at {args.size}, fastest of {args.repeat}; {os.cpu_count()} CPUs "
           f"(load average {os.getloadavg()[0]:.1f} at the start)")
@@ -179,6 +186,8 @@ def main() -> None:
         project = film(tmp, args.shots, args.size)
         if not args.skip_executors:
             executors(tmp, project, args.repeat, args.own_instance, args.timeout)
+        if args.skip_remote:
+            return
         shared = tmp / "team-cache"
         shared.mkdir()
         remote_cache(tmp, project, args.repeat, str(shared), {}, args.timeout)

@@ -285,8 +285,10 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     models.budget = plan.vram_gb
     cancel = opts.cancel if opts.cancel is not None else threading.Event()
     executor: TaskExecutor
+    session = None
     if opts.executor == "ray":  # connect first: a cluster that cannot be reached is one clear error
-        from .executors.ray_executor import RayExecutor, connect
+        from .executors.ray_executor import RayExecutor
+        from .executors.ray_session import connect
 
         session = connect(opts.ray_address)
         reporter = make_reporter(opts.format, len(stale))
@@ -299,8 +301,10 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
         outcome = executor.run(order.order, cached)
     finally:
         reporter.close()
-        if opts.models is None:
+        if opts.models is None:  # a build on its own (studio watch keeps models and Ray between builds)
             models.close()
+            if session is not None:
+                session.close()
     return _Executed(outcome.status, outcome.records, outcome.failures, outcome.details, outcome.seconds,
                      outcome.cancelled, outcome.loads, order.lower_bound, outcome.load_seconds)
 

@@ -15,14 +15,13 @@
 - Cancel (Ctrl-C, or ``studio watch`` on an edit): running Ray tasks are cancelled (their workers
   killed) and the actors killed; what finished is kept.
 
-``connect`` starts a local Ray instance (no address) or joins a cluster, once per process.
+``ray_session.connect`` starts a local Ray instance (no address) or joins a cluster.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
-import logging
 import os
 import secrets
 import sys
@@ -30,75 +29,20 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..store import ActionRecord, Store, TieredStore
 from ..tasks import Task
-from .base import ExecutorUnavailable, Outcome, Reporter
+from .base import Outcome, Reporter
 from .ray_actors import ModelPool
+from .ray_session import RaySession, route_messages_to
 from .ray_worker import ProgressSink, WorkerContext, WorkerResult, run_tasks
 
-__all__ = ["RayExecutor", "RaySession", "connect"]
+__all__ = ["RayExecutor"]
 
 _POLL = 0.5
 """Seconds the driver waits for news before it looks at the cancel flag and the actors again."""
-
-
-_messages: list[Any] = [None]
-"""Where Ray's own messages to the driver go (the running executor's warnings), or nowhere."""
-
-
-def _route_messages(ray: Any) -> None:
-    """Ray prints what raylets report (a worker that died, a task that ran out of memory) straight to
-    the driver's stdout, which holds the build's summary. Route it into warnings instead (W610)."""
-    worker = getattr(getattr(ray, "_private", None), "worker", None)
-    if worker is None or not hasattr(worker, "print_to_stdstream"):
-        return
-
-    def routed(data: dict[str, Any], ignore_prefix: bool = False) -> None:
-        sink = _messages[0]
-        for line in data.get("lines") or []:
-            text = str(line).strip()
-            if text and sink is not None:
-                sink("W610", f"Ray: {text.splitlines()[0]}")
-
-    worker.print_to_stdstream = routed
-
-
-@dataclass
-class RaySession:
-    ray: Any
-    address: str | None
-    started_here: bool
-    """True when studio started the Ray instance (no autoscaler: the nodes are all there is)."""
-
-
-def connect(address: str | None) -> RaySession:
-    """Join the cluster at ``address``, or start a local Ray instance; reused by later builds of
-    the same process (``studio watch``)."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise ExecutorUnavailable("--executor ray needs Ray, which is not installed: pip install 'studio[ray]'",
-                                  "E601") from exc
-    if ray.is_initialized():
-        return RaySession(ray, address, address is None)
-    _route_messages(ray)
-    # The driver's own logging and the workers' output stay out of the build's stderr, which
-    # carries progress (JSON lines with --format json) and nothing else.
-    options: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
-    try:
-        if address:
-            ray.init(address=address, **options)
-        else:
-            ray.init(address="local", include_dashboard=False, **options)
-    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
-        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-        raise ExecutorUnavailable(f"cannot {'join' if address else 'start'} {where}: {type(exc).__name__}: {exc}",
-                                  "E602") from exc
-    return RaySession(ray, address, address is None)
 
 
 class RayExecutor:
@@ -176,7 +120,7 @@ class RayExecutor:
         sink = ray.remote(ProgressSink).options(num_cpus=0, max_concurrency=64).remote()
         pool = ModelPool(ray, ctx, self.session.started_here, self._warn)
         run = _Run(self, order, cached, ctx, sink, pool)
-        _messages[0] = self._warn
+        route_messages_to(self._warn)
         try:
             run.loop()
         except KeyboardInterrupt:
@@ -188,7 +132,7 @@ class RayExecutor:
             else:
                 pool.close()
             ray.kill(sink)
-            _messages[0] = None
+            route_messages_to(None)
             marker.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 marker.parent.rmdir()  # empty unless another build of this store runs on Ray too

@@ -169,7 +169,7 @@ class RemoteStore:
         return parse_record(key, self._get(self.record_rel(key)))
 
     def read_records(self, keys: Iterable[str]) -> dict[str, ActionRecord]:
-        keys = list(keys)
+        keys = list(dict.fromkeys(keys))  # tasks with equal keys (the same line in two shots) ask once
         found = self._map(self.read_record, keys)
         return {key: record for key, record in zip(keys, found) if record is not None}
 

@@ -63,8 +63,18 @@ class S3Store(RemoteStore):
             raise RemoteError(f"remote cache {self.location}: {name}: {exc}") from exc
 
     def _get(self, rel: str) -> bytes | None:
+        from fsspec.asyn import sync
+
+        async def get() -> bytes:  # one GET (s3fs's cat_file adds a HEAD and a listing to a miss)
+            response = await self._fs._call_s3("get_object", Bucket=self.bucket, Key=self._key(rel))
+            body = response["Body"]
+            try:
+                return bytes(await body.read())
+            finally:
+                body.close()
+
         try:
-            return self._call(lambda: bytes(self._fs.cat_file(self._path(rel))))
+            return self._call(lambda: sync(self._fs.loop, get))
         except FileNotFoundError:
             return None
 

@@ -140,3 +140,22 @@ def test_concurrent_builds_of_overlapping_projects_corrupt_nothing(tmp_path: Pat
         assert outputs_bytes(third / "build") == outputs_bytes(project / "build")
     done = studio_env("cache", "verify", "--remote-cache", url, "--format", "json", env=s3.env)
     assert done.returncode == 0 and json.loads(done.stdout)["corrupt"] == [], done.stdout
+
+
+PROBE = """
+import sys, io, contextlib
+from runtime.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = main(sys.argv[1:])
+print(code, ",".join(sorted(m for m in ("ray", "s3fs", "fsspec", "botocore", "torch") if m in sys.modules)))
+"""
+
+
+def test_a_no_op_build_imports_neither_ray_nor_s3fs(tmp_path: Path, s3: S3Server) -> None:
+    url = f"s3://{s3.new_bucket()}/cache"
+    project = _machine(tmp_path, "a")
+    assert build_env(project, "--remote-cache", url, env=s3.env)[0] == 0
+    env = {**{k: v for k, v in os.environ.items() if k != "STUDIO_CACHE"}, **s3.env}
+    out = subprocess.run([sys.executable, "-c", PROBE, "build", str(project), "--executor", "ray", "--remote-cache",
+                          url], capture_output=True, text=True, cwd=ROOT, env=env, check=True).stdout.split()
+    assert out == ["0"], out
