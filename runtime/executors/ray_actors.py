@@ -28,6 +28,9 @@ __all__ = ["ModelPool"]
 AI_BACKENDS = frozenset({"diffusers", "transformers"})
 """Backends whose models run on a GPU when there is one (the ``ai`` extra)."""
 
+_DEPTH = 2
+"""Calls an actor holds at once: the one it runs and the next, so it never waits for the driver."""
+
 _PENDING_GRACE = 2.0
 """Seconds an actor may take to start before the pool concludes that it waits for resources."""
 
@@ -41,7 +44,8 @@ class _Actor:
     demand: dict[str, float]
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
-    busy: bool = False
+    calls: int = 0
+    """Calls sent and not yet answered (the actor runs them one after another)."""
     placed: bool = False
 
 
@@ -83,24 +87,29 @@ class ModelPool:
 
     # --- actors ----------------------------------------------------------------------------------
     def idle_actor(self, task: Task) -> _Actor | None:
-        """An actor of ``task``'s model that can take a call now: an idle one, a new one when the model
-        has none, or another one beside the busy ones when the model runs on GPUs and one is free
-        (several GPUs render one model's shots side by side); None: wait for one to finish."""
+        """An actor of ``task``'s model that can take a call now: an idle one; a new one when the model
+        has none, or beside the busy ones when the model runs on GPUs and one is free (several GPUs
+        render one model's shots side by side); else one with a single call in hand, so that the next
+        call waits in the actor rather than a round trip away. None: wait for an answer."""
         assert task.model is not None
         identity = task.model["identity"]
         actors = self.actors.setdefault(identity, [])
         for actor in actors:
-            if not actor.busy:
+            if actor.calls == 0:
                 return actor
-        if actors and not self._room_for_another(actors[0]):
-            return None
+        if not actors or self._room_for_another(actors[0]):
+            return self._create(task, actors)
+        return min((a for a in actors if a.calls < _DEPTH), key=lambda a: a.calls, default=None)
+
+    def _create(self, task: Task, actors: list[_Actor]) -> _Actor:
+        assert task.model is not None
         demand = self.demand(task)
         options: dict[str, Any] = {"num_cpus": 0, "num_gpus": demand.get("GPU", 0.0), "max_restarts": 3,
                                    "max_task_retries": 3}
         if "memory" in demand:
             options["memory"] = int(demand["memory"])
         handle = self._cls.options(**options).remote(self.ctx, task.backend, task.model["config"])
-        actor = _Actor(identity, task.model["name"], handle, handle.__ray_ready__.remote(), demand)
+        actor = _Actor(task.model["identity"], task.model["name"], handle, handle.__ray_ready__.remote(), demand)
         actors.append(actor)
         self.created += 1
         return actor
@@ -114,11 +123,11 @@ class ModelPool:
         return all(available.get(k, 0.0) >= v for k, v in like.demand.items())
 
     def submit(self, actor: _Actor, batch: list[Task], records: dict[str, Any], sink: Any) -> Any:
-        actor.busy = True
+        actor.calls += 1
         return actor.handle.run.options(name=f"studio:{batch[0].id}").remote(batch, records, sink)
 
     def done(self, actor: _Actor) -> None:
-        actor.busy = False
+        actor.calls -= 1
         actor.last_used = time.monotonic()
 
     def retire(self, identity: str) -> None:
@@ -147,7 +156,7 @@ class ModelPool:
                     waiting.append(actor)
         if not waiting:
             return
-        idle = sorted((a for a in everyone if a.placed and not a.busy), key=lambda a: a.last_used)
+        idle = sorted((a for a in everyone if a.placed and a.calls == 0), key=lambda a: a.last_used)
         available = self.ray.available_resources()
         for actor in waiting:
             if all(available.get(k, 0.0) >= v for k, v in actor.demand.items()):
