@@ -106,7 +106,7 @@ def s3_remote() -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def film(tmp: Path, shots: int, size: str) -> Path:
-    project = write_project(tmp / "film", shots)
+    project = write_project(tmp / "film", shots)  # (creates tmp)
     w, h = size.split("x")
     text = project.read_text()
     project.write_text(re.sub(r"resolution: \[\d+, \d+\]", f"resolution: [{w}, {h}]", text))
@@ -122,7 +122,14 @@ def executors(tmp: Path, project: Path, repeat: int, own_instance: bool, timeout
     ray: list[float] = []
     own: list[float] = []
     summary: dict[str, Any] = {}
+    one_shot = film(tmp / "one-shot", 1, "320x180")
+    fixed_local: list[float] = []
+    fixed_ray: list[float] = []
     with ray_instance(tmp) as (address, env):
+        for i in range(repeat):  # what Ray costs whatever the film: connecting, starting workers, stopping
+            fixed_local.append(build(one_shot, tmp / f"fixed-local-{i}", timeout=timeout)[0])
+            fixed_ray.append(build(one_shot, tmp / f"fixed-ray-{i}", "--ray-address", address, env=env,
+                                   timeout=timeout)[0])
         for i in range(repeat):  # interleaved, so that both see the same machine load
             seconds, summary = build(project, tmp / f"local-{i}", timeout=timeout)
             local.append(seconds)
@@ -142,6 +149,9 @@ def executors(tmp: Path, project: Path, repeat: int, own_instance: bool, timeout
     print(f"  local executor:                     {fastest(local)}")
     print(f"  Ray, joining an instance:           {fastest(ray)}")
     print(f"  Ray overhead:                       {min(ray) / min(local) - 1:+.1%}")
+    fixed = min(fixed_ray) - min(fixed_local)
+    print(f"  of which fixed (a 1-shot film: {fastest(fixed_local)} local, {fastest(fixed_ray)} Ray): {fixed:.1f} s; "
+          f"the rest per task: {(min(ray) - min(local) - fixed) / tasks * 1000:.0f} ms")
     if own:
         print(f"  Ray, starting its own instance:     {fastest(own)} ({min(own) / min(local) - 1:+.1%})")
 

@@ -159,7 +159,6 @@ def build(opts: BuildOptions) -> int:
 def _open_store(opts: BuildOptions, cache_root: Path) -> Store:
     if opts.remote_cache is None:
         return Store(cache_root)
-    from .store import TieredStore
 
     def warn(code: str, message: str) -> None:
         if opts.format == "json":

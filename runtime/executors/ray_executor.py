@@ -165,7 +165,9 @@ class _Run:
         self.cpu_inflight = 0
         self.started: dict[str, float] = {}
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
-        self.capacity = ex.jobs or max(1, cpus)
+        # One task more than the CPUs: Ray hands it to the first worker that frees up, without waiting
+        # for the driver to hear of the finished task and send another (``--jobs N``: exactly N).
+        self.capacity = ex.jobs or max(1, cpus) + 1
         self.remote_run = self.ray.remote(run_tasks)
         for tid in order:
             if self.waiting[tid] == 0:
