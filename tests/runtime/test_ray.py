@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,8 @@ import pytest
 
 from tests.conftest import LUCA, ROOT
 from tests.runtime.helpers import build_json, outputs_bytes, tiny_copy
-from tests.runtime.ray_helpers import RayCluster, ray_cluster
+from tests.runtime.ray_helpers import RayCluster
 from tests.runtime.remote_helpers import build_env, studio_env
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayCluster]:
-    with ray_cluster(tmp_path_factory.mktemp("ray")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import LUCA, ROOT, skip_without_ai
 from tests.runtime.helpers import build_json, outputs_bytes, tiny_copy
-from tests.runtime.ray_helpers import ray_cluster
+from tests.runtime.ray_helpers import RayCluster, ray_cluster
 from tests.runtime.remote_helpers import build_env
 
 pytestmark = pytest.mark.slow
@@ -91,23 +91,23 @@ def test_ai_models_on_actors_placed_on_gpus(tmp_path: Path, tiny_ai_local: tuple
         assert summary["model_loads"] >= summary["model_loads_lower_bound"]
 
 
-def test_a_model_actor_killed_mid_task_is_restarted(tmp_path: Path, luca_bytes: dict[str, bytes]) -> None:
-    with ray_cluster(tmp_path) as c:
-        project = tiny_copy(LUCA, tmp_path / "luca")
-        env = {k: v for k, v in os.environ.items() if k not in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE")} | c.env
-        proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "build", str(project), "--format", "json",
-                                 "--ray-address", c.address], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        killed = []
-        while proc.poll() is None and not killed:  # the eSpeak actor, speaking
-            for pid, title in c.studio_workers():
-                if title.startswith("ray::studio:speech:"):
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(title)
-                    break
-            else:
-                time.sleep(0.005)
-        out, err = proc.communicate(timeout=600)
+def test_a_model_actor_killed_mid_task_is_restarted(tmp_path: Path, luca_bytes: dict[str, bytes],
+                                                   cluster: RayCluster) -> None:
+    project = tiny_copy(LUCA, tmp_path / "luca")
+    env = {k: v for k, v in os.environ.items() if k not in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE")} | cluster.env
+    proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "build", str(project), "--format", "json",
+                             "--ray-address", cluster.address], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killed = []
+    while proc.poll() is None and not killed:  # the eSpeak actor, speaking
+        for pid, title in cluster.studio_workers():
+            if title.startswith("ray::studio:speech:"):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(title)
+                break
+        else:
+            time.sleep(0.005)
+    out, err = proc.communicate(timeout=600)
     assert killed, "the build finished before the actor could be killed"
     assert proc.returncode == 0, err[-3000:]
     summary = json.loads(out)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,65 @@ def test_a_no_op_build_imports_neither_ray_nor_s3fs(tmp_path: Path, s3: S3Server
     out = subprocess.run([sys.executable, "-c", PROBE, "build", str(project), "--executor", "ray", "--remote-cache",
                           url], capture_output=True, text=True, cwd=ROOT, env=env, check=True).stdout.split()
     assert out == ["0"], out
+
+
+def _kill_while_uploading(project: Path, url: str, env: dict[str, str], records_seen: object) -> int:
+    """Start a build with ``--remote-cache url`` and SIGKILL it once ``records_seen()`` says the remote
+    holds enough records (mid-upload: objects of later tasks may be there, their records not yet)."""
+    full = {k: v for k, v in {**os.environ, **env}.items() if k not in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE")}
+    proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "build", str(project), "--remote-cache", url,
+                             "--format", "json"], cwd=ROOT, env=full, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    assert callable(records_seen)
+    while proc.poll() is None and not records_seen():
+        time.sleep(0.005)
+    proc.kill()
+    return proc.wait(timeout=60)
+
+
+def _shared_records(shared: Path, at_least: int) -> object:
+    return lambda: sum(1 for _ in (shared / "actions").glob("*/*.json")) >= at_least
+
+
+@pytest.mark.parametrize("at_least", [1])
+def test_a_build_killed_while_uploading_leaves_nothing_untrusted(tmp_path: Path, at_least: int) -> None:
+    """SIGKILL mid-upload: the machine that was killed and another one both build the clean film;
+    every record the remote holds names intact objects."""
+    clean = _machine(tmp_path, "clean")
+    assert build_env(clean)[0] == 0
+    shared = tmp_path / "team-cache"
+    shared.mkdir()
+    killed = _machine(tmp_path, "a")
+    code = _kill_while_uploading(killed, str(shared), {}, _shared_records(shared, at_least))
+    assert code == -9, "the build ended before it could be killed"
+    for project in (killed, _machine(tmp_path, "b")):
+        code, summary, err = build_env(project, "--remote-cache", str(shared))
+        assert code == 0 and not summary["failed"], err
+        assert outputs_bytes(project / "build") == outputs_bytes(clean / "build")
+    done = studio_env("cache", "verify", "--remote-cache", str(shared), "--format", "json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["corrupt"] == [] and report["dangling_records"] == [], done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("at_least", [2, 5, 9])
+def test_builds_killed_at_several_instants_on_s3(tmp_path: Path, s3: S3Server, at_least: int) -> None:
+    clean = _machine(tmp_path, "clean")
+    assert build_env(clean)[0] == 0
+    bucket = s3.new_bucket()
+    url = f"s3://{bucket}/cache"
+    client = s3.client()
+
+    def seen() -> bool:
+        listed = client.list_objects_v2(Bucket=bucket, Prefix="cache/actions/")
+        return int(listed.get("KeyCount", 0)) >= at_least
+
+    killed = _machine(tmp_path, "a")
+    assert _kill_while_uploading(killed, url, s3.env, seen) == -9, "the build ended before it could be killed"
+    for project in (killed, _machine(tmp_path, "b")):
+        code, summary, err = build_env(project, "--remote-cache", url, env=s3.env)
+        assert code == 0 and not summary["failed"], err
+        assert outputs_bytes(project / "build") == outputs_bytes(clean / "build")
+    done = studio_env("cache", "verify", "--remote-cache", url, "--format", "json", env=s3.env)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["corrupt"] == [] and report["dangling_records"] == [], done.stdout
