@@ -120,14 +120,21 @@ def test_bad_remote_urls_are_usage_errors(tmp_path: Path, url: str, code: str, w
     assert "SECRET" not in done.stderr
 
 
-def test_concurrent_builds_of_overlapping_projects_corrupt_nothing(tmp_path: Path, s3: S3Server) -> None:
+@pytest.mark.parametrize("kind", ["s3", pytest.param("shared-dir", marks=pytest.mark.slow)])
+def test_concurrent_builds_of_overlapping_projects_corrupt_nothing(tmp_path: Path, request: pytest.FixtureRequest,
+                                                                  kind: str) -> None:
     """Two machines build two projects that share most tasks at once; a third then builds each from the
     remote alone and gets each one's bytes."""
-    url = f"s3://{s3.new_bucket()}/cache"
+    if kind == "s3":
+        s3: S3Server = request.getfixturevalue("s3")
+        url, remote_env = f"s3://{s3.new_bucket()}/cache", s3.env
+    else:
+        (tmp_path / "team-cache").mkdir()
+        url, remote_env = str(tmp_path / "team-cache"), {}
     a, b = _machine(tmp_path, "a"), _machine(tmp_path, "b")
     edited = b / "film.studio.yaml"
     edited.write_text(edited.read_text().replace("Silenzio, Bruno!", "Andiamo!"))
-    env = {k: v for k, v in {**os.environ, **s3.env}.items() if k not in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE")}
+    env = {k: v for k, v in {**os.environ, **remote_env}.items() if k not in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE")}
     procs = [subprocess.Popen([sys.executable, "-m", "runtime.cli", "build", str(p), "--remote-cache", url,
                                "--format", "json"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for p in (a, b)]
@@ -136,10 +143,10 @@ def test_concurrent_builds_of_overlapping_projects_corrupt_nothing(tmp_path: Pat
         assert proc.returncode == 0, err
     for project in (a, b):
         third = tiny_copy(project, tmp_path / "c" / project.parent.name)
-        code, summary, err = build_env(third, "--remote-cache", url, env=s3.env)
+        code, summary, err = build_env(third, "--remote-cache", url, env=remote_env)
         assert code == 0 and summary["executed"] == [], err
         assert outputs_bytes(third / "build") == outputs_bytes(project / "build")
-    done = studio_env("cache", "verify", "--remote-cache", url, "--format", "json", env=s3.env)
+    done = studio_env("cache", "verify", "--remote-cache", url, "--format", "json", env=remote_env)
     assert done.returncode == 0 and json.loads(done.stdout)["corrupt"] == [], done.stdout
 
 
