@@ -1,7 +1,8 @@
 """The Ray executor: the same plan, keys and bytes as the local one, on a Ray instance or cluster.
 
 - Tool tasks and tasks of CPU backends (``CONCURRENT``: procedural pictures, ffmpeg) are Ray tasks
-  (one CPU each; up to ``jobs`` at once, default the cluster's CPUs). A worker keeps the models of
+  (one CPU each, and what their model asks for: ``num_gpus``, ``vram_gb`` as memory; up to ``jobs``
+  at once, default the cluster's CPUs and one more). A worker keeps the models of
   CPU backends it loaded for its life.
 - Model tasks go to actors, one per model (``ray_actors.ModelPool``), in the schedule's order as
   their inputs become ready; ready tasks of one model with equal batch keys go in one call.
@@ -193,8 +194,16 @@ class _Run:
             if tid in self.out.status:
                 continue
             task = self.tasks[tid]
-            ref = self.remote_run.options(num_cpus=1, max_retries=3, name=f"studio:{tid}").remote(
-                self.ctx, [task], self._inputs([task]), self.sink)
+            options: dict[str, Any] = {"num_cpus": 1, "max_retries": 3, "name": f"studio:{tid}"}
+            if task.model is not None:  # a CPU backend's model may ask for resources too (num_gpus, vram_gb)
+                if not self._placeable(task):
+                    continue
+                demand = self.pool.demand(task)
+                if "GPU" in demand:
+                    options["num_gpus"] = demand["GPU"]
+                if "memory" in demand:
+                    options["memory"] = int(demand["memory"])
+            ref = self.remote_run.options(**options).remote(self.ctx, [task], self._inputs([task]), self.sink)
             self.cpu_inflight += 1
             self._start(ref, [task])
         held: list[tuple[int, str]] = []
@@ -204,12 +213,8 @@ class _Run:
             if tid in self.out.status:
                 continue
             task = self.tasks[tid]
-            why = self.pool.infeasible(task)
-            if why is not None and self.pool.fixed_cluster:
-                self._finish_failed([tid], f"E609: {why}", None, 0.0)
+            if not self._placeable(task):
                 continue
-            if why is not None:
-                self.ex._warn("W609", f"{why}; waiting for the cluster to grow")
             actor = self.pool.idle_actor(task)
             if actor is None:
                 held.append(item)
@@ -218,6 +223,18 @@ class _Run:
             self._start(self.pool.submit(actor, batch, self._inputs(batch), self.sink), batch, actor)
         for item in held:
             heapq.heappush(self.ready_model, item)
+
+    def _placeable(self, task: Task) -> bool:
+        """False (the task failed, E609) when no node of a Ray instance studio started can hold its
+        model; on a cluster studio joined, which an autoscaler may grow, a warning and a wait."""
+        why = self.pool.infeasible(task)
+        if why is None:
+            return True
+        if self.pool.fixed_cluster:
+            self._finish_failed([task.id], f"E609: {why}", None, 0.0)
+            return False
+        self.ex._warn("W609", f"{why}; waiting for the cluster to grow")
+        return True
 
     def _batch(self, first: Task, held: list[tuple[int, str]]) -> list[Task]:
         """``first`` and the ready tasks of its model that the backend can render with it in one call."""

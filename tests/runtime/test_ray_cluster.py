@@ -114,3 +114,29 @@ def test_a_model_actor_killed_mid_task_is_restarted(tmp_path: Path, luca_bytes: 
     assert not summary["failed"]
     assert summary["model_loads"] >= summary["model_loads_lower_bound"]
     assert outputs_bytes(project / "build") == luca_bytes
+
+
+PLACED = """\
+studio: 1
+project: {title: Placed, models: {image: sketch}}
+models:
+  sketch: {backend: procedural, kind: image, num_gpus: 2, params: {look: sketch}}
+scenes:
+  - id: s1
+    shots:
+      - {id: a, duration: 1, action: "gulls over the bay"}
+"""
+
+
+def test_a_model_no_node_can_hold_fails_at_once_on_its_own_instance(tmp_path: Path) -> None:
+    """A model asking for 2 GPUs on a machine with none: its tasks fail with E609 (and their dependents
+    are skipped) instead of waiting for resources that a Ray instance studio started will never get."""
+    pytest.importorskip("ray")
+    project = tmp_path / "placed"
+    project.mkdir()
+    (project / "film.studio.yaml").write_text(PLACED)
+    code, summary, err = build_env(project, "--executor", "ray")
+    assert code == 1, err
+    failed = {f["id"]: f["message"] for f in summary["failed"]}
+    assert failed and all("E609" in m and "'sketch' asks for 2 GPU" in m for m in failed.values()), failed
+    assert summary["skipped"]
