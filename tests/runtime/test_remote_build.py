@@ -120,6 +120,25 @@ def test_bad_remote_urls_are_usage_errors(tmp_path: Path, url: str, code: str, w
     assert "SECRET" not in done.stderr
 
 
+def test_without_s3fs_an_s3_cache_says_how_to_install_it(tmp_path: Path) -> None:
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _NoS3fs:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 's3fs' or name.startswith('s3fs.'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, _NoS3fs())\n")
+    project = _machine(tmp_path, "a")
+    expected = ("studio: error[E604]: an s3:// remote cache needs s3fs, which is not installed: "
+                "pip install 'studio[s3]'\n")
+    for args in (["build", str(project)], ["cache", "stats", str(project)]):
+        done = studio_env(*args, "--remote-cache", "s3://bucket/cache", env={"PYTHONPATH": f"{hide}{os.pathsep}{ROOT}"})
+        assert (done.returncode, done.stderr) == (2, expected), done.stderr
+    assert not (project / "build").exists()
+
+
 @pytest.mark.parametrize("kind", ["s3", pytest.param("shared-dir", marks=pytest.mark.slow)])
 def test_concurrent_builds_of_overlapping_projects_corrupt_nothing(tmp_path: Path, request: pytest.FixtureRequest,
                                                                   kind: str) -> None:
