@@ -130,6 +130,7 @@ def executors(tmp: Path, project: Path, repeat: int, own_instance: bool, timeout
             fixed_local.append(build(one_shot, tmp / f"fixed-local-{i}", timeout=timeout)[0])
             fixed_ray.append(build(one_shot, tmp / f"fixed-ray-{i}", "--ray-address", address, env=env,
                                    timeout=timeout)[0])
+            print(f"  (1-shot film, run {i + 1}: local {fixed_local[-1]:.1f} s, Ray {fixed_ray[-1]:.1f} s)", flush=True)
         for i in range(repeat):  # interleaved, so that both see the same machine load
             seconds, summary = build(project, tmp / f"local-{i}", timeout=timeout)
             local.append(seconds)
@@ -137,6 +138,7 @@ def executors(tmp: Path, project: Path, repeat: int, own_instance: bool, timeout
             ray.append(seconds)
             if sorted(ray_summary["executed"]) != sorted(summary["executed"]):
                 raise SystemExit("the Ray build ran other tasks than the local one")
+            print(f"  (run {i + 1}: local {local[-1]:.1f} s, Ray {ray[-1]:.1f} s)", flush=True)
             for kind in ("local", "ray"):
                 shutil.rmtree(tmp / f"{kind}-{i}")
     if own_instance:
