@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -156,17 +157,23 @@ def build(opts: BuildOptions) -> int:
         return 1
 
 
-def _open_store(opts: BuildOptions, cache_root: Path) -> Store:
-    if opts.remote_cache is None:
-        return Store(cache_root)
+def _warner(fmt: str) -> Callable[[str, str], None]:
+    """How a build shows a warning that is not about the project (the remote cache, Ray): a JSON
+    line with ``--format json``, so that every line of stderr stays JSON, else a text line."""
 
     def warn(code: str, message: str) -> None:
-        if opts.format == "json":
+        if fmt == "json":
             sys.stderr.write(json.dumps({"event": "warning", "code": code, "message": message}) + "\n")
         else:
             sys.stderr.write(f"studio: warning[{code}]: {message}\n")
 
-    return TieredStore(cache_root, opts.remote_cache, warn)
+    return warn
+
+
+def _open_store(opts: BuildOptions, cache_root: Path) -> Store:
+    if opts.remote_cache is None:
+        return Store(cache_root)
+    return TieredStore(cache_root, opts.remote_cache, _warner(opts.format))
 
 
 def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
@@ -291,7 +298,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
 
         session = connect(opts.ray_address)
         reporter = make_reporter(opts.format, len(stale))
-        executor = RayExecutor(session, tasks, store, reporter, opts.jobs, cancel)
+        executor = RayExecutor(session, tasks, store, reporter, opts.jobs, cancel, _warner(opts.format))
     else:
         reporter = make_reporter(opts.format, len(stale))
         executor = Executor(tasks, store, models, load_backend, reporter, opts.jobs or max(1, os.cpu_count() or 1),

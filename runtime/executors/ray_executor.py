@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ _POLL = 0.5
 
 class RayExecutor:
     def __init__(self, session: RaySession, tasks: Mapping[str, Task], store: Store, reporter: Reporter, jobs: int,
-                 cancel: threading.Event) -> None:
+                 cancel: threading.Event, warn: Callable[[str, str], None] | None = None) -> None:
         self.session = session
         self.ray = session.ray
         self.tasks = tasks
@@ -56,6 +56,8 @@ class RayExecutor:
         self.reporter = reporter
         self.jobs = jobs
         self.cancel = cancel
+        self.warn = warn
+        """How a warning reaches the user (the build's: a JSON line with --format json); None: text on stderr."""
         self._warned: set[tuple[str, str]] = set()
 
     # --- set-up ----------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ class RayExecutor:
         if (code, message) in self._warned:
             return
         self._warned.add((code, message))
-        warn = getattr(self.store, "warn", None)
+        warn = self.warn or getattr(self.store, "warn", None)
         if warn is not None:
             warn(code, message)
         else:
