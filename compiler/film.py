@@ -62,6 +62,8 @@ class ModelRef:
     resolved: dict[str, str | None] | None = None
     """The weights' identity (repo id + commit, or content digest); None when the model has no weights."""
     adapters: tuple[AdapterR, ...] = ()
+    num_gpus: float | None = None
+    """GPUs a Ray actor holding the model asks for (None: the executor decides). Never in keys."""
 
     @cached_property
     def identity(self) -> ModelId:
@@ -99,7 +101,7 @@ class ModelRef:
                 "revision": revision, "path": self.path, "dtype": self.dtype, "params": self.params,
                 "adapters": {a.role: {"weights": a.weights, "path": a.path, "revision": a.revision}
                              for a in self.adapters},
-                "vram_gb": self.vram_gb, "batch_size": self.batch_size}
+                "vram_gb": self.vram_gb, "batch_size": self.batch_size, "num_gpus": self.num_gpus}
 
 
 def _options(value: Any) -> dict[str, Any]:

@@ -227,7 +227,7 @@ class _Resolver:
                         adapters.append(AdapterR(role, written, str(extra.path) if extra.path else None,
                                                  extra.revision, extra.identity()))
         return ModelRef(name, cfg.backend, frozenset({cfg.kind}), cfg.weights, cfg.revision, cfg.dtype, cfg.vram_gb,
-                        cfg.batch_size, params, path, resolved, tuple(adapters))
+                        cfg.batch_size, params, path, resolved, tuple(adapters), cfg.num_gpus)
 
     def lora(self, owner: str, lora: spec.Lora, path: tuple[str | int, ...]) -> LoraR | None:
         found = self.resolve_weights(lora.weights, None, self.span(*path, "lora", "weights"), file_only=True)

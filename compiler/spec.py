@@ -239,6 +239,11 @@ class ModelConfig(_Strict):
         None, description="Numeric type of the weights (changes outputs, so it is part of the cache key).")
     vram_gb: float = Field(0, ge=0, le=4096, description="Estimated memory the loaded model takes, in GB.")
     batch_size: int = Field(1, ge=1, le=64, description="Ready tasks of this model rendered together in one call.")
+    num_gpus: float | None = Field(
+        None, ge=0, le=64,
+        description=("GPUs the Ray actor holding this model asks for with --executor ray (a fraction shares a GPU); "
+                     "unset: 1 for diffusers and transformers models on a cluster with GPUs, else 0. Placement only: "
+                     "not part of cache keys."))
     params: dict[str, Any] = Field(
         default_factory=dict, description="Default parameters for every task of this model (backend specific).",
         examples=[{"look": "sketch"}, {"steps": 4, "guidance": 0.0}])

@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from .explain import history_path, load_history
 from .filecache import DigestCache, PlanCache, file_digest, studio_fingerprint
 from .lock import BuildLock, LockBusy
 from .storage import StorageError, storage_error
-from .store import ActionRecord, Store, atomic_write
+from .store import ActionRecord, Store, TieredStore, atomic_write
 from .tasks import Task
 
 if TYPE_CHECKING:
@@ -53,6 +54,11 @@ class BuildOptions:
     builds); None: the build loads what it needs and unloads it all at the end."""
     listener: BuildListener | None = None
     """Hears the build as it goes: the plan, every task, the end (``studio watch --serve``'s page)."""
+    executor: str = "local"
+    """``local`` (threads on this machine) or ``ray`` (a local Ray instance, or ``ray_address``)."""
+    ray_address: str | None = None
+    remote_cache: str | None = None
+    """A second cache level (``s3://bucket/prefix`` or a shared directory); see runtime/store/."""
 
 
 @dataclass
@@ -185,8 +191,27 @@ def _storage_failure(opts: BuildOptions, exc: StorageError, started: float, stat
     return 1
 
 
+def _warner(fmt: str) -> Callable[[str, str], None]:
+    """How a build shows a warning that is not about the project (the remote cache, Ray): a JSON
+    line with ``--format json``, so that every line of stderr stays JSON, else a text line."""
+
+    def warn(code: str, message: str) -> None:
+        if fmt == "json":
+            sys.stderr.write(json.dumps({"event": "warning", "code": code, "message": message}) + "\n")
+        else:
+            sys.stderr.write(f"studio: warning[{code}]: {message}\n")
+
+    return warn
+
+
+def _open_store(opts: BuildOptions, cache_root: Path) -> Store:
+    if opts.remote_cache is None:
+        return Store(cache_root)
+    return TieredStore(cache_root, opts.remote_cache, _warner(opts.format))
+
+
 def _locked_build(opts: BuildOptions, cache_root: Path, started: float) -> int:
-    store = Store(cache_root)
+    store = _open_store(opts, cache_root)
     store.clean_tmp()
     digests = DigestCache(cache_root / "files.json")
     try:
@@ -213,11 +238,10 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         listener.done(1, None)
         return 1
 
-    cached: dict[str, ActionRecord] = {}
-    for tid, _, key in plan.index:
-        record = store.lookup(key)
-        if record is not None:
-            cached[tid] = record
+    if isinstance(store, TieredStore):  # the remote's gc keeps what this build uses from here on
+        store.manifest_id = hashlib.sha256(f"{socket.gethostname()}:{plan.project.resolve()}".encode()).hexdigest()[:32]
+    hits = store.lookup_many(key for _, _, key in plan.index)
+    cached = {tid: hits[key] for tid, _, key in plan.index if key in hits}
     stale = [tid for tid, _, _ in plan.index if tid not in cached]
     kinds = {tid: kind for tid, kind, _ in plan.index}
     listener.planned(plan, cached, store)
@@ -236,7 +260,14 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
     cancelled = False
     storage: StorageError | None = None
     if stale:
-        outcome = _execute(opts, store, plan, stale, cached, listener)
+        from .executors import ExecutorUnavailable
+
+        try:
+            outcome = _execute(opts, store, plan, stale, cached, listener)
+        except ExecutorUnavailable as exc:
+            sys.stderr.write(f"studio: error[{exc.code}]: {exc.args[0]}\n")
+            listener.done(1, None)
+            return 1
         storage = outcome.storage
         outcome_status, records, failures = outcome.status, outcome.records, outcome.failures
         details, seconds, cancelled = outcome.details, outcome.seconds, outcome.cancelled
@@ -252,13 +283,16 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
                          "behind\n")
         listener.done(130, None)
         return 130
+    remote = None
     try:  # a write failing from here on is the output directory's (the store's are done)
         delivered = deliver(out_dir, kinds, records, store)
         elapsed = time.perf_counter() - started
         outputs = _outputs(out_dir, delivered)
-        if stale or changed or not (out_dir / "report.json").exists():
+        if isinstance(store, TieredStore):
+            remote = {"url": store.remote_url, "read": len(store.pulled), "written": store.pushed}
+        if stale or changed or (remote and remote["read"]) or not (out_dir / "report.json").exists():
             _write_report(out_dir, plan, outcome_status, failures, details, seconds, records, loads, lower_bound,
-                          load_seconds, outputs, elapsed)
+                          load_seconds, outputs, elapsed, remote)
             report_written = True
         else:
             report_written = False
@@ -279,6 +313,9 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
         sys.stderr.write(_summary_text(summary, plan.title, lower_bound, out_dir))
+        if remote is not None and (remote["read"] or remote["written"]):
+            sys.stderr.write(f"remote cache {remote['url']}: {remote['read']} results read, "
+                             f"{remote['written']} written\n")
     listener.done(1 if failures else 0, out_dir)
     return 1 if failures else 0
 
@@ -302,7 +339,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     from backends import load_backend
     from compiler.schedule import schedule
 
-    from .executor import Executor
+    from .executors import Executor, TaskExecutor
     from .models import ModelManager
     from .progress import make_reporter
 
@@ -313,20 +350,30 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     order = schedule(items, plan.vram_gb)
     models = opts.models if opts.models is not None else ModelManager(plan.vram_gb, load_backend)
     models.budget = plan.vram_gb
-    loads_before, seconds_before = models.loads, models.load_seconds
-    reporter = Heard(make_reporter(opts.format, len(stale)), listener)
-    jobs = opts.jobs or max(1, os.cpu_count() or 1)
     cancel = opts.cancel if opts.cancel is not None else threading.Event()
-    executor = Executor(tasks, store, models, load_backend, reporter, jobs, cancel)
+    executor: TaskExecutor
+    session = None
+    if opts.executor == "ray":  # connect first: a cluster that cannot be reached is one clear error
+        from .executors.ray_executor import RayExecutor
+        from .executors.ray_session import connect
+
+        session = connect(opts.ray_address)
+        reporter = Heard(make_reporter(opts.format, len(stale)), listener)
+        executor = RayExecutor(session, tasks, store, reporter, opts.jobs, cancel, _warner(opts.format))
+    else:
+        reporter = Heard(make_reporter(opts.format, len(stale)), listener)
+        executor = Executor(tasks, store, models, load_backend, reporter, opts.jobs or max(1, os.cpu_count() or 1),
+                            cancel)
     try:
         outcome = executor.run(order.order, cached)
     finally:
         reporter.close()
-        if opts.models is None:
+        if opts.models is None:  # a build on its own (studio watch keeps models and Ray between builds)
             models.close()
+            if session is not None:
+                session.close()
     return _Executed(outcome.storage, outcome.status, outcome.records, outcome.failures, outcome.details,
-                     outcome.seconds, outcome.cancelled, models.loads - loads_before, order.lower_bound,
-                     models.load_seconds - seconds_before)
+                     outcome.seconds, outcome.cancelled, outcome.loads, order.lower_bound, outcome.load_seconds)
 
 
 class _History:
@@ -410,8 +457,9 @@ def _summary_text(summary: dict[str, Any], title: str, lower_bound: int, out_dir
 
 def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failures: dict[str, str],
                   details: dict[str, str], seconds: dict[str, float], records: dict[str, ActionRecord], loads: int,
-                  lower_bound: int, load_seconds: float, outputs: dict[str, Any], elapsed: float) -> None:
-    report = {
+                  lower_bound: int, load_seconds: float, outputs: dict[str, Any], elapsed: float,
+                  remote: dict[str, Any] | None = None) -> None:
+    report: dict[str, Any] = {
         "title": plan.title,
         "seconds": round(elapsed, 3),
         "model_loads": loads, "model_loads_lower_bound": lower_bound, "model_load_seconds": round(load_seconds, 3),
@@ -426,6 +474,8 @@ def _write_report(out_dir: Path, plan: LoadedPlan, status: dict[str, str], failu
         ],
         "gates": gate_scores(records),
     }
+    if remote is not None:
+        report["remote_cache"] = remote  # results read through from it and written to it by this build
     atomic_write(out_dir / "report.json", json.dumps(report, indent=1, sort_keys=False).encode())
 
 

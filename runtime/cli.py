@@ -25,6 +25,54 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="also allow referenced files under DIR (project files may not reach outside their directory)")
 
 
+def _add_remote(p: argparse.ArgumentParser, text: str) -> None:
+    p.add_argument("--remote-cache", metavar="URL", help=text)
+
+
+def _usage(code: str, message: str) -> int:
+    sys.stderr.write(f"studio: error[{code}]: {message}\n")
+    return 2
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it: Ray takes a second)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _cluster_options(args: argparse.Namespace) -> int | None:
+    """Check --executor, --ray-address and --remote-cache before anything starts (exit 2 if wrong)."""
+    from .store.remote import remote_url_from_env
+
+    if args.executor == "local" and args.ray_address:
+        return _usage("E602", "--ray-address joins a Ray cluster: use it with --executor ray (or alone)")
+    if args.ray_address:
+        args.executor = "ray"
+    args.executor = args.executor or "local"
+    if args.executor == "ray" and not _installed("ray"):
+        return _usage("E601", "--executor ray needs Ray, which is not installed: pip install 'studio[ray]'")
+    args.remote_cache = remote_url_from_env(args.remote_cache)
+    return _check_remote(args.remote_cache)
+
+
+def _check_remote(url: str | None) -> int | None:
+    from .store.remote import parse_remote_url
+
+    if url is None:
+        return None
+    try:
+        kind, _ = parse_remote_url(url)
+    except ValueError as exc:
+        return _usage("E603", str(exc))
+    if kind == "s3" and not _installed("s3fs"):
+        return _usage("E604", "an s3:// remote cache needs s3fs, which is not installed: pip install 'studio[s3]'")
+    return None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Build system for AI-made animated films.")
     parser.add_argument("--version", action=_Version, nargs=0, help="print studio's version and exit")
@@ -46,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
                            help="CPU tasks run at once (default: the number of CPUs)")
         build.add_argument("--no-wait", dest="wait", action="store_false",
                            help="fail at once if another build of this project is running")
+        build.add_argument("--executor", choices=("local", "ray"), default=None,
+                           help="where tasks run: threads here (local, the default) or Ray (a local instance, or "
+                           "the cluster at --ray-address; the ray extra)")
+        build.add_argument("--ray-address", metavar="ADDR", help="join this Ray cluster (implies --executor ray)")
+        _add_remote(build, "a second cache level behind .studio/: s3://BUCKET/PREFIX or a shared directory "
+                    "(default: $STUDIO_REMOTE_CACHE)")
         if name == "watch":
             build.add_argument("--serve", type=int, metavar="PORT",
                                help="serve a live preview page on PORT (0: a free port); prints its URL")
@@ -82,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
     cache.add_argument("--cache", type=Path, metavar="DIR", help="store directory")
     cache.add_argument("--max-size", metavar="SIZE", help="gc: keep older results while the store fits (e.g. 2G)")
+    _add_remote(cache, "work on this remote cache (s3://BUCKET/PREFIX or a shared directory) instead of .studio/")
+    cache.add_argument("--max-age", metavar="AGE", help="gc of a remote cache: drop results no build has used for "
+                       "AGE (e.g. 30d, 12h)")
     cache.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
@@ -173,8 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.jobs < 0:
                 sys.stderr.write("studio: --jobs must be at least 1\n")
                 return 2
+            bad = _cluster_options(args)
+            if bad is not None:
+                return bad
             opts = BuildOptions(args.path, args.out, args.cache, args.format, args.explain, args.jobs, args.wait,
-                                args.allow_path)
+                                args.allow_path, executor=args.executor, ray_address=args.ray_address,
+                                remote_cache=args.remote_cache)
             if args.command == "watch":
                 from .watch import watch
 
@@ -204,6 +265,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .build import cache_root_for
             from .commands.cache import cache_command
 
+            if args.remote_cache is not None:
+                from .commands.remote_cache import remote_cache_command
+
+                bad = _check_remote(args.remote_cache)
+                return bad if bad is not None else remote_cache_command(
+                    args.action, args.remote_cache, args.max_size, args.max_age, args.format)
+            if args.max_age is not None:
+                sys.stderr.write("studio: --max-age applies to a remote cache: add --remote-cache URL\n")
+                return 2
             directory = args.path if args.path.is_dir() else args.path.parent
             root = cache_root_for(directory, args.cache)
             if not root.is_dir():

@@ -87,7 +87,8 @@ class ModelManager:
         if self.budget is None:
             return
         while self._resident and sum(e.size for e in self._resident.values()) + need > self.budget:
-            idle = [k for k, e in self._resident.items() if e.users == 0]
+            # least recently used first; a model that takes nothing (a CPU backend's) frees nothing, so it stays
+            idle = [k for k, e in self._resident.items() if e.users == 0 and e.size > 0]
             if not idle:
                 return  # everything is in use: over budget rather than deadlock
             self._unload(idle[0])

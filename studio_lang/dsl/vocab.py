@@ -34,8 +34,8 @@ DEF_KEYWORDS = {
 }
 """Words that open a definition line (before the first SCENE) and the token each becomes."""
 
-MODEL_FIELDS = ("backend", "kind", "weights", "revision", "dtype", "vram_gb", "batch_size", "params", "gates",
-                "description")
+MODEL_FIELDS = ("backend", "kind", "weights", "revision", "dtype", "vram_gb", "batch_size", "num_gpus", "params",
+                "gates", "description")
 
 FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "root": ("studio", "project", "models", "styles", "voices", "elements", "scenes", "audio", "output"),

@@ -22,85 +22,24 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-__all__ = ["ActionRecord", "Store", "atomic_copy", "atomic_write", "fsync_dir"]
+from ._atomic import atomic_copy, atomic_write, fsync_dir, hash_file
+from .interface import ActionRecord, ObjectInfo, parse_record, record_bytes
+
+__all__ = ["Store"]
 
 _OBJECT_MTIME_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09: "never touched since stored"
-_RECORD_VERSION = 1
-
-
-def fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _replace(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
-    """Write ``path`` through a temporary file in its directory, fsync it and rename it into place,
-    so that a reader sees the old or the new content, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    _replace(path, lambda f: f.write(data), mode)
-
-
-def atomic_copy(source: Path, path: Path) -> None:
-    def copy(out: BinaryIO) -> None:
-        with open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-
-    _replace(path, copy, 0o644)
-
-
-def _hash_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-            size += len(block)
-    return h.hexdigest(), size
-
-
-@dataclass(frozen=True)
-class ActionRecord:
-    key: str
-    outputs: dict[str, dict[str, Any]]
-    """Output name -> ``{"digest", "size"}``."""
-    meta: dict[str, Any] = field(default_factory=dict)
-    info: dict[str, Any] = field(default_factory=dict)
-    """Who made it: task id, backend, model, seed, seconds, created."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"version": _RECORD_VERSION, "key": self.key, "outputs": self.outputs, "meta": self.meta,
-                "info": self.info}
 
 
 class Store:
+    """The local store: the first level of the cache, and the only one a build reads objects from."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.location = str(root)
         self.objects = root / "objects"
         self.actions = root / "actions"
         self.tmp = root / "tmp"
@@ -134,13 +73,10 @@ class Store:
     def read_record(self, key: str) -> ActionRecord | None:
         """The record for ``key`` if it parses; objects are not checked (see ``lookup``)."""
         try:
-            data = json.loads(self.record_path(key).read_bytes())
-            if data.get("version") != _RECORD_VERSION or data.get("key") != key:
-                return None
-            outputs = {str(k): {"digest": str(v["digest"]), "size": int(v["size"])} for k, v in data["outputs"].items()}
-            return ActionRecord(key, outputs, dict(data.get("meta") or {}), dict(data.get("info") or {}))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            raw = self.record_path(key).read_bytes()
+        except OSError:
             return None
+        return parse_record(key, raw)
 
     def lookup(self, key: str) -> ActionRecord | None:
         """A hit: the record and every object it names, intact. Anything less is a miss."""
@@ -154,6 +90,9 @@ class Store:
             if not self.object_ok(out["digest"], out["size"]):
                 return None
         return record
+
+    def lookup_many(self, keys: Iterable[str]) -> dict[str, ActionRecord]:
+        return {key: record for key in keys if (record := Store.lookup(self, key)) is not None}  # this level only
 
     # The index: one file holding the records of the last build, so that a no-op build reads one
     # file instead of thousands. Records never change once written, so an entry can only be
@@ -196,7 +135,7 @@ class Store:
         if st.st_mtime_ns == _OBJECT_MTIME_NS:
             return True
         try:  # touched since it was stored: trust it only if the bytes are still right
-            actual, _ = _hash_file(Path(path))
+            actual, _ = hash_file(Path(path))
         except OSError:
             return False
         if actual != digest:
@@ -204,6 +143,27 @@ class Store:
             return False
         self._seal(Path(path))
         return True
+
+    def has_object(self, digest: str, size: int) -> bool:
+        return self.object_ok(digest, size)
+
+    def fetch_object(self, digest: str, size: int, dest: Path) -> bool:
+        """Copy an intact object to ``dest`` (atomically); False if it is missing or damaged."""
+        if not self.object_ok(digest, size):
+            return False
+        try:
+            atomic_copy(self.object_path(digest), dest)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def adopt_object(self, tmp: Path, digest: str) -> None:
+        """Move a file already checked to hold ``digest`` (in ``tmp/``) into the objects."""
+        final = self.object_path(digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self._seal(tmp)
+        os.replace(tmp, final)
+        fsync_dir(final.parent)
 
     def _discard(self, path: Path) -> None:
         with contextlib.suppress(OSError):
@@ -254,7 +214,11 @@ class Store:
             digest, size = self.put_file(path)
             stored[name] = {"digest": digest, "size": size}
         record = ActionRecord(key, stored, dict(meta), {**info, "created": round(time.time(), 3)})
-        atomic_write(self.record_path(key), json.dumps(record.to_json(), sort_keys=True).encode())
+        return self.put_record(record)
+
+    def put_record(self, record: ActionRecord) -> ActionRecord:
+        """Write the record (atomically; one build holds the lock, so the last writer wins)."""
+        atomic_write(self.record_path(record.key), record_bytes(record))
         return record
 
     def forget(self, key: str) -> None:
@@ -281,6 +245,17 @@ class Store:
                     if record is not None:
                         yield record
 
+    def records(self) -> Iterator[ActionRecord]:
+        return self.iter_records()
+
+    def stored_objects(self) -> Iterator[ObjectInfo]:
+        for digest, path in self.iter_objects():
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            yield ObjectInfo(digest, st.st_size, st.st_ctime)
+
     def clean_tmp(self, older_than: float = 0.0) -> None:
         """Remove leftovers of killed builds (only call while holding the build lock)."""
         if not self.tmp.is_dir():
@@ -300,9 +275,16 @@ class Store:
         self._discard(self.object_path(digest))
         self.drop_index()
 
-    def verify_object(self, digest: str, path: Path) -> bool:
+    def verify_object(self, digest: str, path: Path | None = None) -> bool:
         try:
-            actual, _ = _hash_file(path)
+            actual, _ = hash_file(path if path is not None else self.object_path(digest))
         except OSError:
             return False
         return actual == digest
+
+    def verify(self, digest: str) -> bool:
+        """Re-hash the object; a damaged one is removed."""
+        if self.verify_object(digest):
+            return True
+        self.discard_object(digest)
+        return False
