@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 import types
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backends.base import BackendError, Result, TaskRun
 from compiler.schedule import schedule
@@ -16,6 +19,7 @@ from runtime.executor import Executor
 from runtime.models import ModelManager
 from runtime.store import Store
 from runtime.tasks import Task
+from tests.compiler.test_schedule import dags
 
 
 class Recorder:
@@ -219,3 +223,26 @@ def test_batches_ready_tasks_of_one_model(tmp_path: Path) -> None:
     assert models.loads == 1
     store = Store(tmp_path / "store")
     assert all(store.lookup(f"key-k{i}") is not None for i in range(6))
+
+
+def test_the_model_manager_loads_what_the_schedule_counted(tmp_path: Path) -> None:
+    """C, then A beside it, then B needs room: A has no work left and C has, so A goes (as the
+    schedule assumed when it counted 3 loads); evicting the least recently used C would load it again."""
+    gpu = make_backend("gpu", concurrent=False)
+    tasks = [task("c0", "gpu", "C", size=2), task("a", "gpu", "A", {"in": "c0"}, size=4),
+             task("b", "gpu", "B", {"in": "c0"}, size=3), task("c1", "gpu", "C", {"x": "c0", "y": "b"}, size=2)]
+    outcome, models, _, order = run(tasks, {"gpu": gpu}, tmp_path, budget=6)
+    assert all(s == "executed" for s in outcome.status.values())
+    assert order.loads == order.lower_bound == 3
+    assert models.loads == order.loads, gpu.loaded
+
+
+@settings(max_examples=40, deadline=None)
+@given(dags(), st.sampled_from([None, 4.0, 5.0, 6.0, 7.0, 9.0]))
+def test_a_build_loads_models_as_often_as_the_schedule_says(items: list[Any], budget: float | None) -> None:
+    gpu = make_backend("gpu", concurrent=False)
+    tasks = [task(tid, "gpu", model, {d: d for d in deps}, size) for tid, model, size, deps in items]
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome, models, _, order = run(tasks, {"gpu": gpu}, Path(tmp), budget=budget, jobs=2)
+    assert all(s == "executed" for s in outcome.status.values())
+    assert models.loads == order.loads, (gpu.loaded, order)
