@@ -7,18 +7,18 @@ import io
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from backends import CATALOG
 from compiler import compile_project
 from studio_lang.diagnostics import render_json, render_text
+from tests.compiler.helpers import assert_diagnosed, fuzz_tiers
 from tests.conftest import EXAMPLES
 
 TEXTS = [p.read_text(encoding="utf-8") for e in EXAMPLES for p in e.glob("*.studio.yaml")]
 DATA = [YAML(typ="safe", pure=True).load(t) for t in TEXTS]
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
                     st.text(max_size=12), st.sampled_from(["auto", "@Luca", "Luca", "cut", "wide", "#ffffff", ""]))
@@ -32,14 +32,10 @@ def check(tmp_path: Path, text: str) -> None:
     result = compile_project(path, backends=CATALOG)
     render_text(result.diagnostics, result.sources)
     render_json(result.diagnostics)
-    assert result.ok == (result.plan is not None) or not result.ok
-    for d in result.diagnostics:
-        assert d.code and d.message
+    assert_diagnosed(result)
 
 
-@SETTINGS
-@given(data=st.data())
-def test_text_mutations(tmp_path: Path, data: st.DataObject) -> None:
+def text_mutations(tmp_path: Path, data: st.DataObject) -> None:
     text = data.draw(st.sampled_from(TEXTS))
     for _ in range(data.draw(st.integers(1, 4))):
         pos = data.draw(st.integers(0, len(text)))
@@ -58,6 +54,9 @@ def test_text_mutations(tmp_path: Path, data: st.DataObject) -> None:
     check(tmp_path, text)
 
 
+test_text_mutations, test_text_mutations_slow = fuzz_tiers(text_mutations, given(data=st.data()))
+
+
 def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     out = [prefix]
     if isinstance(node, dict):
@@ -69,9 +68,7 @@ def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     return out
 
 
-@SETTINGS
-@given(data=st.data())
-def test_structure_mutations(tmp_path: Path, data: st.DataObject) -> None:
+def structure_mutations(tmp_path: Path, data: st.DataObject) -> None:
     doc = copy.deepcopy(data.draw(st.sampled_from(DATA)))
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(paths(doc)[1:]))
@@ -88,3 +85,6 @@ def test_structure_mutations(tmp_path: Path, data: st.DataObject) -> None:
     out = io.StringIO()
     YAML(typ="safe", pure=True).dump(doc, out)
     check(tmp_path, out.getvalue())
+
+
+test_structure_mutations, test_structure_mutations_slow = fuzz_tiers(structure_mutations, given(data=st.data()))
