@@ -69,9 +69,14 @@ MUTATIONS = [
              ("tests/runtime/test_atomic.py::test_atomic_write_killed_at_random_points_leaves_old_or_new",)),
     Mutation("deliver-direct-copy", "2", "runtime/deliver.py",
              "atomic_copy(store.object_path(digest), Path(dest))",
-             "__import__('shutil').copyfile(store.object_path(digest), dest)",
-             ("tests/runtime/test_atomic.py::test_deliver_killed_at_random_points_leaves_old_or_new",
-              "tests/runtime/test_atomic.py::test_a_reader_never_sees_a_partial_deliverable")),
+             "(Path(dest).parent.mkdir(parents=True, exist_ok=True),\n"
+             "                 __import__('shutil').copyfile(store.object_path(digest), dest))",
+             ("tests/runtime/test_atomic.py::test_deliver_killed_at_random_points_leaves_old_or_new",)),
+    Mutation("deliver-direct-copy-seen-by-a-reader", "2", "runtime/deliver.py",
+             "atomic_copy(store.object_path(digest), Path(dest))",
+             "(Path(dest).parent.mkdir(parents=True, exist_ok=True),\n"
+             "                 __import__('shutil').copyfile(store.object_path(digest), dest))",
+             ("tests/runtime/test_atomic.py::test_a_reader_never_sees_a_partial_deliverable",)),
     Mutation("progress-events-held-to-the-end", "3", "runtime/progress.py",
              '        with self.lock:\n            self.stream.write(json.dumps(event) + "\\n")\n'
              '            self.stream.flush()\n\n    def started',

@@ -148,29 +148,53 @@ def test_deliver_killed_at_random_points_leaves_old_or_new_many(tmp_path: Path) 
 
 
 class Reader:
-    """Reads every file under ``build/`` again and again, on its own thread, until stopped."""
+    """Polls every file under ``build/`` on its own thread until stopped: a cheap ``stat`` of each
+    file on every pass (so a file caught half-copied shows a size no complete version has), and a
+    full read whenever a file's size, mtime or inode changed."""
 
     def __init__(self, build: Path) -> None:
         self.build = build
+        self.sizes: dict[str, set[int]] = {}
         self.seen: dict[str, set[str]] = {}
         self.torn_json: list[str] = []
-        self.reads = 0
+        self.passes = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
+    def _files(self, folder: str) -> list[os.DirEntry[str]]:
+        out: list[os.DirEntry[str]] = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        out += self._files(entry.path)
+                    elif not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+                        out.append(entry)  # a temp file is being written under a name no reader asks for
+        except FileNotFoundError:
+            pass
+        return out
+
     def _run(self) -> None:
+        known: dict[str, tuple[int, int, int]] = {}
         while not self.stop.is_set():
-            for path in sorted(self.build.rglob("*")) if self.build.is_dir() else []:
-                if path.name.startswith(".") and path.name.endswith(".tmp"):
-                    continue  # a file being written, under a name no reader asks for
+            self.passes += 1
+            for entry in self._files(str(self.build)):
                 try:
-                    data = path.read_bytes()
-                except (IsADirectoryError, FileNotFoundError):
+                    st = os.stat(entry.path)
+                except FileNotFoundError:
                     continue
-                rel = str(path.relative_to(self.build))
-                self.reads += 1
-                if path.suffix == ".json":
+                rel = os.path.relpath(entry.path, self.build)
+                self.sizes.setdefault(rel, set()).add(st.st_size)
+                signature = (st.st_size, st.st_mtime_ns, st.st_ino)
+                if known.get(rel) == signature:
+                    continue
+                known[rel] = signature
+                try:
+                    data = Path(entry.path).read_bytes()
+                except FileNotFoundError:
+                    continue
+                if rel.endswith(".json"):
                     try:
                         json.loads(data)
                     except ValueError:
@@ -185,26 +209,33 @@ class Reader:
 
 def test_a_reader_never_sees_a_partial_deliverable(tmp_path: Path) -> None:
     """Two builds (the second re-delivers an edited shot, the film, the boards) while a reader polls
-    build/: every version it read of a file is one of that file's complete versions."""
+    build/: every size it saw and every content it read of a file belong to complete versions of it."""
     project = tiny_copy(LUCA, tmp_path / "luca")
     text = (project / "film.studio.yaml").read_text()
     edits = [text, text.replace("small waves rolling in", "big waves rolling in")]
     build = project / "build"
-    complete: dict[str, set[str]] = {}
+    sizes: dict[str, set[int]] = {}
+    contents: dict[str, set[str]] = {}
     reader = Reader(build)
     try:
         for version in edits:
             (project / "film.studio.yaml").write_text(version)
-            before = reader.reads
+            before = reader.passes
             code, _, err = build_json(project, cache=tmp_path / "cache")
             assert code == 0, err
+            assert reader.passes > before, "the reader did not poll during the build"
             for path in build.rglob("*"):
-                if path.is_file() and path.suffix != ".json":
-                    complete.setdefault(str(path.relative_to(build)), set()).add(digest(path.read_bytes()))
-            assert reader.reads > before or version is text, "the reader did not read during the build"
+                if path.is_file():
+                    rel = str(path.relative_to(build))
+                    sizes.setdefault(rel, set()).add(path.stat().st_size)
+                    contents.setdefault(rel, set()).add(digest(path.read_bytes()))
     finally:
         reader.close()
-    assert not reader.torn_json, reader.torn_json
-    partial = {rel: seen - complete.get(rel, set()) for rel, seen in reader.seen.items()}
-    assert not {rel: d for rel, d in partial.items() if d}, f"a reader saw partial deliverables: {partial}"
+    assert not reader.torn_json, f"a reader read torn JSON: {reader.torn_json}"
+    torn = {rel: sorted(seen - sizes.get(rel, set())) for rel, seen in reader.sizes.items()
+            if not rel.endswith(".json") and seen - sizes.get(rel, set())}
+    assert not torn, f"a reader saw deliverables at sizes no complete version has: {torn}"
+    partial = {rel: len(seen - contents.get(rel, set())) for rel, seen in reader.seen.items()
+               if seen - contents.get(rel, set())}
+    assert not partial, f"a reader read partial deliverables: {partial}"
     assert {"final.mp4", "storyboard.png"} <= set(reader.seen)
