@@ -76,7 +76,7 @@ MUTATIONS = [
              "atomic_copy(store.object_path(digest), Path(dest))",
              "(Path(dest).parent.mkdir(parents=True, exist_ok=True),\n"
              "                 __import__('shutil').copyfile(store.object_path(digest), dest))",
-             ("tests/runtime/test_atomic.py::test_a_reader_never_sees_a_partial_deliverable",)),
+             ("tests/runtime/test_atomic.py::test_a_reader_never_sees_a_partial_deliverable_many",)),
     Mutation("progress-events-held-to-the-end", "3", "runtime/progress.py",
              '        with self.lock:\n            self.stream.write(json.dumps(event) + "\\n")\n'
              '            self.stream.flush()\n\n    def started',

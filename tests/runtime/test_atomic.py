@@ -148,9 +148,10 @@ def test_deliver_killed_at_random_points_leaves_old_or_new_many(tmp_path: Path) 
 
 
 class Reader:
-    """Polls every file under ``build/`` on its own thread until stopped: a cheap ``stat`` of each
-    file on every pass (so a file caught half-copied shows a size no complete version has), and a
-    full read whenever a file's size, mtime or inode changed."""
+    """Polls every file under ``build/`` until stopped, on two threads: one only ``stat``s each file,
+    pass after pass (a file caught half-copied shows a size no complete version has; a stat is
+    cheap, so passes are frequent), the other reads a file whenever its size, mtime or inode changed
+    (and parses it if it is JSON)."""
 
     def __init__(self, build: Path) -> None:
         self.build = build
@@ -159,39 +160,45 @@ class Reader:
         self.torn_json: list[str] = []
         self.passes = 0
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self._sample, daemon=True),
+                        threading.Thread(target=self._read, daemon=True)]
+        for thread in self.threads:
+            thread.start()
 
-    def _files(self, folder: str) -> list[os.DirEntry[str]]:
-        out: list[os.DirEntry[str]] = []
+    def _files(self, folder: str) -> list[str]:
+        out: list[str] = []
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         out += self._files(entry.path)
                     elif not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
-                        out.append(entry)  # a temp file is being written under a name no reader asks for
+                        out.append(entry.path)  # a temp file is being written under a name no reader asks for
         except FileNotFoundError:
             pass
         return out
 
-    def _run(self) -> None:
-        known: dict[str, tuple[int, int, int]] = {}
+    def _sample(self) -> None:
         while not self.stop.is_set():
             self.passes += 1
-            for entry in self._files(str(self.build)):
+            for path in self._files(str(self.build)):
                 try:
-                    st = os.stat(entry.path)
+                    size = os.stat(path).st_size
                 except FileNotFoundError:
                     continue
-                rel = os.path.relpath(entry.path, self.build)
-                self.sizes.setdefault(rel, set()).add(st.st_size)
-                signature = (st.st_size, st.st_mtime_ns, st.st_ino)
-                if known.get(rel) == signature:
-                    continue
-                known[rel] = signature
+                self.sizes.setdefault(os.path.relpath(path, self.build), set()).add(size)
+
+    def _read(self) -> None:
+        known: dict[str, tuple[int, int, int]] = {}
+        while not self.stop.is_set():
+            for path in self._files(str(self.build)):
                 try:
-                    data = Path(entry.path).read_bytes()
+                    st = os.stat(path)
+                    rel = os.path.relpath(path, self.build)
+                    if known.get(rel) == (st.st_size, st.st_mtime_ns, st.st_ino):
+                        continue
+                    known[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                    data = Path(path).read_bytes()
                 except FileNotFoundError:
                     continue
                 if rel.endswith(".json"):
@@ -204,15 +211,17 @@ class Reader:
 
     def close(self) -> None:
         self.stop.set()
-        self.thread.join(timeout=60)
+        for thread in self.threads:
+            thread.join(timeout=60)
 
 
-def test_a_reader_never_sees_a_partial_deliverable(tmp_path: Path) -> None:
-    """Two builds (the second re-delivers an edited shot, the film, the boards) while a reader polls
-    build/: every size it saw and every content it read of a file belong to complete versions of it."""
+def check_reader(tmp_path: Path, builds: int) -> None:
+    """Builds that alternate two versions of the project (after the first two, all from the cache:
+    each only re-delivers the edited shot's keyframe and clip, the film, the boards) while a reader
+    polls build/: every size it saw and every content it read of a file belong to complete versions."""
     project = tiny_copy(LUCA, tmp_path / "luca")
     text = (project / "film.studio.yaml").read_text()
-    edits = [text, text.replace("small waves rolling in", "big waves rolling in")]
+    edits = [[text, text.replace("small waves rolling in", "big waves rolling in")][n % 2] for n in range(builds)]
     build = project / "build"
     sizes: dict[str, set[int]] = {}
     contents: dict[str, set[str]] = {}
@@ -239,3 +248,12 @@ def test_a_reader_never_sees_a_partial_deliverable(tmp_path: Path) -> None:
                if seen - contents.get(rel, set())}
     assert not partial, f"a reader read partial deliverables: {partial}"
     assert {"final.mp4", "storyboard.png"} <= set(reader.seen)
+
+
+def test_a_reader_never_sees_a_partial_deliverable(tmp_path: Path) -> None:
+    check_reader(tmp_path, 2)
+
+
+@pytest.mark.slow
+def test_a_reader_never_sees_a_partial_deliverable_many(tmp_path: Path) -> None:
+    check_reader(tmp_path, 8)
