@@ -43,6 +43,9 @@ from tests.conftest import EXAMPLES, ROOT
 BASE_DIR = Path(__file__).parent / "every_field"
 FIELDS = fields.leaves(spec.Project.model_json_schema())
 MAX_TRIES = 120
+MISSING = {kind for kind, (backend, _, _) in OPTIONAL.items() if backend not in CATALOG}
+"""The deliverables whose backend this installation lacks (the export extra's): they are left out of
+the base project and their fields are skipped."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Declared:
 
 def available(kinds: frozenset[str]) -> frozenset[str]:
     """Leave out the kinds whose backend this installation lacks (the export extra's)."""
-    return frozenset(k for k in kinds if k not in OPTIONAL or OPTIONAL[k][0] in CATALOG)
+    return frozenset(k for k in kinds if k not in MISSING)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +78,13 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(picture, root / "refs" / picture.name)
     theme = (root / "audio" / "theme.wav").read_bytes()
     (root / "audio" / "other.wav").write_bytes(theme[:-2] + bytes([theme[-2] ^ 1, theme[-1]]))  # other bytes
-    shutil.copy(BASE_DIR / "film.studio.yaml", root / "film.studio.yaml")
+    yaml = YAML(typ="rt")  # keeps the order of the maps: the first object that sets a field is edited
+    doc = yaml.load((BASE_DIR / "film.studio.yaml").read_text(encoding="utf-8"))
+    for kind in MISSING:  # not installed here: asking for it would be an error (E420)
+        doc["output"].pop(kind, None)
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    (root / "film.studio.yaml").write_text(out.getvalue(), encoding="utf-8")
     return root
 
 
@@ -198,6 +207,8 @@ def test_field_edit_changes_exactly_its_dependents(field: str, project: Path,
     doc, result = base
     assert result.plan is not None
     schema = FIELDS[field]
+    if field.split(".")[:2] in [["output", kind] for kind in MISSING]:
+        pytest.skip(f"{field}: its backend is not installed (pip install 'studio[export]')")
     if "const" in schema:  # one allowed value (``studio: 1``): there is no edit to make
         assert DEPENDENTS.get(field) == "", f"{field} has one allowed value: declare it as \"\""
         return
