@@ -29,6 +29,26 @@ def codes(result: Compilation) -> list[str]:
     return [d.code for d in result.diagnostics]
 
 
+MINIMAL = """\
+studio: 1
+project: {title: Tiny}
+elements:
+  Ana: {kind: character, description: a girl with a kite, voice: ana}
+voices:
+  ana: {pitch: 60}
+scenes:
+  - id: s1
+    shots:
+      - id: a
+        duration: 2
+        action: "@Ana runs"
+      - id: b
+        action: "@Ana laughs"
+        dialogue:
+          - {character: Ana, line: "Look at it fly!"}
+"""
+
+
 def assert_diagnosed(result: Compilation) -> None:
     """A compile either gives a plan, or says why not: at least one error, each with a code, a
     message and a position in a file."""
