@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from backends.base import Artifact, TaskRun
 from backends.ffmpeg import encode, film, film_audio, film_video, run
 from backends.ffmpeg.encode import PRESET, encode_frames
+from bench.machine import header
 
 WIDTH, HEIGHT, FPS = 1280, 720, 24
 
@@ -178,6 +179,7 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=[PRESET], help="x264 presets to compare (first: studio's)")
     args = parser.parse_args()
     count = round(args.seconds * FPS)
+    print(header("imageio_ffmpeg"))
     print(f"studio encoder: libx264 preset={PRESET}, {WIDTH}x{HEIGHT} @ {FPS} fps, {count} frames per shot")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.machine import header  # noqa: E402
 
 SHOT = """\
       - id: s{i}
@@ -67,6 +70,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--jobs", type=int, default=0)
     opts = parser.parse_args()
+    print(header("numpy", "imageio_ffmpeg"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "film"
         shutil.copytree(ROOT / "examples" / "luca", work)

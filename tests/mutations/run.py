@@ -3,7 +3,8 @@
 Usage: python tests/mutations/run.py [--only NAME ...] [--baseline] [--list]
 
 Each mutation is applied to a fresh copy of the working tree (tracked and untracked files, never
-this checkout), then its targeted tests run there; a mutation is *caught* when they fail. The table
+this checkout), then its targeted tests run there (or, for the bench's claims, item 7, the bench
+script that checks them); a mutation is *caught* when they fail. The table
 at the end gives, per mutation, the test that failed and its first assertion line. ``--baseline``
 runs the same tests on the unmutated copy first: they must pass, or a catch proves nothing.
 Not collected by pytest (no ``test_`` prefix): it runs the suite, it is not part of it.
@@ -35,6 +36,9 @@ class Mutation:
     tests: tuple[str, ...]
     more: tuple[tuple[str, str], ...] = ()
     """Further (old, new) replacements in the same file."""
+    command: tuple[str, ...] = ()
+    """A script to run instead of pytest (``tests`` then names what it checks): a bench script that
+    checks the claims bench/README.md makes and exits non-zero when one fails."""
 
 
 KEYS = "tests/compiler/test_key_coverage.py::test_field_edit_changes_exactly_its_dependents"
@@ -119,6 +123,24 @@ MUTATIONS = [
     Mutation("reference-example-edited", "5", "examples/luca/film.studio.yaml",
              "# Reference project for format v1.", "# Reference project for format v1 (edited).",
              ("tests/compiler/test_examples.py::test_reference_is_copied_verbatim",)),
+    Mutation("readme-restates-a-figure", "7", "README.md",
+             "  a GPU): studio's overhead against a bare diffusers loop,",
+             "  a GPU): studio's overhead against a bare diffusers loop (+3.8 %),",
+             ("tests/test_bench_figures.py::test_no_other_readme_restates_a_figure",)),
+    Mutation("bench-without-date-and-machine", "7", "bench/compile.py",
+             "    print(header())\n", "",
+             ("tests/test_bench_figures.py::test_every_benchmark_prints_its_date_and_machine",)),
+    Mutation("batched-keyframes-differ", "7", "backends/diffusers/keyframe.py",
+             '"generator": generator(p["seed"]),', '"generator": generator(p["seed"] + len(results)),',
+             ("bench/ai_cpu.py: batched keyframes are bit-identical to unbatched",),
+             command=("bench/ai_cpu.py", "--repeat", "1", "--builds", "1")),
+    Mutation("models-unloaded-after-each-use", "7", "runtime/models.py",
+             "                entry.users -= 1\n                self._lock.notify_all()\n",
+             "                entry.users -= 1\n"
+             "                if entry.users == 0 and self._resident.get(identity) is entry:\n"
+             "                    self._unload(identity)\n                self._lock.notify_all()\n",
+             ("bench/ai_cpu.py: model loads equal the lower bound",),
+             command=("bench/ai_cpu.py", "--repeat", "1", "--builds", "1")),
 ]
 
 
@@ -148,18 +170,24 @@ def apply(tree: Path, m: Mutation) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def run_tests(tree: Path, tests: tuple[str, ...], timeout: float) -> tuple[int, str]:
+def run_tests(tree: Path, m: Mutation, timeout: float) -> tuple[int, str]:
     env = {**__import__("os").environ, "PYTHONPATH": str(tree)}
     env.pop("STUDIO_CACHE", None)
+    argv = list(m.command) or ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "-m", "slow or not slow",
+                               *m.tests]  # the slow tier too: pyproject's addopts deselect it
     try:
-        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *tests],
-                              cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run([sys.executable, *argv], cwd=tree, env=env, capture_output=True, text=True,
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
         return -1, "timed out"
     return done.returncode, done.stdout + done.stderr
 
 
-def first_failure(output: str) -> tuple[str, str]:
+def first_failure(output: str, m: Mutation) -> tuple[str, str]:
+    if m.command:  # a bench script: the claim it found false
+        claim = re.search(r"^claim: (.+): NO$", output, re.M)
+        last = output.strip().splitlines()[-1:] or ["?"]
+        return m.command[0], (f"claim: {claim.group(1)}: NO" if claim else last[0][:160])
     failed = re.search(r"^FAILED (\S+)", output, re.M)
     line = re.search(r"^E\s+(.+)$", output, re.M)
     return (failed.group(1) if failed else "?"), (line.group(1).strip()[:160] if line else "?")
@@ -183,16 +211,20 @@ def main() -> int:
             tree = Path(tmp)
             copy_tree(tree)
             if args.baseline:
-                code, output = run_tests(tree, m.tests, args.timeout)
+                code, output = run_tests(tree, m, args.timeout)
                 if code != 0:
-                    rows.append((m, "BASELINE FAILS", *first_failure(output), 0.0))
+                    rows.append((m, "BASELINE FAILS", *first_failure(output, m), 0.0))
                     continue
             apply(tree, m)
             start = time.perf_counter()
-            code, output = run_tests(tree, m.tests, args.timeout)
+            code, output = run_tests(tree, m, args.timeout)
             seconds = time.perf_counter() - start
         verdict = "caught" if code not in (0, 5) else "SURVIVED" if code == 0 else "NO TESTS RAN"
-        test, line = first_failure(output) if verdict == "caught" else ("-", "-")
+        if code == -1:
+            verdict = "TIMED OUT"
+        elif m.command and code != 0:  # a script, not pytest: any failure is a catch
+            verdict = "caught"
+        test, line = first_failure(output, m) if verdict == "caught" else ("-", "-")
         rows.append((m, verdict, test, line, seconds))
         print(f"{m.name}: {verdict} ({seconds:.0f} s) {test}\n    {line}", flush=True)
     print("\n| item | mutation | verdict | failing test | first assertion line |")
