@@ -133,14 +133,14 @@ MUTATIONS = [
     Mutation("batched-keyframes-differ", "7", "backends/diffusers/keyframe.py",
              '"generator": generator(p["seed"]),', '"generator": generator(p["seed"] + len(results)),',
              ("bench/ai_cpu.py: batched keyframes are bit-identical to unbatched",),
-             command=("bench/ai_cpu.py", "--repeat", "1", "--builds", "1")),
+             command=("bench/ai_cpu.py", "--only", "keyframes", "--repeat", "1")),
     Mutation("models-unloaded-after-each-use", "7", "runtime/models.py",
              "                entry.users -= 1\n                self._lock.notify_all()\n",
              "                entry.users -= 1\n"
              "                if entry.users == 0 and self._resident.get(identity) is entry:\n"
              "                    self._unload(identity)\n                self._lock.notify_all()\n",
              ("bench/ai_cpu.py: model loads equal the lower bound",),
-             command=("bench/ai_cpu.py", "--repeat", "1", "--builds", "1")),
+             command=("bench/ai_cpu.py", "--only", "build", "--builds", "1")),
 ]
 
 
