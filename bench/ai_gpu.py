@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from backends.base import Artifact, TaskRun  # noqa: E402
+from bench.machine import header  # noqa: E402
 from bench.make_tiny_models import clip_tokenizer, t5_tokenizer  # noqa: E402
 
 SCALES = {
@@ -298,6 +299,7 @@ def main() -> int:
     args = parser.parse_args()
     s = SCALES[args.scale]
     parts = args.only.split(",")
+    print(header("torch", "diffusers", "transformers"))
     figures: dict[str, Any] = {"scale": args.scale}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -191,6 +191,10 @@ def main() -> None:
     parser.add_argument("--skip-executors", action="store_true")
     parser.add_argument("--skip-remote", action="store_true")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import header
+
+    print(header("ray", "s3fs"), flush=True)
     print(f"{args.shots} shots at {args.size}, fastest of {args.repeat}; {os.cpu_count()} CPUs "
           f"(load average {os.getloadavg()[0]:.1f} at the start)")
     with tempfile.TemporaryDirectory(prefix="studio-bench-cluster-") as name:

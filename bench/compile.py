@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.machine import header  # noqa: E402
 from bench.synthetic import write_project  # noqa: E402
 
 _RUN = """
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     opts = parser.parse_args()
+    print(header())
     print(f"{'shots':>6} {'lines':>7} {'check s':>8} {'check MiB':>9} {'plan s':>7} {'plan MiB':>8} {'tasks':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for shots in opts.sizes:

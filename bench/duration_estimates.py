@@ -39,6 +39,10 @@ def planned_length(project: Path, cache: Path) -> str:
 
 
 def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import header
+
+    print(header(), flush=True)
     print(f"{'example':<12} {'auto shot':<22} {'estimate s':>10} {'actual s':>9} {'error':>7}")
     worst_shot = worst_film = 0.0
     with tempfile.TemporaryDirectory() as tmp:

@@ -80,6 +80,10 @@ def main() -> None:
     parser.add_argument("--cap-mb", type=int, default=6144, help="address-space cap per process (MB)")
     parser.add_argument("--skip-build", action="store_true", help="measure check only")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import header
+
+    print(header("PIL"), flush=True)
     from PIL import Image
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -136,6 +136,10 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true", help="also time each stage in this process (this checkout)")
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout of studio to run (default: this one)")
     opts = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import header
+
+    print(header(), flush=True)
     print(f"{'bytes':>9} {'wall s':>7} {'cpu s':>7}  result" + ("   stages (cpu s)" if opts.stages else ""))
     with tempfile.TemporaryDirectory() as tmp:
         for size in opts.sizes:

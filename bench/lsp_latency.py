@@ -158,6 +158,10 @@ async def main() -> None:
     parser.add_argument("--keys", type=int, default=20)
     parser.add_argument("--syntax", nargs="+", default=["yaml", "studio"])
     opts = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import header
+
+    print(header("pygls"), flush=True)
     print(f"{'shots':>6} {'syntax':>7} {'min ms':>7} {'median':>7} {'max':>7} {'burst ms':>9} {'CPU ms min':>11} "
           f"{'median':>7}")
     for shots in opts.sizes:

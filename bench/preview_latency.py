@@ -94,6 +94,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     opts = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import header
+
+    print(header("playwright"), flush=True)
     browser = page = playwright = None
     if CHROMIUM.exists():
         from playwright.sync_api import sync_playwright

@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.machine import header  # noqa: E402
 
 SHOT = """\
       - id: s{i}
@@ -99,6 +102,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1)
     opts = parser.parse_args()
+    print(header("numpy", "imageio_ffmpeg"))
     runs = [once(opts.seconds, opts.jobs) for _ in range(opts.repeat)]
     best = min(runs, key=lambda r: r["clean"])
     clean, clean_cpu = best["clean"], min(r["clean_cpu"] for r in runs)

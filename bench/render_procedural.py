@@ -35,6 +35,7 @@ from backends.procedural._spec import check_keyframe
 from backends.procedural.keyframe import render_keyframe
 from backends.procedural.motion import StagedShot
 from backends.procedural.pattern import STYLES, pattern_frames
+from bench.machine import header
 
 WIDTH, HEIGHT, FPS = 1280, 720, 24
 FILM_MOVES = [
@@ -205,6 +206,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-encode", action="store_true", help="skip the tasks that encode with ffmpeg")
     args = parser.parse_args()
+    print(header("numpy"))
     bench_keyframes(args.repeat)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backends import CATALOG  # noqa: E402
 from backends.base import Result, TaskRun  # noqa: E402
+from bench.machine import header  # noqa: E402
 from compiler import compile_project  # noqa: E402
 from compiler.schedule import schedule  # noqa: E402
 from runtime.executor import Executor  # noqa: E402
@@ -85,6 +86,7 @@ def main() -> None:
     parser.add_argument("--load", type=float, default=0.5)
     parser.add_argument("--run", type=float, default=0.02)
     opts = parser.parse_args()
+    print(header())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "film.studio.yaml"
         path.write_text(project(opts.shots))

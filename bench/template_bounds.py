@@ -85,6 +85,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds before a template is killed")
     parser.add_argument("--repeat", type=int, default=3, help="runs per template (the fastest is shown)")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.machine import header
+
+    print(header("jinja2"), flush=True)
     print(f"{'template':<18} {'outcome':<28} {'seconds':>8} {'MB':>8}")
     for name, template in TEMPLATES.items():
         runs = [measure(args.root, template, args.cap_mb, args.timeout) for _ in range(args.repeat)]

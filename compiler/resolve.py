@@ -96,9 +96,9 @@ class _Resolver:
         self.elements: dict[str, ElementR] = {}
         self.voices: dict[str, VoiceR | None] = {}
         self.voiceless: set[str] = set()
-        self._default_voice: VoiceR | None = None
         self._gates: dict[tuple[str, ...], GatesR | None] = {}
         self.end_shots: list[tuple[str, tuple[str | int, ...]]] = []
+        self._default_voices: dict[str, VoiceR] = {}
         self.triggers = {(e.trigger or f"@{name}"): name for name, e in project.elements.items()}
         self.weights = WeightsResolver(files)
         self.watched: dict[str, None] = {}
@@ -307,13 +307,13 @@ class _Resolver:
         self.voices[name] = resolved
         return resolved
 
-    def default_voice(self) -> VoiceR:
-        """The voice of characters without one: the default speech model in the project's language."""
-        if self._default_voice is None:
-            v = _DEFAULT_VOICE.model_copy(update={"language": self.p.project.language,
-                                                  "engine": self.p.project.models.speech})
-            self._default_voice = self.make_voice("default", v, ("project", "models", "speech"))
-        return self._default_voice
+    def default_voice(self, engine: str, path: tuple[str | int, ...]) -> VoiceR:
+        """The voice of characters without one: the shot's speech model (``models: {speech: ...}`` on the
+        shot, its scene or the project) in the project's language."""
+        if engine not in self._default_voices:
+            v = _DEFAULT_VOICE.model_copy(update={"language": self.p.project.language, "engine": engine})
+            self._default_voices[engine] = self.make_voice("default", v, path)
+        return self._default_voices[engine]
 
     def make_voice(self, name: str, v: spec.Voice, engine_path: tuple[str | int, ...]) -> VoiceR:
         model = self.model(v.engine, "speech", engine_path)
@@ -343,7 +343,9 @@ class _Resolver:
         location = self.location(i, scene, j, shot)
         characters, props, mentioned = self.bind_action(path, shot.action)
         location = location or mentioned
-        lines = tuple(self.line(path, k, line) for k, line in enumerate(shot.dialogue))
+        speech_name, speech_path = self.inherited(("models", "speech"), i, scene, j, shot)
+        self.model(speech_name, "speech", speech_path)  # checked even where no voiceless character speaks
+        lines = tuple(self.line(path, k, line, (speech_name, speech_path)) for k, line in enumerate(shot.dialogue))
         characters, blocking = self.on_screen(path, characters, lines, shot.blocking)
         explicit = shot.duration if isinstance(shot.duration, float) else None
         cut_out = shot.transition.duration if shot.transition is not None and shot.transition.type != "cut" else 0.0
@@ -609,7 +611,8 @@ class _Resolver:
             self.template_error(style_name, exc)
             return action_prompt, style.negative
 
-    def line(self, shot_path: tuple[str | int, ...], k: int, line: spec.DialogueLine) -> LineR:
+    def line(self, shot_path: tuple[str | int, ...], k: int, line: spec.DialogueLine,
+             speech: tuple[str, tuple[str | int, ...]]) -> LineR:
         path = (*shot_path, "dialogue", k)
         element = self.p.elements.get(line.character)
         if element is None or element.kind != "character":
@@ -632,9 +635,9 @@ class _Resolver:
                 self.voiceless.add(line.character)
                 self.warn("W310", f"character '{line.character}' has no voice; using the default voice",
                           self.span("elements", line.character, key=True), "add 'voice:' to the character")
-            voice = self.default_voice()
+            voice = self.default_voice(*speech)
         if voice is None:
-            voice = self.default_voice()
+            voice = self.default_voice(*speech)
         emotion = line.emotion.strip().lower().replace(" ", "_") if line.emotion else None
         if emotion and emotion not in KNOWN_EMOTIONS and emotion not in voice.emotions:
             self.warn("W301", f"unknown emotion '{line.emotion}'; it will sound neutral", self.span(*path, "emotion"),

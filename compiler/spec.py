@@ -160,7 +160,8 @@ class ModelOverrides(_Strict):
 
     image: Name | None = Field(None, description="Model for keyframe images (a name from `models`, or `procedural`).")
     video: Name | None = Field(None, description="Model for shot motion (a name from `models`, or `procedural`).")
-    speech: Name | None = Field(None, description="Model for speech (a name from `models`, or `espeak`).")
+    speech: Name | None = Field(
+        None, description="Model for the speech of characters without a voice (a name from `models`, or `espeak`).")
 
 
 class DefaultModels(_Strict):

@@ -1,8 +1,9 @@
 """The model manager: backends load models through it, and it decides what stays resident.
 
-Models stay loaded while the ``vram_gb`` budget allows; loading one that does not fit evicts the
-least recently used models that no running task holds. Every load is counted for the report,
-beside the lower bound (distinct models among the tasks that ran).
+Models stay loaded while the ``vram_gb`` budget allows; loading one that does not fit evicts models
+that no running task holds: first those with no task left to run (``remaining``, which the executor
+keeps), then the least recently used, the rule the schedule assumed when it counted loads. Every
+load is counted for the report, beside the lower bound (distinct models among the tasks that ran).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class ModelManager:
     loads: int = 0
     load_seconds: float = 0.0
     distinct: set[str] = field(default_factory=set)
+    remaining: dict[str, int] = field(default_factory=dict)
+    """Model identity -> tasks of the current build still to run (the executor keeps it); a model
+    missing here has none."""
     _resident: OrderedDict[str, _Resident] = field(default_factory=OrderedDict)
     _lock: threading.Condition = field(default_factory=lambda: threading.Condition(threading.RLock()))
     _loading: set[str] = field(default_factory=set)
@@ -91,7 +95,8 @@ class ModelManager:
             idle = [k for k, e in self._resident.items() if e.users == 0 and e.size > 0]
             if not idle:
                 return  # everything is in use: over budget rather than deadlock
-            self._unload(idle[0])
+            spent = [k for k in idle if self.remaining.get(k, 0) <= 0]
+            self._unload((spent or idle)[0])
 
     def _unload(self, identity: str) -> None:
         entry = self._resident.pop(identity)

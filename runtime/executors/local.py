@@ -69,6 +69,16 @@ class Executor:
         serial_inflight = 0
         running: dict[str, threading.Thread] = {}
         events: queue.Queue[_Event] = queue.Queue()
+        remaining = self.models.remaining  # tasks left per model: a model with none is evicted first
+        remaining.clear()
+        for identity in (self.tasks[tid].model_identity for tid in order):
+            if identity is not None:
+                remaining[identity] = remaining.get(identity, 0) + 1
+
+        def done_with(tid: str) -> None:
+            identity = self.tasks[tid].model_identity
+            if identity is not None:
+                remaining[identity] -= 1
 
         def settled(tid: str) -> None:
             for user in users.get(tid, ()):
@@ -82,6 +92,7 @@ class Executor:
                 user = stack.pop()
                 if user not in out.status:
                     out.status[user] = "skipped"
+                    done_with(user)
                     self.reporter.finished(self.tasks[user], "skipped", 0.0, None)
                     stack.extend(users.get(user, ()))
 
@@ -137,6 +148,7 @@ class Executor:
                 except queue.Empty:
                     continue
                 running.pop(tid).join()
+                done_with(tid)
                 if not concurrent[tid]:
                     serial_inflight -= 1
                 out.seconds[tid] = seconds

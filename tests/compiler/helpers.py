@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
 
 from backends import CATALOG
 from compiler import Compilation, compile_project
@@ -42,3 +47,33 @@ scenes:
         dialogue:
           - {character: Ana, line: "Look at it fly!"}
 """
+
+
+def assert_diagnosed(result: Compilation) -> None:
+    """A compile either gives a plan, or says why not: at least one error, each with a code, a
+    message and a position in a file."""
+    for d in result.diagnostics:
+        assert d.code and d.message, d
+    if result.ok:
+        assert result.plan is not None, "a clean compile must give a plan"
+        return
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert errors, "a failed compile must say why"
+    for d in errors:
+        assert d.span is not None and d.span.file and d.span.line >= 1 and d.span.column >= 1, d
+
+
+FUZZ_EXAMPLES = 150
+"""Examples per fuzz test in the fast tier, which CI runs (``-m 'not slow'``)."""
+SLOW_FACTOR = 20
+"""The slow tier (``pytest -m slow``) runs this many times more examples: still bounded."""
+
+
+def fuzz_tiers(body: Callable[..., Any], strategies: Callable[[Callable[..., Any]], Any],
+               examples: int = FUZZ_EXAMPLES) -> tuple[Any, Any]:
+    """One fuzz test body as two tests: ``strategies`` (a ``given(...)``) applied with ``examples``
+    examples, and again, marked ``slow``, with ``SLOW_FACTOR`` times more."""
+    common: dict[str, Any] = {"deadline": None, "suppress_health_check": list(HealthCheck)}
+    fast = settings(max_examples=examples, **common)(strategies(body))
+    slow = pytest.mark.slow(settings(max_examples=examples * SLOW_FACTOR, **common)(strategies(body)))
+    return fast, slow

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,14 @@ from backends import CATALOG
 from compiler import compile_project
 from tests.conftest import EXAMPLES, LUCA, ROOT
 
-REFERENCE = ROOT.parent / "shared" / "reference" / "luca"
+REFERENCE_SHA256 = {
+    "film.studio.yaml": "b8a6c599cf752dfc5939e3580dc4e45d6d6b814a6ffb6558e181043f572dd819",
+    "refs/luca.png": "93ae9d1824d03f4d205e3b6b1c30216a49d096d0dc62017cec48583b1a27457a",
+    "audio/theme.wav": "19f3d693e986715175983c54ee8a68e060bb86492216a945947012b25dabe2fb",
+}
+"""The reference project (shared/reference/luca: the format must accept it exactly as written), by
+content. examples/luca is its verbatim copy; pinning the digests here checks that in every clone,
+not only where a copy of the reference happens to sit beside the checkout."""
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
@@ -30,17 +38,30 @@ def test_every_example_declares_the_schema(example: Path) -> None:
 
 
 def test_reference_is_copied_verbatim() -> None:
-    if not REFERENCE.exists():
-        pytest.skip("shared/reference is not beside this checkout")
-    for name in ("refs/luca.png", "audio/theme.wav"):
-        assert (LUCA / name).read_bytes() == (REFERENCE / name).read_bytes()
-    # examples/luca is the reference plus two lines: its 10 s theme loops and fades out with the film
-    # (issue 10, item 21); everything else is byte for byte the reference.
-    ours = (LUCA / "film.studio.yaml").read_text(encoding="utf-8").splitlines()
-    added = [line for line in ours if line.strip().startswith(("loop: true", "fade_out: 2"))]
-    assert [line for line in ours if line not in added] == (REFERENCE / "film.studio.yaml").read_text(
-        encoding="utf-8").splitlines()
-    assert len(added) == 2
+    found = {str(p.relative_to(LUCA)) for p in LUCA.rglob("*") if p.is_file()
+             and not {".studio", "build"} & set(p.relative_to(LUCA).parts)}  # a local build's output is no change
+    assert found == set(REFERENCE_SHA256), "examples/luca must hold the reference project's files, and only them"
+    for name, digest in REFERENCE_SHA256.items():
+        assert hashlib.sha256(_as_reference(LUCA, name)).hexdigest() == digest, \
+            f"examples/luca/{name} is no longer the reference project's file"
+    for shared in (ROOT.parent / "shared" / "reference" / "luca", ROOT.parent.parent / "shared" / "reference" / "luca"):
+        for name in REFERENCE_SHA256 if shared.is_dir() else ():  # where a copy sits nearby, it agrees too
+            assert _as_reference(LUCA, name) == (shared / name).read_bytes(), shared / name
+
+
+LOOPED = ("loop: true", "fade_out: 2")
+"""examples/luca is the reference plus two lines: its 10 s theme loops and fades out with the film
+(issue 10, item 21); everything else is byte for byte the reference."""
+
+
+def _as_reference(root: Path, name: str) -> bytes:
+    data = (root / name).read_bytes()
+    if name != "film.studio.yaml":
+        return data
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    added = [line for line in lines if line.strip().startswith(LOOPED)]
+    assert len(added) == 2, added
+    return "".join(line for line in lines if line not in added).encode("utf-8")
 
 
 GOLDEN_IDS = [

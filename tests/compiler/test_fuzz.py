@@ -19,12 +19,12 @@ from backends import CATALOG
 from compiler import compile_project
 from compiler.templates import MAX_OUTPUT, TemplateProblem, compile_template
 from studio_lang.diagnostics import render_json, render_text
+from tests.compiler.helpers import assert_diagnosed, fuzz_tiers
 from tests.conftest import EXAMPLES, ROOT
 from tests.watchdog import watchdog
 
 TEXTS = [p.read_text(encoding="utf-8") for e in EXAMPLES for p in e.glob("*.studio.yaml")]
 DATA = [YAML(typ="safe", pure=True).load(t) for t in TEXTS]
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
                     st.text(max_size=12), st.sampled_from(["auto", "@Luca", "Luca", "cut", "wide", "#ffffff", ""]))
@@ -38,14 +38,10 @@ def check(tmp_path: Path, text: str) -> None:
     result = compile_project(path, backends=CATALOG)
     render_text(result.diagnostics, result.sources)
     render_json(result.diagnostics)
-    assert result.ok == (result.plan is not None) or not result.ok
-    for d in result.diagnostics:
-        assert d.code and d.message
+    assert_diagnosed(result)
 
 
-@SETTINGS
-@given(data=st.data())
-def test_text_mutations(tmp_path: Path, data: st.DataObject) -> None:
+def text_mutations(tmp_path: Path, data: st.DataObject) -> None:
     text = data.draw(st.sampled_from(TEXTS))
     for _ in range(data.draw(st.integers(1, 4))):
         pos = data.draw(st.integers(0, len(text)))
@@ -64,6 +60,9 @@ def test_text_mutations(tmp_path: Path, data: st.DataObject) -> None:
     check(tmp_path, text)
 
 
+test_text_mutations, test_text_mutations_slow = fuzz_tiers(text_mutations, given(data=st.data()))
+
+
 def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     out = [prefix]
     if isinstance(node, dict):
@@ -75,9 +74,7 @@ def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     return out
 
 
-@SETTINGS
-@given(data=st.data())
-def test_structure_mutations(tmp_path: Path, data: st.DataObject) -> None:
+def structure_mutations(tmp_path: Path, data: st.DataObject) -> None:
     doc = copy.deepcopy(data.draw(st.sampled_from(DATA)))
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(paths(doc)[1:]))
@@ -251,3 +248,4 @@ def test_any_path_gives_diagnostics_and_never_blocks_many(tmp_path_factory: pyte
                                                           data: st.DataObject) -> None:
     project = special_project(tmp_path_factory.getbasetemp())
     compile_paths(project, paths_project(*(data.draw(PATHS) for _ in range(5))))
+test_structure_mutations, test_structure_mutations_slow = fuzz_tiers(structure_mutations, given(data=st.data()))

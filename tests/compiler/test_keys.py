@@ -112,6 +112,8 @@ def dependents(plan_inputs: dict[str, list[str]], direct: set[str]) -> set[str]:
 Edit = Callable[[dict[str, Any], Any], None]
 
 # Each edit: how to apply it, the values to try, and the tasks that read the field directly.
+# These check exact task instances for common edits; every field of the format, found from the
+# schema, is covered by tests/compiler/test_key_coverage.py.
 # The expected change is those tasks plus everything downstream of them in the DAG.
 EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
     "dialogue line": (lambda d, v: d["scenes"][0]["shots"][2]["dialogue"][1].__setitem__("line", v),

@@ -21,10 +21,9 @@ from studio_lang.loader import find_project, read_source
 from studio_lang.source import SourceFile
 from studio_lang.yaml.emit import emit_yaml
 from studio_lang.yaml.syntax import parse_yaml
+from tests.compiler.helpers import assert_diagnosed, fuzz_tiers
 from tests.lang.helpers import DSL_EXAMPLES, FOUNTAIN, GOLDEN, YAML_EXAMPLES, parse
 from tests.watchdog import watchdog
-
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def _dsl_texts() -> list[str]:
@@ -62,25 +61,25 @@ def mutate(data: st.DataObject, texts: list[str]) -> str:
     return text
 
 
-@SETTINGS
-@given(data=st.data())
-def test_mangled_dsl_gives_diagnostics_only(tmp_path: Path, data: st.DataObject) -> None:
+def mangled_dsl_gives_diagnostics_only(tmp_path: Path, data: st.DataObject) -> None:
     text = mutate(data, DSL_TEXTS)
     path = tmp_path / "film.studio"
     path.write_text(text, encoding="utf-8")
     result = compile_project(path)
     render_text(result.diagnostics, result.sources)
     render_json(result.diagnostics)
-    assert all(d.code and d.message for d in result.diagnostics)
+    assert_diagnosed(result)
     tree, _ = parse(text)
     if tree.root is not None and isinstance(tree.root, ast.Mapping) and tree.root.entries:
         again, diagnostics = parse(emit_dsl(tree.root))
         assert again.root is not None and ast.to_data(again.root) == ast.to_data(tree.root), diagnostics
 
 
-@SETTINGS
-@given(data=st.data())
-def test_mangled_fountain_imports_a_project_that_checks_clean(tmp_path: Path, data: st.DataObject) -> None:
+test_mangled_dsl_gives_diagnostics_only, test_mangled_dsl_gives_diagnostics_only_slow = fuzz_tiers(
+    mangled_dsl_gives_diagnostics_only, given(data=st.data()))
+
+
+def mangled_fountain_imports_a_project_that_checks_clean(tmp_path: Path, data: st.DataObject) -> None:
     text = mutate(data, FOUNTAIN_TEXTS)
     project, diagnostics = import_fountain(SourceFile("script.fountain", text))
     assert not [d for d in diagnostics if d.is_error]
@@ -91,6 +90,10 @@ def test_mangled_fountain_imports_a_project_that_checks_clean(tmp_path: Path, da
     assert result.source is not None
     tree, _ = parse(result.source.text)
     assert tree.root is not None and ast.to_data(tree.root) == project
+
+
+test_mangled_fountain_checks_clean, test_mangled_fountain_checks_clean_slow = fuzz_tiers(
+    mangled_fountain_imports_a_project_that_checks_clean, given(data=st.data()))
 
 
 _text = st.text(max_size=10) | st.sampled_from([
@@ -131,9 +134,7 @@ _project = st.fixed_dictionaries({"studio": _values}, optional={
     "output": _values, "zzz": _values})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(_project)
-def test_any_document_converts_without_loss(document: dict[str, Any]) -> None:
+def any_document_converts_without_loss(document: dict[str, Any]) -> None:
     tree = from_data(document)
     again, diagnostics = parse(emit_dsl(tree))
     assert again.root is not None and ast.to_data(again.root) == document, diagnostics
@@ -198,3 +199,5 @@ def _find_and_read(base: Path, parts: list[str]) -> None:
     assert all(d.code.startswith("E00") for d in diagnostics), diagnostics
     shown = render_text(diagnostics)  # names are escaped: no control character reaches the terminal
     assert not any(unicodedata.category(c) == "Cc" for c in shown.replace("\n", ""))
+test_any_document_converts_without_loss, test_any_document_converts_without_loss_slow = fuzz_tiers(
+    any_document_converts_without_loss, given(_project), examples=300)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
-import time
 import types
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backends.base import BackendError, Result, TaskRun
 from compiler.schedule import schedule
@@ -16,6 +18,8 @@ from runtime.executor import Executor
 from runtime.models import ModelManager
 from runtime.store import Store
 from runtime.tasks import Task
+from tests.compiler.helpers import fuzz_tiers
+from tests.compiler.test_schedule import dags
 
 
 class Recorder:
@@ -35,14 +39,13 @@ class Recorder:
             self.events.append((status, task.id))
 
 
-def make_backend(name: str, *, concurrent: bool, load_seconds: float = 0.0, fail: set[str] = frozenset(),
+def make_backend(name: str, *, concurrent: bool, fail: set[str] = frozenset(),
                  log: list[str] | None = None) -> types.ModuleType:
     module = types.ModuleType(name)
     module.NAME, module.VERSION, module.KINDS, module.CONCURRENT = name, "1", frozenset({"x"}), concurrent
     loaded: list[str] = []
 
     def load(config: dict[str, Any]) -> str:
-        time.sleep(load_seconds)
         loaded.append(config.get("name", "?"))
         return config.get("name", "tool")
 
@@ -66,13 +69,13 @@ def task(tid: str, backend: str, model: str | None, inputs: dict[str, str] | Non
 
 
 def run(tasks: list[Task], backends: dict[str, types.ModuleType], tmp_path: Path, budget: float | None = None,
-        jobs: int = 2):
+        jobs: int = 2, recorder: Any = None):
     store = Store(tmp_path / "store")
     by_id = {t.id: t for t in tasks}
     items = [(t.id, t.model_identity, t.model["vram_gb"] if t.model else 0.0, list(t.inputs.values())) for t in tasks]
     order = schedule(items, budget)
     models = ModelManager(budget, backends.__getitem__)
-    recorder = Recorder()
+    recorder = recorder if recorder is not None else Recorder()
     executor = Executor(by_id, store, models, backends.__getitem__, recorder, jobs)
     return executor.run(order.order, {}), models, recorder, order
 
@@ -116,40 +119,79 @@ def test_outputs_flow_to_dependents_and_are_stored(tmp_path: Path) -> None:
     assert store.object_path(record.outputs["out"]["digest"]).read_text() == "c|a|,b|"
 
 
-def test_cpu_tasks_overlap_model_work(tmp_path: Path) -> None:
-    spans: dict[str, tuple[float, float]] = {}
-    active = {"n": 0, "max": 0}
-    lock = threading.Lock()
+class Gates(Recorder):
+    """Each task waits in its backend until the test opens its gate; the executor's own reports
+    (started, finished: called on its dispatching thread) say what is running. Nothing waits on the
+    clock: a timeout only bounds how long a broken executor takes to fail."""
 
-    def timed(module: types.ModuleType, counted: bool) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.cond = threading.Condition(self.lock)
+        self.opened: set[str] = set()
+        self.running: dict[str, int] = {"cpu": 0, "gpu": 0}
+        self.most: dict[str, int] = {"cpu": 0, "gpu": 0}
+        self.cpu_beside_gpu: list[int] = []
+
+    def started(self, task: Task) -> None:
+        with self.cond:
+            self.events.append(("started", task.id))
+            self.running[task.backend] += 1
+            self.most[task.backend] = max(self.most[task.backend], self.running[task.backend])
+            self.cond.notify_all()
+
+    def finished(self, task: Task, status: str, seconds: float, message: str | None = None) -> None:
+        with self.cond:
+            self.events.append((status, task.id))
+            self.running[task.backend] -= 1
+            if task.backend == "gpu":
+                self.cpu_beside_gpu.append(self.running["cpu"])
+            self.cond.notify_all()
+
+    def wait(self, event: str, *ids: str) -> None:
+        with self.cond:
+            assert self.cond.wait_for(lambda: all((event, i) in self.events for i in ids), timeout=60), \
+                (event, ids, self.events)
+
+    def open(self, *ids: str) -> None:
+        with self.cond:
+            self.opened.update(ids)
+            self.cond.notify_all()
+
+    def gate(self, module: types.ModuleType) -> None:
         original = module.run
 
         def run_(task: TaskRun, handle: Any) -> Result:
-            begin = time.perf_counter()
-            if counted:
-                with lock:
-                    active["n"] += 1
-                    active["max"] = max(active["max"], active["n"])
-            time.sleep(0.15)
-            if counted:
-                with lock:
-                    active["n"] -= 1
-            spans[task.id] = (begin, time.perf_counter())
+            with self.cond:
+                assert self.cond.wait_for(lambda: task.id in self.opened, timeout=60), f"{task.id} never let go"
             return original(task, handle)
 
         module.run = run_
 
+
+def test_cpu_tasks_overlap_model_work(tmp_path: Path) -> None:
+    """c0 and c1 start and stay running; meanwhile the model tasks g0, g1, g2 run one after another.
+    Every event the executor handles gives it a chance to start more, so c2 starting before the
+    CPU gates open, or two model tasks at once, would show in the counts."""
+    gates = Gates()
     cpu, gpu = make_backend("cpu", concurrent=True), make_backend("gpu", concurrent=False)
-    timed(cpu, True)
-    timed(gpu, False)
+    gates.gate(cpu)
+    gates.gate(gpu)
     tasks = [task(f"c{i}", "cpu", None) for i in range(4)] + [task(f"g{i}", "gpu", "M") for i in range(3)]
-    outcome, *_ = run(tasks, {"cpu": cpu, "gpu": gpu}, tmp_path, jobs=2)
+    done: list[Any] = []
+    worker = threading.Thread(target=lambda: done.append(run(tasks, {"cpu": cpu, "gpu": gpu}, tmp_path, jobs=2,
+                                                             recorder=gates)), daemon=True)
+    worker.start()
+    gates.wait("started", "g0", "c0", "c1")
+    for i in range(3):
+        gates.open(f"g{i}")
+        gates.wait("executed", f"g{i}")
+    assert ("started", "c2") not in gates.events  # --jobs 2: still only c0 and c1, both running
+    gates.open("c0", "c1", "c2", "c3")
+    worker.join(timeout=60)
+    outcome = done[0][0]
     assert all(s == "executed" for s in outcome.status.values())
-    assert active["max"] == 2  # --jobs 2 bounds the CPU tasks
-    gpu_spans = [spans[f"g{i}"] for i in range(3)]
-    assert all(a[1] <= b[0] for a, b in zip(gpu_spans, gpu_spans[1:], strict=False))  # model tasks one at a time
-    overlaps = [g for g in gpu_spans for c in (spans[f"c{i}"] for i in range(4)) if g[0] < c[1] and c[0] < g[1]]
-    assert overlaps  # model work ran while CPU tasks ran
+    assert gates.most == {"cpu": 2, "gpu": 1}  # --jobs 2 bounds the CPU tasks; model tasks one at a time
+    assert gates.cpu_beside_gpu == [2, 2, 2]  # each model task ended while two CPU tasks were running
 
 
 def test_model_manager_evicts_least_recently_used_under_budget() -> None:
@@ -178,25 +220,30 @@ def test_model_load_failure_is_a_task_failure(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_cancel_stops_dispatching(tmp_path: Path, jobs: int) -> None:
+    """The first tasks hold on until another thread cancels the build: after that, nothing more
+    starts and nothing they made is kept."""
     cpu = make_backend("cpu", concurrent=True)
     original = cpu.run
-    cancel_after = threading.Event()
+    running = threading.Event()
+    tasks = [task(f"t{i}", "cpu", None) for i in range(20)]
+    store = Store(tmp_path / "store")
+    recorder = Recorder()
+    executor = Executor({t.id: t for t in tasks}, store, ModelManager(None, lambda n: cpu), lambda n: cpu, recorder,
+                        jobs)
 
-    def slow(task: TaskRun, handle: Any) -> Result:
-        time.sleep(0.1)
-        cancel_after.set()
+    def held(task: TaskRun, handle: Any) -> Result:
+        running.set()
+        assert executor.cancel.wait(timeout=60)
         return original(task, handle)
 
-    cpu.run = slow
-    tasks = [task(f"t{i}", "cpu", None, {"in": f"t{i - 1}"} if i else {}) for i in range(20)]
-    store = Store(tmp_path / "store")
-    items = [(t.id, None, 0.0, list(t.inputs.values())) for t in tasks]
-    executor = Executor({t.id: t for t in tasks}, store, ModelManager(None, lambda n: cpu), lambda n: cpu, Recorder(),
-                        jobs)
-    threading.Thread(target=lambda: (cancel_after.wait(), executor.cancel.set()), daemon=True).start()
-    outcome = executor.run(schedule(items, None).order, {})
+    cpu.run = held
+    canceller = threading.Thread(target=lambda: (running.wait(), executor.cancel.set()), daemon=True)
+    canceller.start()
+    outcome = executor.run(schedule([(t.id, None, 0.0, []) for t in tasks], None).order, {})
     assert outcome.cancelled
-    assert sum(1 for s in outcome.status.values() if s == "executed") < 5
+    assert sum(1 for event, _ in recorder.events if event == "started") == jobs  # those before the cancel
+    assert not [s for s in outcome.status.values() if s == "executed"]
+    assert all(store.lookup(f"key-t{i}") is None for i in range(20))
 
 
 def test_batches_ready_tasks_of_one_model(tmp_path: Path) -> None:
@@ -219,3 +266,29 @@ def test_batches_ready_tasks_of_one_model(tmp_path: Path) -> None:
     assert models.loads == 1
     store = Store(tmp_path / "store")
     assert all(store.lookup(f"key-k{i}") is not None for i in range(6))
+
+
+def test_the_model_manager_loads_what_the_schedule_counted(tmp_path: Path) -> None:
+    """C, then A beside it, then B needs room: A has no work left and C has, so A goes (as the
+    schedule assumed when it counted 3 loads); evicting the least recently used C would load it again."""
+    gpu = make_backend("gpu", concurrent=False)
+    tasks = [task("c0", "gpu", "C", size=2), task("a", "gpu", "A", {"in": "c0"}, size=4),
+             task("b", "gpu", "B", {"in": "c0"}, size=3), task("c1", "gpu", "C", {"x": "c0", "y": "b"}, size=2)]
+    outcome, models, _, order = run(tasks, {"gpu": gpu}, tmp_path, budget=6)
+    assert all(s == "executed" for s in outcome.status.values())
+    assert order.loads == order.lower_bound == 3
+    assert models.loads == order.loads, gpu.loaded
+
+
+def builds_load_as_scheduled(items: list[Any], budget: float | None) -> None:
+    gpu = make_backend("gpu", concurrent=False)
+    tasks = [task(tid, "gpu", model, {d: d for d in deps}, size) for tid, model, size, deps in items]
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome, models, _, order = run(tasks, {"gpu": gpu}, Path(tmp), budget=budget, jobs=2)
+    assert all(s == "executed" for s in outcome.status.values())
+    assert models.loads == order.loads, (gpu.loaded, order)
+
+
+test_builds_load_as_scheduled, test_builds_load_as_scheduled_slow = \
+    fuzz_tiers(builds_load_as_scheduled,
+               given(dags(), st.sampled_from([None, 4.0, 5.0, 6.0, 7.0, 9.0])), examples=15)

@@ -1,0 +1,40 @@
+"""The line every benchmark prints first: when and where its figures were measured.
+
+bench/README.md keeps each script's output under the command that printed it; this line is what
+makes a figure there checkable (a figure without its date and machine cannot be compared with a
+later run). It names the date (UTC), the CPU and its core count, the load average at the start
+(other processes on a shared machine slow every figure), Python, and the versions of the libraries
+the script measures (imported only when the script asks for them: the compile benchmarks import
+no ML library).
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import os
+import platform
+from pathlib import Path
+
+
+def cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def header(*libraries: str) -> str:
+    """``measured 2026-12-04 16:30 UTC on <cpu>, N cores (load average a, b, c); Python x; lib v...``"""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+    versions = [f"Python {platform.python_version()}"]
+    for name in libraries:
+        try:
+            versions.append(f"{name} {importlib.import_module(name).__version__}")
+        except ImportError:
+            versions.append(f"{name} not installed")
+    return (f"measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {cpu()}, {os.cpu_count()} cores "
+            f"(load average {load} at the start); {', '.join(versions)}")
