@@ -15,8 +15,8 @@ from .canonical import digest
 from .files import FileRef
 
 __all__ = [
-    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "KNOWN_EMOTIONS", "LineR", "LoraR", "ModelRef",
-    "ModelId", "ShotId", "ShotR", "VoiceR",
+    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "EnhanceR", "Film", "KNOWN_EMOTIONS", "LineR", "LoraR",
+    "ModelRef", "ModelId", "ShotId", "ShotR", "VoiceR",
 ]
 
 ShotId = NewType("ShotId", str)
@@ -122,6 +122,15 @@ class LoraR:
 
 
 @dataclass(frozen=True)
+class EnhanceR:
+    """A style's prompt enhancement: the language model and what to tell it."""
+
+    model: ModelRef
+    instructions: str
+    max_tokens: int
+
+
+@dataclass(frozen=True)
 class ElementR:
     name: str
     kind: str
@@ -191,6 +200,8 @@ class ShotR:
     """The picture the keyframe starts from (image-to-image), or None to start from noise."""
     strength: float = 0.6
     """How far the keyframe may move away from ``start`` (0 keeps it, 1 ignores it)."""
+    enhance: EnhanceR | None = None
+    """A language model rewrites the prompt first (the style's ``enhance``)."""
 
     @property
     def shot_id(self) -> ShotId:

@@ -16,17 +16,20 @@ from studio_lang.diagnostics import Diagnostic, Span
 from . import spec
 from .validate import closest
 
-__all__ = ["ADAPTERS", "BACKEND_KINDS", "SCHEDULERS", "adapter_weights", "check_model"]
+__all__ = ["ADAPTERS", "BACKEND_KINDS", "REMOTE", "SCHEDULERS", "adapter_weights", "check_model"]
 
 BACKEND_KINDS: dict[str, frozenset[str]] = {
     "procedural": frozenset({"image", "video"}),
     "espeak": frozenset({"speech"}),
     "diffusers": frozenset({"image", "video"}),
-    "transformers": frozenset({"speech"}),
+    "transformers": frozenset({"speech", "llm"}),
+    "openai": frozenset({"llm"}),
 }
 """Model kinds each backend serves (a model's ``kind``)."""
 
-NEEDS_WEIGHTS = frozenset({"diffusers", "transformers"})
+NEEDS_WEIGHTS = frozenset({"diffusers", "transformers", "openai"})
+REMOTE = frozenset({"openai"})
+"""Backends whose ``weights`` name a model at an endpoint: nothing local to resolve or digest."""
 
 SCHEDULERS = ("ddim", "ddpm", "euler", "euler_a", "heun", "lms", "pndm", "dpm++", "dpm++_karras", "dpm++_sde",
               "unipc", "lcm", "flow_euler")
@@ -123,6 +126,14 @@ PARAMS: dict[tuple[str, str], dict[str, Check]] = {
         "vocoder": _weights_ref({"subfolder": _text}), "speaker_embeddings": _weights_ref({}),
         "noise_scale": _num(0, 2), "noise_scale_duration": _num(0, 2), "seed": _int(0, 2**31 - 1),
     },
+    ("transformers", "llm"): {
+        "gguf_file": _text, "threads": _int(1, 256), "temperature": _num(0, 2), "seed": _int(0, 2**31 - 1),
+        "repetition_penalty": _num(1, 2), "timeout": _num(1, 86_400),
+    },
+    ("openai", "llm"): {
+        "temperature": _num(0, 2), "seed": _int(0, 2**31 - 1), "timeout": _num(1, 86_400),
+        "call_timeout": _num(1, 3600), "retries": _int(0, 20), "backoff": _num(0, 60),
+    },
 }
 """(backend, kind) -> parameter -> check. Backends not listed take any parameters."""
 
@@ -146,11 +157,13 @@ def check_model(name: str, cfg: spec.ModelConfig, span: Callable[..., Span]) -> 
             f"backend '{cfg.backend}' makes {', '.join(sorted(kinds)) or 'nothing'}; "
             + ("use backend transformers for speech" if cfg.kind == "speech" else
                "use backend diffusers for images and video" if cfg.kind in ("image", "video") else
-               "no backend makes this kind yet")))
+               "use backend transformers (a local model) or openai (an endpoint) for llm" if cfg.kind == "llm"
+               else "no backend makes this kind yet")))
         return out
     if cfg.backend in NEEDS_WEIGHTS and cfg.weights is None:
         out.append(Diagnostic.error(
             "E311", f"model '{name}' needs weights", span(key=True),
+            "set weights: the model's name at the endpoint (e.g. llama3.1:8b)" if cfg.backend in REMOTE else
             "set weights: a Hugging Face repo id (org/name) or a local directory or file"))
     table = PARAMS.get((cfg.backend, cfg.kind))
     if table is None:

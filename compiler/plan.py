@@ -23,7 +23,10 @@ TaskId = NewType("TaskId", str)
 KEY_VERSION = 1
 """Bump to invalidate every cache key (a change in what keys mean)."""
 SAMPLE_RATE = 48_000
-TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard")
+TASK_KINDS = ("keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles", "storyboard",
+              "enhance")
+ENHANCE_FORMAT = 1
+"""Version of the enhancement request (its instructions' wording): bump to re-run every enhancement."""
 _TOOL_BACKENDS = {"shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg", "film": "ffmpeg",
                   "subtitles": "ffmpeg", "storyboard": "procedural"}
 
@@ -118,9 +121,10 @@ class _Builder:
             prev = shots[index - 1] if index else None
             cut_in = prev.transition.duration if prev is not None and prev.transition is not None else 0.0
             cut_out = shot.transition.duration if shot.transition is not None else 0.0
-            keyframe = self.keyframe(shot)
+            enhance = self.enhance(shot)
+            keyframe = self.keyframe(shot, enhance)
             lines = [self.speech(shot, line) for line in shot.lines]
-            motion = self.motion(shot, keyframe, lines, cut_in, cut_out)
+            motion = self.motion(shot, keyframe, lines, cut_in, cut_out, enhance)
             self.shot(shot, motion, lines, cut_in, cut_out)
         for index, shot in enumerate(shots):
             if shot.transition is not None:
@@ -136,7 +140,17 @@ class _Builder:
             self.storyboard()
         return self.tasks
 
-    def keyframe(self, shot: ShotR) -> TaskId:
+    def enhance(self, shot: ShotR) -> TaskId | None:
+        """A language model rewrites the shot's prompt (the style's ``enhance``); the keyframe, and a
+        diffusers video model, take the rewritten prompt as an input (``compiler.settle``)."""
+        e = shot.enhance
+        if e is None:
+            return None
+        params = {"prompt": shot.prompt, "instructions": e.instructions, "max_tokens": e.max_tokens,
+                  "format": ENHANCE_FORMAT}
+        return self.add(shot_task("enhance", shot), "enhance", e.model, params)
+
+    def keyframe(self, shot: ShotR, enhance: TaskId | None = None) -> TaskId:
         f = self.film
         files: dict[str, FileRef] = {}
         bound = [*([shot.location] if shot.location else []), *shot.characters, *shot.props]
@@ -156,7 +170,11 @@ class _Builder:
         if shot.start is not None:  # image-to-image (absent otherwise, so other keys stay as they were)
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start
-        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, files=files)
+        inputs: dict[str, TaskId] = {}
+        if enhance is not None:  # the prompt comes from the enhancement (absent otherwise: keys stay as they were)
+            params["prompt_from"] = "enhance"
+            inputs["enhance"] = enhance
+        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, inputs, files)
 
     def speech(self, shot: ShotR, line: LineR) -> TaskId:
         v = line.voice
@@ -165,7 +183,8 @@ class _Builder:
                   "emotions": v.emotions}
         return self.add(TaskId(f"speech:{shot.scene}/{shot.id}/{line.number}"), "speech", v.model, params)
 
-    def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
+    def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float,
+               enhance: TaskId | None = None) -> TaskId:
         f = self.film
         inputs = {"keyframe": keyframe}
         if shot.duration is None:  # auto: the length comes from the speech
@@ -183,6 +202,9 @@ class _Builder:
         }
         if shot.video_model.backend == "diffusers":  # video models are prompted too (procedural keys stay as they were)
             params.update(prompt=shot.prompt, negative=shot.negative)
+            if enhance is not None:
+                params["prompt_from"] = "enhance"
+                inputs["enhance"] = enhance
         return self.add(shot_task("motion", shot), "motion", shot.video_model, params, inputs, files)
 
     def length(self, shot: ShotR, cut_in: float, cut_out: float) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from .film import (
     AdapterR,
     AudioR,
     ElementR,
+    EnhanceR,
     Film,
     LineR,
     LoraR,
@@ -33,7 +34,7 @@ from .film import (
     ShotR,
     VoiceR,
 )
-from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, adapter_weights, check_model
+from .modelcheck import ADAPTERS, NEEDS_WEIGHTS, PARAMS, REMOTE, adapter_weights, check_model
 from .templates import PromptTemplate, TemplateProblem, compile_template
 from .timing import estimate_speech, layout
 from .validate import closest
@@ -91,6 +92,7 @@ class _Resolver:
         self.weights = WeightsResolver(files)
         self.watched: dict[str, None] = {}
         self.style_loras: dict[str, LoraR | None] = {}
+        self.enhancers: dict[str, EnhanceR | None] = {}
         self.lora_warned: set[tuple[str, str]] = set()
 
     # --- helpers -------------------------------------------------------------------------
@@ -188,7 +190,7 @@ class _Resolver:
         path: str | None = None
         resolved = None
         adapters: list[AdapterR] = []
-        if cfg.weights is not None and cfg.backend in NEEDS_WEIGHTS:
+        if cfg.weights is not None and cfg.backend in NEEDS_WEIGHTS and cfg.backend not in REMOTE:
             found = self.resolve_weights(cfg.weights, cfg.revision, self.span("models", name, "weights"), name=name)
             if found is not None:
                 path = str(found.path) if found.path is not None else None
@@ -344,7 +346,19 @@ class _Resolver:
             palette=tuple(style.palette) if style else (), location=location, characters=characters,
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
-            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6)
+            loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
+            enhance=self.enhancer(style_name, style))
+
+    def enhancer(self, style_name: str | None, style: spec.Style | None) -> EnhanceR | None:
+        """The style's prompt enhancement, its model bound (once per style)."""
+        if style_name is None or style is None or style.enhance is None:
+            return None
+        if style_name not in self.enhancers:
+            e = style.enhance
+            model = self.model(e.model, "llm", ("styles", style_name, "enhance", "model"))
+            self.enhancers[style_name] = EnhanceR(model, e.instructions, e.max_tokens) if "llm" in model.kinds \
+                else None
+        return self.enhancers[style_name]
 
     def start(self, path: tuple[str | int, ...], start: spec.Start) -> FileRef | None:
         found = self.files.check(start.image, "image", self.span(*path, "start", "image"))

@@ -17,13 +17,17 @@ __all__ = ["settle"]
 
 
 def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Concrete parameters for a motion, shot or soundtrack task; other kinds are returned unchanged.
+    """Concrete parameters for a motion, shot or soundtrack task; other kinds are returned unchanged,
+    but for a prompt that an ``enhance`` input rewrote (``prompt_from``).
 
     ``metas`` maps an input role (``line1``..., a speech task's id for the soundtrack) to the
     metadata its task recorded (``duration``). The soundtrack settles every entry of its timeline
     the way each shot settles itself, so the two agree to the frame and the sample.
     """
     out = dict(params)
+    source = out.pop("prompt_from", None)
+    if source is not None and source in metas:  # an enhanced prompt (an ``enhance`` task's output)
+        out["prompt"] = str(metas[source]["prompt"])
     if kind == "soundtrack":
         fps = int(params["fps"])
         out["timeline"] = [_settle_length(entry, fps, metas, with_lines=True) for entry in params["timeline"]]

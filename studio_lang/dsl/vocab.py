@@ -38,7 +38,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "root": ("studio", "project", "models", "styles", "voices", "elements", "scenes", "audio", "output"),
     "project": ("title", "description", "fps", "resolution", "seed", "style", "models", "vram_gb", "language"),
     "model": MODEL_FIELDS,
-    "style": ("prompt", "negative", "palette", "lora", "description"),
+    "style": ("prompt", "negative", "palette", "lora", "enhance", "description"),
     "voice": ("engine", "language", "variant", "pitch", "rate", "volume", "range", "speaker", "emotions",
               "description"),
     "element": ("kind", "trigger", "description", "references", "color", "voice", "lora"),
@@ -52,6 +52,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "models": ("image", "video", "speech"),
     "lora": ("weights", "scale"),
     "start": ("image", "strength"),
+    "enhance": ("model", "instructions", "max_tokens"),
 }
 
 WORD_RE = re.compile(r'(?:[^\s"=,\[\]{}():#]|#(?=\S))[^\s"=,\[\]{}():]*')
