@@ -234,6 +234,8 @@ class Film:
     shots: tuple[ShotR, ...]
     audio: tuple[AudioR, ...]
     output: spec.Output
+    models: dict[str, ModelRef] = field(default_factory=dict)
+    """The project's named models, resolved (``studio edit`` finds its language model here)."""
     watched: tuple[str, ...] = ()
     """Paths beyond the project file and its referenced files that the compile read (model weights,
     Hugging Face cache refs): a cached plan is valid only while they are unchanged."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from studio_lang import ast
 from studio_lang.diagnostics import Diagnostic, Span, has_errors, sort_key
-from studio_lang.loader import find_project, parse, read_source
+from studio_lang.loader import display_name, find_project, parse, read_source
 from studio_lang.source import SourceFile
 
 from . import spec
@@ -20,7 +20,7 @@ from .plan import Plan, UnknownBackend, plan
 from .resolve import resolve
 from .validate import validate
 
-__all__ = ["Compilation", "compile_project"]
+__all__ = ["Compilation", "compile_project", "compile_text"]
 
 
 @dataclass
@@ -75,6 +75,15 @@ def compile_project(
         return _compile(path, backends, allowed_paths, digester, is_cached)
 
 
+def compile_text(text: str, path: Path, *, backends: Mapping[str, str] | None = None,
+                 allowed_paths: Sequence[Path] = (), digester: FileDigester = hash_file) -> Compilation:
+    """Check (and plan) ``text`` as if it were the project file at ``path``, which need not exist:
+    a draft or an edit is checked before anything is written."""
+    source = SourceFile(display_name(path), text.replace("\r\n", "\n"), path)
+    with _no_gc():
+        return _compile_source(Compilation(path, diagnostics=[]), source, path, backends, allowed_paths, digester, None)
+
+
 def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequence[Path],
              digester: FileDigester, is_cached: Callable[[str], bool] | None) -> Compilation:
     found, diagnostics = find_project(path)
@@ -85,6 +94,12 @@ def _compile(path: Path, backends: Mapping[str, str] | None, allowed_paths: Sequ
     result.diagnostics += diagnostics
     if source is None:
         return result
+    return _compile_source(result, source, found, backends, allowed_paths, digester, is_cached)
+
+
+def _compile_source(result: Compilation, source: SourceFile, found: Path, backends: Mapping[str, str] | None,
+                    allowed_paths: Sequence[Path], digester: FileDigester,
+                    is_cached: Callable[[str], bool] | None) -> Compilation:
     result.source = source
     tree, diagnostics = parse(source)
     result.syntax = tree

@@ -152,7 +152,7 @@ class _Resolver:
         return Film(
             title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
             seed=p.project.seed, vram_gb=p.project.vram_gb, language=p.project.language, shots=tuple(shots),
-            audio=audio, output=p.output, watched=tuple(self.watched))
+            audio=audio, output=p.output, models=dict(self.models), watched=tuple(self.watched))
 
     def resolve_weights(self, written: str, revision: str | None, span: Span, file_only: bool = False,
                         name: str | None = None) -> Weights | None:

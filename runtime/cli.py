@@ -21,6 +21,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="also allow referenced files under DIR (project files may not reach outside their directory)")
 
 
+def _add_llm(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--llm", metavar="SPEC", help="hf:<repo id | directory | file.gguf> or openai:<model> "
+                   "(default: $STUDIO_LLM)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Build system for AI-made animated films.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -54,6 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("-o", "--out", type=Path, metavar="OUT",
                      help="project file to write, .studio.yaml or .studio (default: SCRIPT's name + .studio.yaml)")
     imp.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    new = sub.add_parser("new", help="draft a project from a prompt with a language model")
+    new.add_argument("prompt", nargs="?", default="", metavar="PROMPT", help="what the film is about")
+    new.add_argument("-o", "--out", type=Path, required=True, metavar="DIR", help="directory of the new project")
+    _add_llm(new)
+    new.add_argument("--format", dest="syntax", choices=("yaml", "studio"), default="yaml",
+                     help="write film.studio.yaml (default) or the screenplay DSL, film.studio")
+    new.add_argument("--length", type=float, default=30.0, metavar="SECONDS", help="about how long (default: 30)")
+    new.add_argument("--seed", type=int, metavar="N", help="sample with this seed (default: greedy decoding)")
+    new.add_argument("--from", dest="source", type=Path, metavar="FILE",
+                     help="a treatment or outline to follow (its scenes, headings and names are kept)")
+    new.add_argument("--rounds", type=int, default=2, metavar="N", help="repair rounds at most (default: 2)")
+    new.add_argument("--keep-invalid", action="store_true", help="write the draft even if it still has errors")
     cache = sub.add_parser("cache", help="inspect and clean the store")
     cache.add_argument("action", choices=("stats", "gc", "verify"))
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
@@ -99,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "convert":
                 return lang_cmd.convert_command(args.source, args.target, args.force)
             return lang_cmd.import_command(args.script, args.out, args.force)
+        if args.command == "new":
+            from .commands.new import new_command
+
+            return new_command(args)
         if args.command == "cache":
             from .build import cache_root_for
             from .commands.cache import cache_command

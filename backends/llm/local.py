@@ -2,7 +2,7 @@
 
 Weights: a Hugging Face repo id, a local directory (``save_pretrained`` layout) or a ``.gguf``
 file, which transformers de-quantises on load (the ``gguf`` package). Device: cuda, then mps,
-then cpu; on a CPU the torch thread count is fixed (``threads``, default 2) because it changes the
+then cpu; on a CPU the torch thread count is fixed (``threads``, default 1) because it changes the
 numerics, and so which token wins.
 
 Decoding is a plain loop over the KV cache, so that each step can be masked, timed, reported and
@@ -69,6 +69,9 @@ def _source(config: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
                 raise LLMUnavailable(f"'{written}' is a file but not a .gguf file; name a model directory, a .gguf "
                                      "file or a repo id")
             return str(local.parent), {"gguf_file": local.name}, written
+        if not (local / "config.json").is_file():
+            raise LLMUnavailable(f"'{written}' is not a model directory (no config.json); save a model there with "
+                                 "save_pretrained, or name a .gguf file or a repo id")
         source = str(local)
     elif written:
         from backends.hub import hub_kwargs
@@ -108,7 +111,7 @@ def load_local(config: dict[str, Any]) -> LocalLLM:
             raise LLMUnavailable(f"language model not found or unreadable: '{written}' ({detail}); {hint}") from None
         except (ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise LLMUnavailable(f"'{written}' cannot be loaded as a causal language model: "
-                                 f"{type(exc).__name__}: {str(exc).strip()[:300]}") from None
+                                 f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}") from None
     model.to(device).eval()
     params = dict(config.get("params") or {})
     return LocalLLM(str(config.get("name") or written), model, tokenizer, device, params)
@@ -158,7 +161,7 @@ class LocalLLM:
         import torch
 
         if self.device == "cpu":
-            torch.set_num_threads(int(self.params.get("threads", 2)))
+            torch.set_num_threads(int(self.params.get("threads", 1)))
         constraint = self.constraint(request)
         start = time.perf_counter()
         tokens = decode(self, self.prompt_ids(request), constraint, request, ctx, start)
