@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="a treatment or outline to follow (its scenes, headings and names are kept)")
     new.add_argument("--rounds", type=int, default=2, metavar="N", help="repair rounds at most (default: 2)")
     new.add_argument("--keep-invalid", action="store_true", help="write the draft even if it still has errors")
+    edit = sub.add_parser("edit", help="change a project by an instruction to a language model")
+    edit.add_argument("path", type=Path, help="project file, or a directory holding exactly one")
+    edit.add_argument("instruction", metavar="INSTRUCTION", help="what to change, in words")
+    _add_llm(edit)
+    edit.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    edit.add_argument("--seed", type=int, metavar="N", help="sample with this seed (default: greedy decoding)")
+    edit.add_argument("--rounds", type=int, default=2, metavar="N", help="repair rounds at most (default: 2)")
+    for name, text in (("undo", "take back the last studio edit (or redo) of a project file"),
+                       ("redo", "re-apply the edit that studio undo took back")):
+        step = sub.add_parser(name, help=text)
+        step.add_argument("path", type=Path, help="project file, or a directory holding exactly one")
     cache = sub.add_parser("cache", help="inspect and clean the store")
     cache.add_argument("action", choices=("stats", "gc", "verify"))
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
@@ -120,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands.new import new_command
 
             return new_command(args)
+        if args.command in ("edit", "undo", "redo"):
+            from .commands.edit import edit_command, undo_command
+
+            return edit_command(args) if args.command == "edit" else undo_command(args, args.command == "redo")
         if args.command == "cache":
             from .build import cache_root_for
             from .commands.cache import cache_command

@@ -31,12 +31,14 @@ __all__ = ["Failure", "choose_llm", "failure", "open_chosen"]
 
 
 class Failure(Exception):
-    """A command cannot go on; ``diagnostic`` says why, ``status`` is the exit code."""
+    """A command cannot go on; ``diagnostic`` says why, ``details`` (rendered diagnostics of a file) come
+    before it, ``status`` is the exit code."""
 
-    def __init__(self, diagnostic: Diagnostic, status: int = 1) -> None:
+    def __init__(self, diagnostic: Diagnostic, status: int = 1, details: str = "") -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
         self.status = status
+        self.details = details
 
 
 def _project_llm(project: Path | None) -> dict[str, Any] | None:

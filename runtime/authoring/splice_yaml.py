@@ -147,15 +147,17 @@ class _Splicer:
         for name in new:
             if name in old and name not in removed:
                 self.child(o, name, e, name, value[name])
-        if added:
-            last_key, last_value = o.entries[-1]
-            _, end = self.entry_range(self.o, last_key, last_value)
-            for name in added:
-                key = e.key(name)
-                child = e.get(name)
-                assert key is not None and child is not None
-                lines = self.e_lines(*self.entry_range(self.e, key, child))
-                self.insert_after(end, shift(lines, last_key.span.column - key.span.column))
+        for name in added:  # after the entry that precedes it in the new order
+            at = new.index(name)
+            before = next((k for k in reversed(new[:at]) if k in old and k not in removed), None)
+            if before is None:
+                raise _Cannot()
+            o_key, o_value = o.key(before), o.get(before)
+            key, child = e.key(name), e.get(name)
+            assert o_key is not None and o_value is not None and key is not None and child is not None
+            lines = self.e_lines(*self.entry_range(self.e, key, child))
+            self.insert_after(self.entry_range(self.o, o_key, o_value)[1],
+                              shift(lines, o_key.span.column - key.span.column))
 
     def child(self, o: ast.Mapping, name: str, e: ast.Mapping, e_name: str, value: Any) -> None:
         o_value, e_value = o.get(name), e.get(e_name)
