@@ -123,9 +123,9 @@ def shift(lines: list[str], by: int) -> list[str]:
 def apply_edits(text: str, edits: list[Edit]) -> str | None:
     """The text with the edits made, or None when two edits overlap."""
     lines = text.split("\n")
-    ordered = sorted(edits, key=lambda e: (e.start, e.stop))
+    ordered = sorted(edits, key=lambda e: (e.start, e.stop))  # an insertion at a line before a change there
     for a, b in zip(ordered, ordered[1:]):
-        if b.start < a.stop or (b.start == a.start and a.stop == a.start and b.stop > b.start):
+        if b.start < a.stop:
             return None
     for e in reversed(ordered):
         lines[e.start:e.stop] = list(e.lines)

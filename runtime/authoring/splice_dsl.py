@@ -48,7 +48,7 @@ def _units(root: ast.Node, lines: Lines) -> dict[Unit, tuple[int, int, Any]] | N
         if name in _SECTIONS and isinstance(value, ast.Mapping):
             for k, v in value.entries:
                 first, last = _extent(lines, v)
-                out[(name, k.name)] = (min(first, k.span.line), max(last, k.span.line), ast.to_data(v))
+                out[(name, k.name)] = (min(first, k.span.line), max(last, k.span.line), [k.name, ast.to_data(v)])
         elif name == "audio" and isinstance(value, ast.Sequence):
             for item in value.items:
                 data = ast.to_data(item)
@@ -97,6 +97,7 @@ def dsl_edits(text: str, root: ast.Node, full: str, emitted: ast.Node) -> list[E
         return None
     from .splice_yaml import _lcs
 
+    old = _renamed(old, new)
     stable = _lcs([u for u in old if u in new], [u for u in new if u in old])
     edits: list[Edit] = []
     for unit in old:
@@ -125,6 +126,26 @@ def dsl_edits(text: str, root: ast.Node, full: str, emitted: ast.Node) -> list[E
         at = old[anchor][1]
         edits.append(Edit(at, at, tuple(body)))
     return edits
+
+
+def _renamed(old: dict[Unit, Any], new: dict[Unit, Any]) -> dict[Unit, Any]:
+    """``old`` with a unit that is gone renamed to the new unit at the same place of its group (a renamed
+    definition or shot is replaced where it stands)."""
+    groups_old: dict[Unit, list[Unit]] = {}
+    groups_new: dict[Unit, list[Unit]] = {}
+    for unit in old:
+        groups_old.setdefault(_group(unit), []).append(unit)
+    for unit in new:
+        groups_new.setdefault(_group(unit), []).append(unit)
+    alias: dict[Unit, Unit] = {}
+    for group, units in groups_new.items():
+        before = groups_old.get(group, [])
+        if len(before) != len(units):
+            continue
+        for a, b in zip(before, units, strict=True):
+            if a != b and a not in new and b not in old:
+                alias[a] = b
+    return {alias.get(u, u): v for u, v in old.items()} if alias else old
 
 
 def _delete(lines: Lines, unit: Unit, first: int, last: int) -> Edit:

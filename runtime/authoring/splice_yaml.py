@@ -129,32 +129,26 @@ class _Splicer:
     def mapping(self, o: ast.Mapping, e: ast.Mapping, value: dict[str, Any]) -> None:
         if not o.entries:
             raise _Cannot()
-        old = [k.name for k, _ in o.entries]
+        names = [k.name for k, _ in o.entries]
         new = list(value)
-        removed = [k for k in old if k not in value]
-        added = [k for k in new if k not in old]
-        if len(removed) == 1 and len(added) == 1 and old.index(removed[0]) == new.index(added[0]):
-            key = o.key(removed[0])
-            assert key is not None
-            self.replace_span(key, render_scalar(added[0], self.o.text(key.span.line)[key.span.column - 1:], False))
-            self.child(o, removed[0], e, added[0], value[added[0]])
-            removed, added = [], []
-        for name in removed:
-            key = o.key(name)
-            child = o.get(name)
-            assert key is not None and child is not None
-            self.delete(*self.entry_range(self.o, key, child))
-        for name in new:
-            if name in old and name not in removed:
-                self.child(o, name, e, name, value[name])
-        for name in added:  # after the entry that precedes it in the new order
+        becomes = list(names)  # what each original entry is now: itself, or renamed in place
+        for i, (key, _) in enumerate(o.entries):
+            if key.name not in value and i < len(new) and new[i] not in names:
+                becomes[i] = new[i]
+                self.replace_span(key, render_scalar(new[i], self.o.text(key.span.line)[key.span.column - 1:], False))
+        for (key, child), target in zip(o.entries, becomes, strict=True):
+            if target in value:
+                self.child(o, key.name, e, target, value[target])
+            else:
+                self.delete(*self.entry_range(self.o, key, child))
+        for name in (k for k in new if k not in becomes):  # after the entry that precedes it now
             at = new.index(name)
-            before = next((k for k in reversed(new[:at]) if k in old and k not in removed), None)
+            before = next((k for k in reversed(new[:at]) if k in becomes), None)
             if before is None:
                 raise _Cannot()
-            o_key, o_value = o.key(before), o.get(before)
+            o_key, o_value = o.entries[becomes.index(before)]
             key, child = e.key(name), e.get(name)
-            assert o_key is not None and o_value is not None and key is not None and child is not None
+            assert key is not None and child is not None
             lines = self.e_lines(*self.entry_range(self.e, key, child))
             self.insert_after(self.entry_range(self.o, o_key, o_value)[1],
                               shift(lines, o_key.span.column - key.span.column))
