@@ -116,7 +116,7 @@ class RemoteLLM:
         try:
             response = self.client.chat.completions.create(**kwargs)
         except openai.APITimeoutError:
-            raise _Retry(f"the request timed out after {timeout:.0f} s") from None
+            raise _Retry(f"the request timed out after {timeout:g} s") from None
         except openai.APIConnectionError as exc:
             raise _Retry(f"cannot reach the server ({_cause(exc)})") from None
         except openai.RateLimitError as exc:

@@ -69,13 +69,25 @@ def validation_errors(data: Any, schema: dict[str, Any]) -> list[str]:
     except ImportError:  # the llm extra brings it; without it only parsing is checked
         return []
     validator = jsonschema.Draft202012Validator(schema)
-    out = []
+    out: list[str] = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        where = "/".join(str(p) for p in error.absolute_path) or "the answer"
-        out.append(f"{where}: {error.message[:200]}")
-        if len(out) == _MAX_REASONS:
+        for leaf in _closest(error):
+            where = "/".join(str(p) for p in leaf.absolute_path) or "the answer"
+            out.append(f"{where}: {leaf.message[:200]}")
+        if len(out) >= _MAX_REASONS:
             break
-    return out
+    return out[:_MAX_REASONS]
+
+
+def _closest(error: Any) -> list[Any]:
+    """An ``anyOf`` error's reasons in the alternative that came closest (fewest problems, deepest)."""
+    if not error.context:
+        return [error]
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0] if sub.schema_path else 0, []).append(sub)
+    best = min(branches.values(), key=lambda errs: (len(errs), -max(len(e.absolute_path) for e in errs)))
+    return [leaf for sub in best for leaf in _closest(sub)]
 
 
 def ask_json(llm: LLM, request: Request, stats: Stats, ctx: CallContext | None = None, retries: int = 2) -> Any:

@@ -147,11 +147,11 @@ class _Splicer:
             if before is None:
                 raise _Cannot()
             o_key, o_value = o.entries[becomes.index(before)]
-            key, child = e.key(name), e.get(name)
-            assert key is not None and child is not None
-            lines = self.e_lines(*self.entry_range(self.e, key, child))
+            e_key, e_value = e.key(name), e.get(name)
+            assert e_key is not None and e_value is not None
+            lines = self.e_lines(*self.entry_range(self.e, e_key, e_value))
             self.insert_after(self.entry_range(self.o, o_key, o_value)[1],
-                              shift(lines, o_key.span.column - key.span.column))
+                              shift(lines, o_key.span.column - e_key.span.column))
 
     def child(self, o: ast.Mapping, name: str, e: ast.Mapping, e_name: str, value: Any) -> None:
         o_value, e_value = o.get(name), e.get(e_name)
