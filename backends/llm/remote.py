@@ -151,7 +151,7 @@ class RemoteLLM:
             finish = choice.finish_reason
         except (AttributeError, IndexError, TypeError):
             raise _Retry("the server's answer had no message") from None
-        if finish == "length" and not (request.truncate and isinstance(text, str) and text.strip()):
+        if finish == "length" and not request.truncate:
             raise LLMLimit(f"'{request.name}' reached its limit of {request.max_tokens} tokens before the answer "
                            "was complete")
         if not isinstance(text, str):

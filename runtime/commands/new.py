@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio_lang.diagnostics import Diagnostic, render_text
 from studio_lang.loader import display_name, is_project_file
@@ -18,7 +20,12 @@ from studio_lang.loader import display_name, is_project_file
 from ..authoring.draft import Draft
 from ..authoring.session import Failure
 
-__all__ = ["new_command"]
+if TYPE_CHECKING:
+    from backends.llm import LLM
+
+    from ..authoring.progress import PhaseReporter
+
+__all__ = ["Created", "create", "new_command"]
 
 MIN_SECONDS, MAX_SECONDS = 3.0, 1800.0
 SCHEMA_FILE = "project.schema.json"
@@ -79,57 +86,71 @@ def _header(target: Path, syntax: str) -> tuple[list[str], bool]:
 
 
 def new_command(args: argparse.Namespace) -> int:
-    try:
-        return _new(args)
-    except Failure as exc:
-        return _fail(exc.diagnostic, exc.status)
-
-
-def _new(args: argparse.Namespace) -> int:
-    from ..authoring.session import choose_llm, failure, open_chosen
-
-    prompt = (args.prompt or "").strip()
-    if not prompt and args.source is None:
-        return _fail(Diagnostic.error("E501", "nothing to write about", hint="give a PROMPT, or --from FILE"), 2)
-    if not MIN_SECONDS <= args.length <= MAX_SECONDS:
-        return _fail(Diagnostic.error("E503", f"--length {args.length:g} is out of range",
-                                      hint=f"from {MIN_SECONDS:g} to {MAX_SECONDS:g} seconds"), 2)
-    target = _target(args.out, args.syntax)
-    treatment = _treatment(args.source)
-    config = choose_llm(args.llm)
-    header, write_schema = _header(target, args.syntax)
-    from backends.llm import CallContext, LLMError
-
-    from ..authoring.draft import DraftOptions, draft
     from ..authoring.progress import PhaseReporter
 
-    llm = open_chosen(config)
+    prompt = (args.prompt or "").strip()
     reporter = PhaseReporter()
-    options = DraftOptions(prompt, float(args.length), args.seed, args.syntax, args.rounds,
-                           treatment,  # type: ignore[arg-type]
-                           header=tuple(header))
     try:
-        result = draft(llm, options, target.resolve(), CallContext(progress=reporter.tokens), reporter.phase)
-    except LLMError as exc:
-        raise failure(exc) from None
+        made = create(prompt, args.out, llm_spec=args.llm, syntax=args.syntax, seconds=float(args.length),
+                      seed=args.seed, source=args.source, rounds=args.rounds, keep_invalid=args.keep_invalid,
+                      reporter=reporter)
+    except Failure as exc:
+        reporter.close()
+        sys.stderr.write(exc.details)
+        return _fail(exc.diagnostic, exc.status)
     except KeyboardInterrupt:
         reporter.close()
         _say("studio: interrupted; nothing written")
         return 130
+    sys.stderr.write(made.draft.checked.render())
+    _say(_summary(made.path, made.draft))
+    return 0 if made.draft.ok else 1
+
+
+@dataclass(frozen=True)
+class Created:
+    path: Path
+    draft: Draft
+
+
+def create(prompt: str, out: Path, *, llm_spec: str | None = None, syntax: str = "yaml", seconds: float = 30.0,
+           seed: int | None = None, source: Path | None = None, rounds: int = 2, keep_invalid: bool = False,
+           reporter: PhaseReporter | None = None, llm: LLM | None = None) -> Created:
+    """Draft a project into ``out`` and write it (``Failure`` when nothing is written). ``llm``: a model
+    already open (the MCP server keeps one), else ``llm_spec`` or ``$STUDIO_LLM`` names it."""
+    from backends.llm import CallContext, LLMError
+
+    from ..authoring.draft import DraftOptions, draft
+    from ..authoring.session import choose_llm, failure, open_chosen
+
+    if not prompt and source is None:
+        raise Failure(Diagnostic.error("E501", "nothing to write about", hint="give a PROMPT, or --from FILE"), 2)
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise Failure(Diagnostic.error("E503", f"--length {seconds:g} is out of range",
+                                       hint=f"from {MIN_SECONDS:g} to {MAX_SECONDS:g} seconds"), 2)
+    target = _target(out, syntax)
+    treatment = _treatment(source)
+    model = llm if llm is not None else open_chosen(choose_llm(llm_spec))
+    header, write_schema = _header(target, syntax)
+    options = DraftOptions(prompt, seconds, seed, syntax, rounds, treatment,  # type: ignore[arg-type]
+                           header=tuple(header))
+    ctx = CallContext(progress=reporter.tokens if reporter else None)
+    try:
+        result = draft(model, options, target.resolve(), ctx, reporter.phase if reporter else None)
+    except LLMError as exc:
+        raise failure(exc) from None
     finally:
-        reporter.close()
-        llm.close()
-    diagnostics = result.checked.render()
-    if not result.ok and not args.keep_invalid:
-        sys.stderr.write(diagnostics)
-        return _fail(Diagnostic.error(
+        if reporter is not None:
+            reporter.close()
+        if llm is None:
+            model.close()
+    if not result.ok and not keep_invalid:
+        raise Failure(Diagnostic.error(
             "E506", f"the draft still has errors after {result.rounds} repair round{'s' * (result.rounds != 1)}; "
             "nothing written", hint="try again with another --seed, a larger model, or --keep-invalid to keep "
-            "the draft and fix it by hand"))
+            "the draft and fix it by hand"), details=result.checked.render())
     _write(target, result.text, write_schema)
-    sys.stderr.write(diagnostics)
-    _say(_summary(target, result))
-    return 0 if result.ok else 1
+    return Created(target, result)
 
 
 def _write(target: Path, text: str, write_schema: bool) -> None:
