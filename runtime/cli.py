@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
                        ("redo", "re-apply the edit that studio undo took back")):
         step = sub.add_parser(name, help=text)
         step.add_argument("path", type=Path, help="project file, or a directory holding exactly one")
+    mcp = sub.add_parser("mcp", help="Model Context Protocol server on stdio (tools for agents)")
+    mcp.add_argument("root", type=Path, nargs="?", default=Path("."),
+                     help="directory served; tools cannot reach outside it (default: .)")
+    _add_llm(mcp)
+    mcp.add_argument("--allow-path", type=Path, action="append", default=[], metavar="DIR",
+                     help="also allow referenced files under DIR (as for check and build)")
     cache = sub.add_parser("cache", help="inspect and clean the store")
     cache.add_argument("action", choices=("stats", "gc", "verify"))
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
@@ -131,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands.new import new_command
 
             return new_command(args)
+        if args.command == "mcp":
+            from .mcp import serve
+
+            return serve(args.root, args.llm, args.allow_path)
         if args.command in ("edit", "undo", "redo"):
             from .commands.edit import edit_command, undo_command
 

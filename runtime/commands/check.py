@@ -5,33 +5,43 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio_lang.diagnostics import render_json, render_text
 
-__all__ = ["check_or_plan"]
+if TYPE_CHECKING:
+    from compiler import Compilation
+
+__all__ = ["check_or_plan", "compile_for"]
 
 
-def check_or_plan(args: argparse.Namespace) -> int:
+def compile_for(path: Path, plan: bool, allow_paths: list[Path], cache: Path | None = None) -> Compilation:
+    """``studio check`` (``plan`` False) or ``studio plan`` of ``path``: the compiler's result, with the
+    tasks the store holds marked cached (the MCP server's check and plan tools call this too)."""
     from backends import CATALOG
     from compiler import compile_project
 
-    from .render import plan_text
-
     is_cached = None
     digester = None
-    if args.command == "plan":  # once a store exists, tasks it holds are 'cached' and not scheduled
+    if plan:  # once a store exists, tasks it holds are 'cached' and not scheduled
         from ..build import cache_root_for
         from ..filecache import DigestCache
         from ..store import Store
 
-        root = cache_root_for(args.path if args.path.is_dir() else args.path.parent, args.cache)
+        root = cache_root_for(path if path.is_dir() else path.parent, cache)
         store = Store(root)
         if store.exists():
             is_cached = lambda key: store.lookup(key) is not None  # noqa: E731
             digester = DigestCache(root / "files.json")
-    result = compile_project(args.path, backends=CATALOG if args.command == "plan" else None,
-                             allowed_paths=args.allow_path, is_cached=is_cached,
-                             **({"digester": digester} if digester else {}))
+    return compile_project(path, backends=CATALOG if plan else None, allowed_paths=allow_paths,
+                           is_cached=is_cached, **({"digester": digester} if digester else {}))
+
+
+def check_or_plan(args: argparse.Namespace) -> int:
+    from .render import plan_text
+
+    result = compile_for(args.path, args.command == "plan", args.allow_path, getattr(args, "cache", None))
     if args.command == "check" or result.plan is None:
         if args.format == "json":
             sys.stdout.write(render_json(result.diagnostics))
