@@ -93,6 +93,7 @@ class _Resolver:
         self.watched: dict[str, None] = {}
         self.style_loras: dict[str, LoraR | None] = {}
         self.enhancers: dict[str, EnhanceR | None] = {}
+        self.unread: set[str] = set()
         self.lora_warned: set[tuple[str, str]] = set()
 
     # --- helpers -------------------------------------------------------------------------
@@ -347,12 +348,19 @@ class _Resolver:
             props=props, camera_move=shot.camera.move, camera_amount=shot.camera.amount, transition=transition,
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
             loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
-            enhance=self.enhancer(style_name, style))
+            enhance=self.enhancer(style_name, style, image_model, video_model))
 
-    def enhancer(self, style_name: str | None, style: spec.Style | None) -> EnhanceR | None:
+    def enhancer(self, style_name: str | None, style: spec.Style | None, image: ModelRef, video: ModelRef
+                 ) -> EnhanceR | None:
         """The style's prompt enhancement, its model bound (once per style)."""
         if style_name is None or style is None or style.enhance is None:
             return None
+        if image.backend == "procedural" and video.backend != "diffusers" and style_name not in self.unread:
+            self.unread.add(style_name)
+            self.warn("W335", f"style '{style_name}' enhances prompts, but its shots render with '{image.name}', "
+                      "which does not read prompts: the enhancements are made for nothing until an AI model renders "
+                      "them", self.span("styles", style_name, "enhance", key=True),
+                      "render these shots with a diffusers model, or remove enhance while you make the animatic")
         if style_name not in self.enhancers:
             e = style.enhance
             model = self.model(e.model, "llm", ("styles", style_name, "enhance", "model"))

@@ -59,6 +59,7 @@ def test_the_plan_groups_enhancements_before_the_image_model(tmp_path: Path) -> 
     result = compile_project(project(tmp_path / "p", weights, "tiny-sd"), backends=__import__("backends").CATALOG)
     assert result.plan is not None, result.diagnostics
     plan = result.plan
+    assert result.diagnostics == []
     enhance = [t for t in plan.tasks.values() if t.kind == "enhance"]
     assert [t.id for t in enhance] == ["enhance:hill/run", "enhance:hill/fly"]  # 'sky' has a style without it
     assert all(t.model is not None and t.model.name == "writer" for t in enhance)
@@ -70,6 +71,14 @@ def test_the_plan_groups_enhancements_before_the_image_model(tmp_path: Path) -> 
     assert plan.schedule.loads == plan.schedule.lower_bound == 3  # writer, tiny-sd, procedural: once each
     text = studio("plan", str(tmp_path / "p")).stdout
     assert "model writer (transformers): 2 tasks" in text and "enhance:hill/run" in text
+
+
+def test_enhancing_for_a_model_that_reads_no_prompt_is_flagged(tmp_path: Path) -> None:
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "config.json").write_text("{}")
+    result = compile_project(project(tmp_path / "p", weights))
+    assert result.ok and [(d.code, d.span.line if d.span else 0) for d in result.diagnostics] == [("W335", 9)]
 
 
 def test_the_enhanced_prompt_replaces_the_keyframes_own() -> None:
