@@ -32,6 +32,8 @@ class LLM(Protocol):
     """What both backends give: one call at a time, then ``close``."""
 
     name: str
+    constrains: bool
+    """Whether the decoder itself enforces a request's schema or grammar (a local model does)."""
 
     def complete(self, request: Request, ctx: CallContext | None = None) -> Completion: ...
 

@@ -126,6 +126,7 @@ class LocalLLM:
     params: dict[str, Any]
     _ll_tokenizer: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    constrains: bool = True
 
     @property
     def vocab_size(self) -> int:

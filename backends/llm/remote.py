@@ -75,6 +75,7 @@ class RemoteLLM:
     params: dict[str, Any]
     strict: bool = True
     """Send ``response_format``; switched off once the server refuses it."""
+    constrains: bool = False
 
     def complete(self, request: Request, ctx: CallContext | None = None) -> Completion:
         ctx = ctx or CallContext()

@@ -82,6 +82,8 @@ class _Drafter:
         self.ctx = ctx
         self.on_phase = on_phase
         self.stats = Stats()
+        self.example = not getattr(llm, "constrains", False)
+        """Show an example answer (not to a model that decodes under the schema: see ``prompts``)."""
 
     def ask(self, name: str, messages: tuple[Any, ...], schema: dict[str, Any], max_tokens: int) -> Any:
         self.on_phase(name)
@@ -100,8 +102,8 @@ class _Drafter:
         characters = (1, len(names)) if names else (1, _clamp(seconds / 12 + 1, 1, 5))
         places = sorted({s.place for s in t.sections if s.place}) if t else []
         locations = (1, _clamp(seconds / 20, 1, 4)) if not places else (0, 1)
-        answer = self.ask("cast", prompts.cast_messages(self.o.prompt, seconds, t.text if t else None, names),
-                          schemas.cast_schema(characters, locations, names), 2000)
+        messages = prompts.cast_messages(self.o.prompt, seconds, t.text if t else None, names, self.example)
+        answer = self.ask("cast", messages, schemas.cast_schema(characters, locations, names), 2000)
         cast = assemble.cast_data(answer, names)
         if t is not None:
             if t.title:
@@ -117,7 +119,7 @@ class _Drafter:
             return [{"id": (s.place or f"scene{i}").lower()[:16], "heading": s.heading, "location": s.place,
                      "summary": s.text or s.heading or "", "characters": []} for i, s in enumerate(t.sections, 1)]
         n = _clamp(self.o.seconds / 20, 1, 8)
-        answer = self.ask("outline", prompts.outline_messages(self.o.prompt, cast, n),
+        answer = self.ask("outline", prompts.outline_messages(self.o.prompt, cast, n, self.example),
                           schemas.outline_schema([p["name"] for p in cast["locations"]],
                                                  [c["name"] for c in cast["characters"]], (max(1, n - 1), n)), 3000)
         return [{**s, "characters": list(dict.fromkeys(s["characters"]))} for s in answer["scenes"]]
@@ -130,7 +132,7 @@ class _Drafter:
         characters = scene["characters"] or [c["name"] for c in cast["characters"]]
         triggers = [f"@{e['name']}" for part in ("characters", "locations", "props") for e in cast[part]]
         messages = prompts.shots_messages(self.o.prompt, cast, scene, k, self.o.seconds / len(scenes),
-                                          [s["summary"] for s in scenes[:i]][-3:])
+                                          [s["summary"] for s in scenes[:i]][-3:], self.example)
         return messages, schemas.shots_schema(triggers, characters, (max(1, k - 1), k + 1))
 
     # --- the whole draft -------------------------------------------------------------------------

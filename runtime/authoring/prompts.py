@@ -1,8 +1,10 @@
 """What the model is told in each phase of a draft, and in a repair round.
 
-Short and concrete: small models follow an example better than a description, so every phase
-shows the shape of its answer. The schema itself constrains a local model; the words help it
-write something worth reading, and tell a remote model what the schema says.
+Short and concrete. A remote model is shown an example of each answer (it may not honour the
+schema, and models follow an example better than a description). A local model decodes under the
+schema, which already fixes the shape, and is shown no example: small models copy an example's
+names and words instead of writing about the premise. The premise comes last, where a small
+model attends most.
 """
 
 from __future__ import annotations
@@ -48,7 +50,13 @@ def _cast_lines(cast: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def cast_messages(premise: str, seconds: float, treatment: str | None, names: Sequence[str]) -> tuple[Message, ...]:
+def _ending(premise: str, example: Any | None) -> list[str]:
+    out = [f"Answer like this: {_example(example)}"] if example is not None else []
+    return out + ([f"Premise: {premise}"] if premise else [])
+
+
+def cast_messages(premise: str, seconds: float, treatment: str | None, names: Sequence[str],
+                  example: bool = True) -> tuple[Message, ...]:
     text = [f"Premise: {premise}" if premise else "Premise: the treatment below.",
             f"Length: about {seconds:g} seconds.",
             "Write the title, a one-sentence logline, the look (a few words naming the visual style), the "
@@ -59,20 +67,20 @@ def cast_messages(premise: str, seconds: float, treatment: str | None, names: Se
         text.append(f"Treatment:\n{treatment}")
     if names:
         text.append(f"Use the author's characters: {', '.join(names)}.")
-    text.append(f"Answer like this: {_example(_CAST_EXAMPLE)}")
+    text += _ending(premise, _CAST_EXAMPLE if example else None)
     return Message("system", SYSTEM), Message("user", "\n".join(text))
 
 
-def outline_messages(premise: str, cast: dict[str, Any], scenes: int) -> tuple[Message, ...]:
+def outline_messages(premise: str, cast: dict[str, Any], scenes: int, example: bool = True) -> tuple[Message, ...]:
     text = [f"Premise: {premise}", f"Film: {cast['title']}. {cast['logline']}", "Cast:", _cast_lines(cast),
             f"Write the film's {scenes} scene{'s' * (scenes != 1)} in order: an id (lowercase), a heading like "
             "\"EXT. HILL - DAY\", its location, who is in it, and what happens in one sentence.",
-            f"Answer like this: {_example(_OUTLINE_EXAMPLE)}"]
+            *_ending(premise, _OUTLINE_EXAMPLE if example else None)]
     return Message("system", SYSTEM), Message("user", "\n".join(text))
 
 
 def shots_messages(premise: str, cast: dict[str, Any], scene: dict[str, Any], shots: int, seconds: float,
-                   before: Sequence[str]) -> tuple[Message, ...]:
+                   before: Sequence[str], example: bool = True) -> tuple[Message, ...]:
     text = [f"Premise: {premise}", f"Film: {cast['title']}. {cast['logline']}", "Cast:", _cast_lines(cast)]
     if before:
         text.append("Earlier scenes: " + " ".join(before))
@@ -82,7 +90,7 @@ def shots_messages(premise: str, cast: dict[str, Any], scene: dict[str, Any], sh
              "write @Name for every character, place or prop of the cast in it), up to two lines of dialogue "
              "(character, line, emotion), a duration in seconds when nobody speaks (a shot with dialogue lasts as "
              "long as its lines: duration \"auto\"), and the transition into the next shot.",
-             f"Answer like this: {_example(_SHOTS_EXAMPLE)}"]
+             *_ending(premise, _SHOTS_EXAMPLE if example else None)]
     return Message("system", SYSTEM), Message("user", "\n".join(text))
 
 
