@@ -167,6 +167,7 @@ def _value(draw: st.DrawFn, schema: dict[str, Any]) -> Any:
 def test_any_operations_read_back_and_keep_the_untouched_comments(path: Path, data: st.DataObject) -> None:
     source, root, comments, dsl = load(path)
     document = ast.to_data(root)
+    assert isinstance(document, dict)
     operations = [data.draw(st.composite(lambda draw: _random_op(draw, document))()) for _ in range(2)]
     try:
         new = apply_operations(document, operations)  # type: ignore[arg-type]
