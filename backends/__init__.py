@@ -20,7 +20,7 @@ def _bundled(package: str) -> str:
 
 
 _VERSIONS = {"procedural": "2", "espeak": "1", "ffmpeg": "3", "diffusers": "2", "transformers": "2",
-             "otio": "1", "pdf": "1", "exr": "1"}
+             "openai": "1", "otio": "1", "pdf": "1", "exr": "1"}
 """Backend name -> the ``VERSION`` its module declares (a test keeps them equal)."""
 
 _FFMPEG = _bundled("imageio-ffmpeg")
@@ -32,6 +32,7 @@ CATALOG: dict[str, str] = {
     "ffmpeg": _VERSIONS["ffmpeg"] + _FFMPEG,
     "diffusers": _VERSIONS["diffusers"] + _FFMPEG,  # motion clips are x264-encoded
     "transformers": _VERSIONS["transformers"] + _FFMPEG,  # pitch and tempo through ffmpeg
+    "openai": _VERSIONS["openai"],
 }
 """Backend name -> version that enters cache keys. Library versions (torch, diffusers, numpy, Pillow)
 do not enter: an upgrade that changes numerics slightly would otherwise re-render every AI shot,

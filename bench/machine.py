@@ -33,7 +33,13 @@ def header(*libraries: str) -> str:
     versions = [f"Python {platform.python_version()}"]
     for name in libraries:
         try:
-            versions.append(f"{name} {importlib.import_module(name).__version__}")
+            module = importlib.import_module(name)
+            version = getattr(module, "__version__", None)
+            if version is None:  # some packages keep it only in their metadata
+                from importlib import metadata
+
+                version = metadata.version(name)
+            versions.append(f"{name} {version}")
         except ImportError:
             versions.append(f"{name} not installed")
     return (f"measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {cpu()}, {os.cpu_count()} cores "

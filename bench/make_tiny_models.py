@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["BUILDERS", "IP_ADAPTER_WEIGHTS", "make_all", "tiny_animatediff", "tiny_clip", "tiny_controlnet",
-           "tiny_ip_adapter", "tiny_lora", "tiny_ltx", "tiny_sd", "tiny_speecht5", "tiny_vits"]
+           "tiny_ip_adapter", "tiny_llm", "tiny_lora", "tiny_ltx", "tiny_sd", "tiny_speecht5", "tiny_vits"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORDS = ["the", "and", "sea", "boy", "at", "in", "on", "of", "shot", "style", "wide", "medium", "close"]
@@ -246,6 +246,60 @@ def tiny_vits(dest: Path) -> Path:
     return dest
 
 
+_CHAT_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+_LLM_WORDS = ["the", "and", "a", "of", "to", "in", "shot", "scene", "character", "description", "action", "line",
+              "name", "duration", "medium", "wide", "close_up", "camera", "move", "static", "dialogue", "emotion"]
+
+
+def llm_tokenizer() -> Any:
+    """A byte-level BPE tokenizer written here (every byte is a token, so any text can be spelt; a few
+    merges build common words and JSON punctuation), with ChatML specials and a chat template."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = list(_bytes_to_unicode().values())
+    vocab: dict[str, int] = {}
+    for token in alphabet:
+        vocab.setdefault(token, len(vocab))
+    merges: list[tuple[str, str]] = []
+    space = _bytes_to_unicode()[ord(" ")]
+    for word in [*_LLM_WORDS, *(space + w for w in _LLM_WORDS), '":', '",', space + '"']:
+        current = word[0]
+        for ch in word[1:]:
+            if current + ch not in vocab:
+                merges.append((current, ch))
+                vocab[current + ch] = len(vocab)
+            current += ch
+    model = models.BPE(vocab=vocab, merges=merges)
+    backend = Tokenizer(model)
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    backend.decoder = decoders.ByteLevel()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<|im_start|>", eos_token="<|im_end|>",
+                                        pad_token="<|endoftext|>", model_max_length=4096)
+    tokenizer.chat_template = _CHAT_TEMPLATE
+    return tokenizer
+
+
+def tiny_llm(dest: Path) -> Path:
+    """A causal language model (Llama architecture: 2 layers, 64 wide) with ``llm_tokenizer``: random
+    weights write nonsense, but under a grammar that nonsense is a valid document."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = llm_tokenizer()
+    _seed(30)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=8192, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
+    model = LlamaForCausalLM(config)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(dest, safe_serialization=True)
+    tokenizer.save_pretrained(dest)
+    return dest
+
+
 def tiny_lora(dest: Path) -> Path:
     """A LoRA for the tiny SD UNet's attention (rank 2, random non-zero weights): one .safetensors file."""
     import torch
@@ -373,6 +427,7 @@ BUILDERS: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "vits": ("tiny-vits", tiny_vits),
     "controlnet": ("tiny-controlnet", tiny_controlnet),
     "clip": ("tiny-clip", tiny_clip),
+    "llm": ("tiny-llm", tiny_llm),
 }
 
 

@@ -16,8 +16,8 @@ from .files import FileRef
 from .heading import Setting
 
 __all__ = [
-    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "Film", "GatesR", "KNOWN_EMOTIONS", "LineR", "LoraR",
-    "ModelRef", "ModelId", "ShotId", "ShotR", "VoiceR",
+    "AdapterR", "AudioR", "BUILTIN_MODELS", "ElementR", "EnhanceR", "Film", "GatesR", "KNOWN_EMOTIONS", "LineR",
+    "LoraR", "ModelRef", "ModelId", "ShotId", "ShotR", "VoiceR",
 ]
 
 ShotId = NewType("ShotId", str)
@@ -152,6 +152,15 @@ class LoraR:
 
 
 @dataclass(frozen=True)
+class EnhanceR:
+    """A style's prompt enhancement: the language model and what to tell it."""
+
+    model: ModelRef
+    instructions: str
+    max_tokens: int
+
+
+@dataclass(frozen=True)
 class ElementR:
     name: str
     kind: str
@@ -228,11 +237,13 @@ class ShotR:
     setting: Setting = Setting(None, None, "")
     """What the scene heading says: inside or outside, the time of day (CONTINUOUS resolved), the place."""
     blocking: tuple[spec.Blocking, ...] = ()
+    """Explicit staging (names bound to characters of the shot)."""
     end: FileRef | str | None = None
     """The picture the motion ends on: a user file, or another shot's id (``scene/shot``: its keyframe)."""
     gates: GatesR | None = None
     """Consistency gates of the shot's keyframe (diffusers image models only), or None."""
-    """Explicit staging (names bound to characters of the shot)."""
+    enhance: EnhanceR | None = None
+    """A language model rewrites the prompt first (the style's ``enhance``)."""
 
     @property
     def shot_id(self) -> ShotId:
@@ -265,6 +276,8 @@ class Film:
     shots: tuple[ShotR, ...]
     audio: tuple[AudioR, ...]
     output: spec.Output
+    models: dict[str, ModelRef] = field(default_factory=dict)
+    """The project's named models, resolved (``studio edit`` finds its language model here)."""
     watched: tuple[str, ...] = ()
     """Paths beyond the project file and its referenced files that the compile read (model weights,
     Hugging Face cache refs): a cached plan is valid only while they are unchanged."""

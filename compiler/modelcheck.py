@@ -21,18 +21,21 @@ from studio_lang.diagnostics import Diagnostic, Span
 from . import spec
 from .validate import closest
 
-__all__ = ["ADAPTERS", "BACKEND_KINDS", "CONTROL_KINDS", "LOOKS", "PARAMS", "REQUIRES", "SCHEDULERS", "adapter_entries",
-           "adapter_weights", "check_model", "missing_libraries"]
+__all__ = ["ADAPTERS", "BACKEND_KINDS", "CONTROL_KINDS", "LOOKS", "PARAMS", "REMOTE", "REQUIRES", "SCHEDULERS",
+           "adapter_entries", "adapter_weights", "check_model", "missing_libraries"]
 
 BACKEND_KINDS: dict[str, frozenset[str]] = {
     "procedural": frozenset({"image", "video"}),
     "espeak": frozenset({"speech"}),
     "diffusers": frozenset({"image", "video"}),
-    "transformers": frozenset({"speech", "embed"}),
+    "transformers": frozenset({"speech", "embed", "llm"}),
+    "openai": frozenset({"llm"}),
 }
 """Model kinds each backend serves (a model's ``kind``)."""
 
-NEEDS_WEIGHTS = frozenset({"diffusers", "transformers"})
+NEEDS_WEIGHTS = frozenset({"diffusers", "transformers", "openai"})
+REMOTE = frozenset({"openai"})
+"""Backends whose ``weights`` name a model at an endpoint: nothing local to resolve or digest."""
 
 REQUIRES: dict[str, tuple[str, ...]] = {
     "diffusers": ("torch", "diffusers", "transformers"),
@@ -167,6 +170,14 @@ PARAMS: dict[tuple[str, str], dict[str, Check]] = {
         "noise_scale": _num(0, 2), "noise_scale_duration": _num(0, 2), "seed": _int(0, 2**31 - 1),
     },
     ("transformers", "embed"): {},  # a CLIP-class scorer for gates (backends/diffusers/_gates.py): no parameters
+    ("transformers", "llm"): {
+        "gguf_file": _text, "threads": _int(1, 256), "temperature": _num(0, 2), "seed": _int(0, 2**31 - 1),
+        "repetition_penalty": _num(1, 2), "timeout": _num(1, 86_400),
+    },
+    ("openai", "llm"): {
+        "temperature": _num(0, 2), "seed": _int(0, 2**31 - 1), "timeout": _num(1, 86_400),
+        "call_timeout": _num(1, 3600), "retries": _int(0, 20), "backoff": _num(0, 60),
+    },
 }
 """(backend, kind) -> parameter -> check: every backend's schema (a test keeps every (backend, kind) that
 ``BACKEND_KINDS`` allows listed). A parameter not in its table is W313 (ignored), a bad value E313."""
@@ -209,11 +220,13 @@ def check_model(name: str, cfg: spec.ModelConfig, span: Callable[..., Span]) -> 
             f"backend '{cfg.backend}' makes {', '.join(sorted(kinds)) or 'nothing'}; "
             + ("use backend transformers for speech" if cfg.kind == "speech" else
                "use backend diffusers for images and video" if cfg.kind in ("image", "video") else
-               "no backend makes this kind yet")))
+               "use backend transformers (a local model) or openai (an endpoint) for llm" if cfg.kind == "llm"
+               else "no backend makes this kind yet")))
         return out
     if cfg.backend in NEEDS_WEIGHTS and cfg.weights is None:
         out.append(Diagnostic.error(
             "E311", f"model '{name}' needs weights", span(key=True),
+            "set weights: the model's name at the endpoint (e.g. llama3.1:8b)" if cfg.backend in REMOTE else
             "set weights: a Hugging Face repo id (org/name) or a local directory or file"))
     table = PARAMS[(cfg.backend, cfg.kind)]
     for key, value in cfg.params.items():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from studio_lang import ast
 from studio_lang.diagnostics import Diagnostic, Span, has_errors, sort_key
-from studio_lang.loader import find_project, parse, read_source
+from studio_lang.loader import display_name, find_project, parse, read_source
 from studio_lang.source import SourceFile
 
 from . import spec
@@ -21,7 +21,7 @@ from .plan import Plan, UnknownBackend, plan
 from .resolve import resolve
 from .validate import validate
 
-__all__ = ["Compilation", "compile_project", "compile_source"]
+__all__ = ["Compilation", "compile_project", "compile_source", "compile_text"]
 
 
 @dataclass
@@ -103,6 +103,15 @@ def compile_source(
     with _no_gc():
         return _compile(source, files or ProjectFiles(directory), backends, is_cached, checkpoint or _go_on,
                         installed if installed is not None else backends)
+
+
+def compile_text(text: str, path: Path, *, backends: Mapping[str, str] | None = None,
+                 allowed_paths: Sequence[Path] = (), digester: FileDigester = hash_file) -> Compilation:
+    """Check (and plan) ``text`` as if it were the project file at ``path``, which need not exist:
+    a draft or an edit is checked before anything is written."""
+    source = SourceFile(display_name(path), text.replace("\r\n", "\n"), path)
+    return compile_source(source, path.parent, backends=backends,
+                          files=ProjectFiles(path.parent, allowed_paths, digester))
 
 
 def _go_on() -> None:

@@ -28,7 +28,9 @@ KEY_VERSION = 2
 out of transitions (``compiler.timing``), so the same length parameters settle differently."""
 SAMPLE_RATE = 48_000
 TASK_KINDS = ("layout", "keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles",
-              "storyboard", "timeline", "storyboard_pdf", "masters")
+              "storyboard", "timeline", "storyboard_pdf", "masters", "enhance")
+ENHANCE_FORMAT = 1
+"""Version of the enhancement request (its instructions' wording): bump to re-run every enhancement."""
 PROMPTED = frozenset({"diffusers"})
 """Backends whose pictures follow the rendered prompt: only their tasks carry ``prompt`` and ``negative``
 (the procedural backend draws from the elements, the shot type and the action, so editing a style's
@@ -146,9 +148,10 @@ class _Builder:
             prev = shots[index - 1] if index else None
             cut_in = prev.transition.duration if prev is not None and prev.transition is not None else 0.0
             cut_out = shot.transition.duration if shot.transition is not None else 0.0
-            keyframe = self.keyframe(shot)
+            enhance = self.enhance(shot)
+            keyframe = self.keyframe(shot, enhance)
             lines = [self.speech(shot, line) for line in shot.lines]
-            motion = self.motion(shot, keyframe, lines, cut_in, cut_out)
+            motion = self.motion(shot, keyframe, lines, cut_in, cut_out, enhance)
             self.shot(shot, motion, lines, cut_in, cut_out)
         for index, shot in enumerate(shots):
             if shot.transition is not None:
@@ -177,7 +180,19 @@ class _Builder:
             params, inputs, files = storyboard_pdf_task(self.film)
         self.add(TaskId(kind), kind, None, params, _ids(inputs), files)
 
-    def keyframe(self, shot: ShotR) -> TaskId:
+    def enhance(self, shot: ShotR) -> TaskId | None:
+        """A language model rewrites the shot's prompt (the style's ``enhance``); the keyframe, and a
+        diffusers video model, take the rewritten prompt as an input (``compiler.settle``)."""
+        e = shot.enhance
+        if e is None:
+            return None
+        if shot_task("enhance", shot) in self.tasks:  # planned early: an earlier shot ends on its keyframe
+            return shot_task("enhance", shot)
+        params = {"prompt": shot.prompt, "instructions": e.instructions, "max_tokens": e.max_tokens,
+                  "format": ENHANCE_FORMAT}
+        return self.add(shot_task("enhance", shot), "enhance", e.model, params)
+
+    def keyframe(self, shot: ShotR, enhance: TaskId | None = None) -> TaskId:
         if shot_task("keyframe", shot) in self.tasks:  # planned early: an earlier shot ends on it
             return shot_task("keyframe", shot)
         f = self.film
@@ -207,6 +222,9 @@ class _Builder:
             params["start"] = {"file": "start", "strength": shot.strength}
             files["start"] = shot.start
         inputs: dict[str, TaskId] = {}
+        if enhance is not None:  # the prompt comes from the enhancement (absent otherwise: keys stay as they were)
+            params["prompt_from"] = "enhance"
+            inputs["enhance"] = enhance
         if shot.gates is not None:  # scored, and re-rendered with the next seeds while a gate fails
             params["gates"] = shot.gates.params()
             if shot.gates.model.path is not None:  # local weights: by content, like any file
@@ -227,7 +245,8 @@ class _Builder:
                   "emotions": emotions}
         return self.add(TaskId(f"speech:{shot.scene}/{shot.id}/{line.number}"), "speech", v.model, params)
 
-    def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float) -> TaskId:
+    def motion(self, shot: ShotR, keyframe: TaskId, lines: list[TaskId], cut_in: float, cut_out: float,
+               enhance: TaskId | None = None) -> TaskId:
         f = self.film
         inputs = {"keyframe": keyframe}
         talking = shot.video_model.backend == "procedural" and shot.pattern is None and bool(shot.lines)
@@ -246,8 +265,12 @@ class _Builder:
         }
         if shot.video_model.backend in PROMPTED:  # video models are prompted too
             params.update(prompt=shot.prompt, negative=shot.negative)
+            if enhance is not None:
+                params["prompt_from"] = "enhance"
+                inputs["enhance"] = enhance
         if isinstance(shot.end, str):  # ends on another shot's keyframe (absent otherwise: keys stay as they were)
-            inputs["end"] = self.keyframe(next(s for s in self.film.shots if s.shot_id == shot.end))
+            target = next(s for s in self.film.shots if s.shot_id == shot.end)
+            inputs["end"] = self.keyframe(target, self.enhance(target))
             params["end"] = {"input": "end"}
         elif shot.end is not None:
             files["end"] = shot.end

@@ -27,6 +27,7 @@ from .film import (
     AdapterR,
     AudioR,
     ElementR,
+    EnhanceR,
     Film,
     GatesR,
     LineR,
@@ -40,6 +41,7 @@ from .modelcheck import (
     ADAPTERS,
     NEEDS_WEIGHTS,
     PARAMS,
+    REMOTE,
     adapter_entries,
     check_model,
     missing_libraries,
@@ -103,6 +105,8 @@ class _Resolver:
         self.weights = WeightsResolver(files)
         self.watched: dict[str, None] = {}
         self.style_loras: dict[str, LoraR | None] = {}
+        self.enhancers: dict[str, EnhanceR | None] = {}
+        self.unread: set[str] = set()
         self.lora_warned: set[tuple[str, str]] = set()
 
     # --- helpers -------------------------------------------------------------------------
@@ -173,7 +177,7 @@ class _Resolver:
         return Film(
             title=p.project.title, fps=p.project.fps, width=p.project.resolution[0], height=p.project.resolution[1],
             seed=p.project.seed, vram_gb=p.project.vram_gb, language=p.project.language, shots=tuple(shots),
-            audio=audio, output=p.output, watched=tuple(self.watched))
+            audio=audio, output=p.output, models=dict(self.models), watched=tuple(self.watched))
 
     def resolve_weights(self, written: str, revision: str | None, span: Span, file_only: bool = False,
                         name: str | None = None) -> Weights | None:
@@ -211,7 +215,7 @@ class _Resolver:
         path: str | None = None
         resolved = None
         adapters: list[AdapterR] = []
-        if cfg.weights is not None and cfg.backend in NEEDS_WEIGHTS:
+        if cfg.weights is not None and cfg.backend in NEEDS_WEIGHTS and cfg.backend not in REMOTE:
             found = self.resolve_weights(cfg.weights, cfg.revision, self.span("models", name, "weights"), name=name)
             if found is not None:
                 path = str(found.path) if found.path is not None else None
@@ -378,7 +382,8 @@ class _Resolver:
             lines=lines, image_model=image_model, video_model=video_model, seed=seed, pattern=shot.pattern,
             loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
             card=shot.card, setting=setting, blocking=blocking, gates=self.gates(image_model),
-            end=self.end(path, shot.end, video_model) if shot.end is not None else None)
+            end=self.end(path, shot.end, video_model) if shot.end is not None else None,
+            enhance=self.enhancer(style_name, style, image_model, video_model))
 
     def end(self, path: tuple[str | int, ...], end: spec.End, video_model: ModelRef) -> FileRef | str | None:
         """The picture a shot ends on (the other shot is checked with the audio anchors, once all are known)."""
@@ -480,6 +485,24 @@ class _Resolver:
             self.error("E308", f"'{name}' is a {element.kind}, not a character", self.span(*path), name=name)
             return None
         return element
+
+    def enhancer(self, style_name: str | None, style: spec.Style | None, image: ModelRef, video: ModelRef
+                 ) -> EnhanceR | None:
+        """The style's prompt enhancement, its model bound (once per style)."""
+        if style_name is None or style is None or style.enhance is None:
+            return None
+        if image.backend == "procedural" and video.backend != "diffusers" and style_name not in self.unread:
+            self.unread.add(style_name)
+            self.warn("W335", f"style '{style_name}' enhances prompts, but its shots render with '{image.name}', "
+                      "which does not read prompts: the enhancements are made for nothing until an AI model renders "
+                      "them", self.span("styles", style_name, "enhance", key=True),
+                      "render these shots with a diffusers model, or remove enhance while you make the animatic")
+        if style_name not in self.enhancers:
+            e = style.enhance
+            model = self.model(e.model, "llm", ("styles", style_name, "enhance", "model"))
+            self.enhancers[style_name] = EnhanceR(model, e.instructions, e.max_tokens) if "llm" in model.kinds \
+                else None
+        return self.enhancers[style_name]
 
     def start(self, path: tuple[str | int, ...], start: spec.Start) -> FileRef | None:
         found = self.files.check(start.image, "image", self.span(*path, "start", "image"))

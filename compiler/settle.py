@@ -27,13 +27,16 @@ _TIMELINES = ("soundtrack", "subtitles")
 
 def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Concrete parameters for a motion, shot, soundtrack, subtitles or storyboard task; other kinds
-    are returned unchanged.
+    are returned unchanged, but for a prompt that an ``enhance`` input rewrote (``prompt_from``).
 
     ``metas`` maps an input role (``line1``..., a speech task's id for the film-wide kinds) to the
     metadata its task recorded (``duration``). The film-wide kinds settle every entry the way each
     shot settles itself, so they all agree to the frame and the sample.
     """
     out = dict(params)
+    source = out.pop("prompt_from", None)
+    if source is not None and source in metas:  # an enhanced prompt (an ``enhance`` task's output)
+        out["prompt"] = str(metas[source]["prompt"])
     if kind in _TIMELINES:
         fps = int(params["fps"])
         out["timeline"] = [_settle_length(entry, fps, metas, with_lines=True, with_ends=kind == "subtitles")

@@ -24,9 +24,9 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
-    "AudioTrack", "Blocking", "Camera", "CameraMove", "DialogueLine", "Element", "EmotionAdjust", "FORMAT_VERSION",
-    "KINDS", "Lora", "ModelConfig", "ModelKind", "ModelOverrides", "Output", "Pattern", "POSES", "Pose", "Project",
-    "ProjectSettings", "Scene", "Shot", "ShotType", "StoryboardPdf", "Style", "Transition", "Voice",
+    "AudioTrack", "Blocking", "Camera", "CameraMove", "DialogueLine", "Element", "EmotionAdjust", "Enhance",
+    "FORMAT_VERSION", "KINDS", "Lora", "ModelConfig", "ModelKind", "ModelOverrides", "Output", "Pattern", "POSES",
+    "Pose", "Project", "ProjectSettings", "Scene", "Shot", "ShotType", "StoryboardPdf", "Style", "Transition", "Voice",
 ]
 
 FORMAT_VERSION = 1
@@ -227,12 +227,13 @@ class ProjectSettings(_Strict):
 class ModelConfig(_Strict):
     """A named model configuration."""
 
-    backend: Literal["procedural", "espeak", "diffusers", "transformers"] = Field(
-        description="Backend that runs the model.")
+    backend: Literal["procedural", "espeak", "diffusers", "transformers", "openai"] = Field(
+        description="Backend that runs the model (`openai`: an OpenAI-compatible endpoint, from OPENAI_BASE_URL).")
     kind: ModelKind = Field(description="Task kind the model serves.")
     weights: str | None = Field(
         None, min_length=1,
-        description="Weights: a Hugging Face repo id, or a local directory or file (relative to the project).",
+        description=("Weights: a Hugging Face repo id, or a local directory or file (relative to the project); "
+                     "for backend openai, the model's name at the endpoint."),
         examples=["stabilityai/sd-turbo", "models/tiny-sd"])
     revision: str | None = Field(None, pattern=REVISION, description="Revision (branch, tag or commit) of a repo id.",
                                  examples=["main", "v1.0"])
@@ -260,6 +261,17 @@ class Lora(_Strict):
     scale: float = Field(1.0, ge=0, le=2, description="Strength of the adapter.")
 
 
+class Enhance(_Strict):
+    """Prompt enhancement: a language model rewrites each shot's prompt before its keyframe (and a
+    diffusers video model) renders it; one cached ``enhance:<scene>/<shot>`` task per shot."""
+
+    model: Name = Field(description="The language model (a name from `models` of kind llm).")
+    instructions: str = Field("", max_length=4000, description=(
+        "What the rewrite should do: the look to aim for, words to use or avoid. Empty: make the prompt vivid "
+        "and concrete."))
+    max_tokens: int = Field(120, ge=8, le=2000, description="Longest rewritten prompt, in tokens.")
+
+
 class Style(_Strict):
     """A visual style: a prompt template and colours."""
 
@@ -273,6 +285,7 @@ class Style(_Strict):
     palette: list[Color] = Field(default_factory=list, max_length=32,
                                  description="Colours of the style, used by procedural rendering.")
     lora: Lora | None = Field(None, description="LoRA adapter applied to every keyframe in this style.")
+    enhance: Enhance | None = Field(None, description="Rewrite each rendered prompt with a language model first.")
     description: str | None = Field(None, description="Free text.")
 
 

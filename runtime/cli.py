@@ -73,6 +73,11 @@ def _check_remote(url: str | None) -> int | None:
     return None
 
 
+def _add_llm(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--llm", metavar="SPEC", help="hf:<repo id | directory | file.gguf> or openai:<model> "
+                   "(default: $STUDIO_LLM)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Build system for AI-made animated films.")
     parser.add_argument("--version", action=_Version, nargs=0, help="print studio's version and exit")
@@ -131,6 +136,35 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--build", type=Path, metavar="DIR", help="the build directory (default: build/ beside "
                         "the project)")
     export.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    new = sub.add_parser("new", help="draft a project from a prompt with a language model")
+    new.add_argument("prompt", nargs="?", default="", metavar="PROMPT", help="what the film is about")
+    new.add_argument("-o", "--out", type=Path, required=True, metavar="DIR", help="directory of the new project")
+    _add_llm(new)
+    new.add_argument("--format", dest="syntax", choices=("yaml", "studio"), default="yaml",
+                     help="write film.studio.yaml (default) or the screenplay DSL, film.studio")
+    new.add_argument("--length", type=float, default=30.0, metavar="SECONDS", help="about how long (default: 30)")
+    new.add_argument("--seed", type=int, metavar="N", help="sample with this seed (default: greedy decoding)")
+    new.add_argument("--from", dest="source", type=Path, metavar="FILE",
+                     help="a treatment or outline to follow (its scenes, headings and names are kept)")
+    new.add_argument("--rounds", type=int, default=2, metavar="N", help="repair rounds at most (default: 2)")
+    new.add_argument("--keep-invalid", action="store_true", help="write the draft even if it still has errors")
+    edit = sub.add_parser("edit", help="change a project by an instruction to a language model")
+    edit.add_argument("path", type=Path, help="project file, or a directory holding exactly one")
+    edit.add_argument("instruction", metavar="INSTRUCTION", help="what to change, in words")
+    _add_llm(edit)
+    edit.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    edit.add_argument("--seed", type=int, metavar="N", help="sample with this seed (default: greedy decoding)")
+    edit.add_argument("--rounds", type=int, default=2, metavar="N", help="repair rounds at most (default: 2)")
+    for name, text in (("undo", "take back the last studio edit (or redo) of a project file"),
+                       ("redo", "re-apply the edit that studio undo took back")):
+        step = sub.add_parser(name, help=text)
+        step.add_argument("path", type=Path, help="project file, or a directory holding exactly one")
+    mcp = sub.add_parser("mcp", help="Model Context Protocol server on stdio (tools for agents)")
+    mcp.add_argument("root", type=Path, nargs="?", default=Path("."),
+                     help="directory served; tools cannot reach outside it (default: .)")
+    _add_llm(mcp)
+    mcp.add_argument("--allow-path", type=Path, action="append", default=[], metavar="DIR",
+                     help="also allow referenced files under DIR (as for check and build)")
     cache = sub.add_parser("cache", help="inspect and clean the store")
     cache.add_argument("action", choices=("stats", "gc", "verify"))
     cache.add_argument("path", type=Path, nargs="?", default=Path("."), help="project file or directory (default: .)")
@@ -261,6 +295,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands.export import export_command
 
             return export_command(args.path, args.format, args.out, args.force, args.build)
+        if args.command == "new":
+            from .commands.new import new_command
+
+            return new_command(args)
+        if args.command == "mcp":
+            from .mcp import serve
+
+            return serve(args.root, args.llm, args.allow_path)
+        if args.command in ("edit", "undo", "redo"):
+            from .commands.edit import edit_command, undo_command
+
+            return edit_command(args) if args.command == "edit" else undo_command(args, args.command == "redo")
         if args.command == "cache":
             from .build import cache_root_for
             from .commands.cache import cache_command

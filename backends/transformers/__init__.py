@@ -1,6 +1,7 @@
-"""The ``transformers`` backend: neural speech with VITS/MMS and SpeechT5.
+"""The ``transformers`` backend: neural speech with VITS/MMS and SpeechT5, and local language models.
 
-One task kind, ``speech`` (parameters in backends/README.md). The model is a repo id or a local
+Task kinds: ``speech`` (parameters in backends/README.md), and ``enhance`` for a model of kind llm
+(a causal LM, run by ``backends.llm``: see backends/llm/README.md). The speech model is a repo id or a local
 directory holding a ``VitsModel`` (MMS-TTS checkpoints are VITS) or a
 ``SpeechT5ForTextToSpeech`` with its processor; the architecture comes from its config.
 
@@ -43,7 +44,7 @@ __all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "load", "memory_gb", "run",
 
 NAME = "transformers"
 VERSION = "2"
-KINDS = frozenset({"speech"})
+KINDS = frozenset({"speech", "enhance"})
 CONCURRENT = False
 
 EMOTIONS: dict[str, dict[str, int]] = {
@@ -105,8 +106,22 @@ def _quiet() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
-def load(model: dict[str, Any]) -> Loaded:
-    """Load a VITS or SpeechT5 model (and SpeechT5's vocoder and speaker embeddings)."""
+def load(model: dict[str, Any]) -> Any:
+    """Load a VITS or SpeechT5 model (and SpeechT5's vocoder and speaker embeddings), or a causal
+    language model for a model of kind llm (``backends.llm.local``)."""
+    if "llm" in (model.get("kinds") or ()):
+        from backends.llm import LLMError, require
+        from backends.llm.local import load_local
+
+        try:
+            require(model)
+            return load_local(model)
+        except LLMError as exc:
+            raise BackendError(str(exc)) from None
+    return _load_speech(model)
+
+
+def _load_speech(model: dict[str, Any]) -> Loaded:
     import torch
     import transformers
 
@@ -168,14 +183,19 @@ def _speecht5_extras(handle: Loaded, model: dict[str, Any], dtype: Any) -> None:
                                "512) float array with numpy.save") from None
 
 
-def memory_gb(handle: Loaded) -> float:
+def memory_gb(handle: Any) -> float:
+    if not isinstance(handle, Loaded):
+        return float(handle.memory_gb())
     modules = [m for m in (handle.model, handle.vocoder) if m is not None]
     return sum(t.numel() * t.element_size() for m in modules for t in [*m.parameters(), *m.buffers()]) / 1e9
 
 
-def unload(handle: Loaded) -> None:
+def unload(handle: Any) -> None:
     import torch
 
+    if not isinstance(handle, Loaded):
+        handle.close()
+        return
     handle.model = handle.vocoder = handle.tokenizer = None
     gc.collect()
     if torch.cuda.is_available():
@@ -248,8 +268,18 @@ def _synthesize(task: TaskRun, handle: Loaded, speaking_rate: float) -> Any:
     return np.asarray(wave_.float().cpu().numpy(), dtype=np.float32).reshape(-1)
 
 
-def run(task: TaskRun, handle: Loaded) -> Result:
-    """Speak one dialogue line into ``audio.wav``."""
+def run(task: TaskRun, handle: Any) -> Result:
+    """Speak one dialogue line into ``audio.wav``; or, for a language model, rewrite a prompt."""
+    if task.kind == "enhance" and not isinstance(handle, Loaded):
+        from backends.llm.enhance import enhance
+
+        return enhance(task, handle, handle.params)
+    if not isinstance(handle, Loaded):
+        raise BackendError(f"{task.id}: model '{handle.name}' is a language model; it cannot render {task.kind}")
+    return _speak(task, handle)
+
+
+def _speak(task: TaskRun, handle: Loaded) -> Result:
     import numpy as np
     import torch
 

@@ -5,42 +5,53 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio_lang.diagnostics import render_json, render_text
 
 if TYPE_CHECKING:
-    from compiler import Plan
+    from compiler import Compilation, Plan
 
     from ..store import Store
 
-__all__ = ["check_or_plan"]
+__all__ = ["check_or_plan", "compile_for"]
 
 
-def check_or_plan(args: argparse.Namespace) -> int:
+def compile_for(path: Path, plan: bool, allow_paths: list[Path], cache: Path | None = None) -> Compilation:
+    """``studio check`` (``plan`` False) or ``studio plan`` of ``path``: the compiler's result, with the
+    tasks the store holds marked cached (the MCP server's check and plan tools call this too)."""
+    return _compile(path, plan, allow_paths, cache)[0]
+
+
+def _compile(path: Path, plan: bool, allow_paths: list[Path], cache: Path | None) -> tuple[Compilation, Store | None]:
     from backends import CATALOG
     from compiler import compile_project
-
-    from .render import plan_text
 
     is_cached = None
     digester = None
     store = None
-    if args.command == "plan":  # once a store exists, tasks it holds are 'cached' and not scheduled
+    if plan:  # once a store exists, tasks it holds are 'cached' and not scheduled
         from ..build import cache_root_for
         from ..filecache import DigestCache
         from ..store import Store
 
-        root = cache_root_for(args.path if args.path.is_dir() else args.path.parent, args.cache)
+        root = cache_root_for(path if path.is_dir() else path.parent, cache)
         store = Store(root)
         if store.exists():
             is_cached = lambda key: store.lookup(key) is not None  # noqa: E731
             digester = DigestCache(root / "files.json")
         else:
             store = None
-    result = compile_project(args.path, backends=CATALOG if args.command == "plan" else None,
-                             allowed_paths=args.allow_path, is_cached=is_cached, installed=CATALOG,
-                             **({"digester": digester} if digester else {}))
+    result = compile_project(path, backends=CATALOG if plan else None, allowed_paths=allow_paths,
+                             is_cached=is_cached, installed=CATALOG, **({"digester": digester} if digester else {}))
+    return result, store
+
+
+def check_or_plan(args: argparse.Namespace) -> int:
+    from .render import plan_text
+
+    result, store = _compile(args.path, args.command == "plan", args.allow_path, getattr(args, "cache", None))
     if args.command == "check" or result.plan is None:
         if args.format == "json":
             sys.stdout.write(render_json(result.diagnostics))
@@ -55,7 +66,7 @@ def check_or_plan(args: argparse.Namespace) -> int:
     gates = {}  # the gated keyframes the store holds: their tries' scores
     for t in result.plan.tasks.values():
         if "gates" in t.params:
-            record = store.lookup(t.key) if store is not None and store.exists() else None
+            record = store.lookup(t.key) if store is not None else None
             gates[str(t.id)] = record.meta.get("gates") if record is not None else None
     from compiler.settle import film_lengths
 

@@ -42,7 +42,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "project": ("title", "description", "fps", "resolution", "seed", "style", "models", "vram_gb", "language",
                 "gates"),
     "model": MODEL_FIELDS,
-    "style": ("prompt", "negative", "palette", "lora", "description"),
+    "style": ("prompt", "negative", "palette", "lora", "enhance", "description"),
     "voice": ("engine", "language", "variant", "pitch", "rate", "volume", "range", "speaker", "emotions",
               "description"),
     "element": ("kind", "trigger", "description", "references", "color", "voice", "lora"),
@@ -60,6 +60,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "gates": ("model", "identity", "prompt", "retries"),
     "gate": ("min",),
     "end": ("image", "shot"),
+    "enhance": ("model", "instructions", "max_tokens"),
 }
 
 WORD_RE = re.compile(r'(?:[^\s"=,\[\]{}():#]|#(?=\S))[^\s"=,\[\]{}():]*')

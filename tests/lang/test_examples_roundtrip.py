@@ -114,7 +114,8 @@ def test_dsl_words_match_the_format() -> None:
     models = {"root": spec.Project, "project": spec.ProjectSettings, "model": spec.ModelConfig, "style": spec.Style,
               "voice": spec.Voice, "element": spec.Element, "audio": spec.AudioTrack, "scene": spec.Scene,
               "shot": spec.Shot, "dialogue": spec.DialogueLine, "camera": spec.Camera,
-              "transition": spec.Transition, "models": spec.ModelOverrides, "lora": spec.Lora}
+              "transition": spec.Transition, "models": spec.ModelOverrides, "lora": spec.Lora,
+              "enhance": spec.Enhance}
     for name, model in models.items():
         assert dsl_vocab.FIELD_ORDER[name] == tuple(model.model_fields), name
 
