@@ -147,10 +147,12 @@ def find_edit(field: str, doc: dict[str, Any], project: Path) -> Edit | None:
     return None
 
 
-def own(task: TaskSpec) -> tuple[Any, ...]:
-    """What a task's key holds besides its inputs' keys."""
+def own(task: TaskSpec, ids: dict[str, str] | None = None) -> tuple[Any, ...]:
+    """What a task's key holds besides its inputs' keys: which task each input role names counts (an
+    end shot pointed at another shot reads another keyframe), through ``ids`` (after id -> before id)."""
+    inputs = {role: (ids or {}).get(str(dep), str(dep)) for role, dep in task.inputs.items()}
     return (task.kind, task.backend, task.model.key_config() if task.model else None, task.params,
-            sorted(task.inputs), {role: f.digest for role, f in task.files.items()})
+            sorted(inputs.items()), {role: f.digest for role, f in task.files.items()})
 
 
 def pair(before: dict[str, TaskSpec], after: dict[str, TaskSpec]) -> dict[str, str]:
@@ -220,7 +222,8 @@ def test_field_edit_changes_exactly_its_dependents(field: str, project: Path,
     before: dict[str, TaskSpec] = {str(t): task for t, task in result.plan.tasks.items()}
     after: dict[str, TaskSpec] = {str(t): task for t, task in edit.result.plan.tasks.items()}
     paired = pair(before, after)
-    reads = {tid for tid, task in after.items() if tid not in paired or own(task) != own(before[paired[tid]])}
+    reads = {tid for tid, task in after.items()
+             if tid not in paired or own(task, paired) != own(before[paired[tid]])}
     removed = set(before) - set(paired.values())
     read_kinds = {after[t].kind for t in reads} | {before[t].kind for t in removed}
     if field not in DEPENDENTS:
@@ -257,7 +260,7 @@ def test_dependents_names_only_fields() -> None:
 def test_fields_reach_every_object_of_the_format() -> None:
     """The walk finds fields at every depth: a dict of objects, a list in a list, an optional object."""
     for path in ("project.seed", "project.models.image", "styles.*.lora.scale", "voices.*.emotions.*.pitch",
-                 "scenes[].shots[].dialogue[].line", "scenes[].shots[].camera.move", "audio[].loop",
+                 "scenes[].shots[].dialogue[].line", "scenes[].shots[].end.shot", "audio[].loop",
                  "output.storyboard_pdf.paper", "models.*.params", "styles.*.palette"):
         assert path in FIELDS, path
     assert "scenes" not in FIELDS and "scenes[].shots" not in FIELDS  # objects are walked into, not edited

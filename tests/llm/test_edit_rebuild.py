@@ -16,7 +16,7 @@ from tests.runtime.helpers import build_json, tiny_copy
 
 pytest.importorskip("openai")
 
-_WHOLE_FILM = {"subtitles", "soundtrack", "film", "storyboard"}
+_WHOLE_FILM = {"subtitles", "soundtrack", "film", "storyboard", "storyboard_pdf", "timeline"}
 
 
 def _edit(project: Path, operations: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
