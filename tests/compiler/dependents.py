@@ -11,7 +11,8 @@ edit changed, ready to paste once a person has judged that it is right. Everythi
 the listed tasks (the shots of a changed motion, the film...) is implied, not listed.
 
 ``EDITS`` gives a field an edit of its own where a one-value change cannot be valid alone (a
-trigger word is used in actions; an audio track's id is named by patterns).
+trigger word is used in actions; an audio track's id is named by patterns), or where the generated
+change would show nothing (O.S. -> V.O.: both keep the speaker out of the picture).
 """
 
 from __future__ import annotations
@@ -53,9 +54,21 @@ def _rename_track(doc: Doc, where: Where) -> tuple[Any, Doc]:
     return new, out
 
 
+def _unset(doc: Doc, where: Where) -> tuple[Any, Doc]:
+    """The field removed: where its values differ only in wording (O.S. and V.O. both keep a speaker
+    out of the picture), the generated edit to another value shows nothing; removing it does."""
+    out = copy.deepcopy(doc)
+    node: Any = out
+    for part in where[:-1]:
+        node = node[part]
+    del node[where[-1]]
+    return None, out
+
+
 EDITS: dict[str, Callable[[Doc, Where], tuple[Any, Doc]]] = {
     "elements.*.trigger": _rename_trigger,
     "audio[].id": _rename_track,
+    "scenes[].shots[].dialogue[].off_screen": _unset,
 }
 
 DEPENDENTS: dict[str, str] = {
@@ -139,9 +152,9 @@ DEPENDENTS: dict[str, str] = {
     "scenes[].shots[].dialogue[].line": "speech storyboard storyboard_pdf subtitles timeline",
     "scenes[].shots[].dialogue[].emotion": "speech storyboard_pdf timeline",
     "scenes[].shots[].dialogue[].voice": "speech",
-    # Not read yet: "rendering and import follow" (commit e8a43ee). When the resolver leaves an
-    # off-screen speaker out of the picture, this becomes "keyframe" and the test says so.
-    "scenes[].shots[].dialogue[].off_screen": "",
+    # An off-screen speaker is not drawn, nor counted among the speakers the staging turns to (the
+    # edit unsets it on a line of a character the action draws anyway: the speakers change, not the cast).
+    "scenes[].shots[].dialogue[].off_screen": "keyframe layout",
     "scenes[].shots[].transition.type":
         "film motion shot soundtrack storyboard storyboard_pdf subtitles timeline transition; next: motion shot",
     "scenes[].shots[].transition.duration":
