@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,10 @@ def test_usage_errors_exit_two() -> None:
     assert studio("check", str(LUCA), "--format", "xml").returncode == 2
 
 
-def test_plan_text_groups_by_model() -> None:
-    done = studio("plan", str(LUCA))
+def test_plan_text_groups_by_model(tmp_path: Path) -> None:
+    project = tmp_path / "luca"  # a copy: README's first command builds examples/luca, whose store says 'cached'
+    shutil.copytree(LUCA, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    done = studio("plan", str(project))
     assert done.returncode == 0, done.stderr
     assert "model sketch (procedural): 1 task" in done.stdout
     assert "3 model loads (lower bound 3, optimal)" in done.stdout

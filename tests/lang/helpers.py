@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FOUNTAIN = Path(__file__).resolve().parent / "fountain"
 YAML_EXAMPLES = sorted((ROOT / "examples").glob("*/*.studio.yaml"))
-DSL_EXAMPLES = sorted((ROOT / "examples").glob("*/*.studio"))
+DSL_EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*/*.studio") if p.is_file())  # not a .studio/ cache
 
 
 def parse(text: str, name: str = "film.studio") -> tuple[ast.Project, list[Diagnostic]]:

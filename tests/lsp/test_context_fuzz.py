@@ -22,7 +22,8 @@ from runtime.lsp.navigate import definition, references, rename_edits
 from studio_lang.diagnostics import Span
 from tests.conftest import ROOT
 
-EXAMPLES = sorted([*ROOT.glob("examples/*/*.studio.yaml"), *ROOT.glob("examples/*/*.studio")])
+EXAMPLES = sorted(p for p in [*ROOT.glob("examples/*/*.studio.yaml"), *ROOT.glob("examples/*/*.studio")]
+                  if p.is_file())  # a built example holds a .studio/ cache directory
 
 
 def items_at(path: Path, lines: list[str], line: int, column: int, index: Index | None = None
