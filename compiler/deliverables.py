@@ -141,12 +141,15 @@ def timeline_task(film: Film, timeline: Sequence[Mapping[str, Any]], sample_rate
 
 
 def storyboard_pdf_task(film: Film) -> Task:
-    """inputs: the keyframes, and the speech of ``auto`` shots (their lengths settle from it, as the
-    shots' do), by id: the board waits for no motion, so it is there even when a video model fails."""
+    """inputs: the keyframes, and the speech of ``auto`` shots, by id: each shot carries the length
+    parameters of its shot task (``duration``, ``cut_in``, ``cut_out``, ``lines``), which the runtime
+    settles exactly as it settles the shot (``compiler.settle``). The board waits for no motion, so it
+    is there even when a video model fails."""
     inputs: dict[str, str] = {}
     shots = []
     cast: dict[str, dict[str, Any]] = {}
-    for shot in film.shots:
+    for k, shot in enumerate(film.shots):
+        before = film.shots[k - 1].transition if k else None
         keyframe = f"keyframe:{shot.scene}/{shot.id}"
         inputs[keyframe] = keyframe
         lines = []
@@ -158,6 +161,8 @@ def storyboard_pdf_task(film: Film) -> Task:
                                            "color": element.color})
         shots.append({"keyframe": keyframe, "id": shot.shot_id, "heading": shot.heading, "type": shot.type,
                       "duration": shot.duration if shot.duration is not None else "auto", "lines": lines,
+                      "cut_in": before.duration if before is not None else 0.0,
+                      "cut_out": shot.transition.duration if shot.transition is not None else 0.0,
                       "camera": {"move": shot.camera_move, "amount": shot.camera_amount},
                       "transition": _transition(shot), "action": shot.action,
                       "dialogue": [{"character": ln.character, "text": ln.text, "emotion": ln.emotion}

@@ -23,10 +23,12 @@ __all__ = ["film_lengths", "settle", "shot_length"]
 
 _TIMELINES = ("soundtrack", "subtitles")
 """Kinds whose ``timeline`` entries each settle like a shot."""
+_BOARDS = ("storyboard", "storyboard_pdf")
+"""Kinds whose ``shots`` each settle their length like a shot."""
 
 
 def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Concrete parameters for a motion, shot, soundtrack, subtitles or storyboard task; other kinds
+    """Concrete parameters for a motion, shot, soundtrack, subtitles or storyboard (PNG or PDF) task; other kinds
     are returned unchanged, but for a prompt that an ``enhance`` input rewrote (``prompt_from``).
 
     ``metas`` maps an input role (``line1``..., a speech task's id for the film-wide kinds) to the
@@ -44,13 +46,11 @@ def settle(kind: str, params: Mapping[str, Any], metas: Mapping[str, Mapping[str
         for entry in out["timeline"]:
             entry.pop("keyframes_at")  # a picture's concern
         return out
-    if kind == "storyboard":
+    if kind in _BOARDS:  # every panel's exact length (the PDF also prints it in frames)
         fps = int(params["fps"])
-        shots = []
-        for shot in params["shots"]:
-            settled = _settle_length(shot, fps, metas, with_lines=False)
-            shots.append({k: v for k, v in settled.items() if k not in ("frames", "keyframes_at")})
-        out["shots"] = shots
+        dropped = ("keyframes_at",) if kind == "storyboard_pdf" else ("frames", "keyframes_at")
+        out["shots"] = [{k: v for k, v in _settle_length(shot, fps, metas, with_lines=False).items()
+                         if k not in dropped} for shot in params["shots"]]
         return out
     if kind not in ("motion", "shot"):
         return out

@@ -1,8 +1,8 @@
 """The ``pdf`` backend: ``storyboard_pdf`` tasks, a printable storyboard made with fpdf2.
 
-Steps: (1) each shot's length: explicit, or for an ``auto`` shot settled from its speech exactly
-as the shot settles it (``compiler.timing``), so the board gives the real length in frames before
-any motion exists; (2) each keyframe scaled to its printed size at 200 dpi and embedded as JPEG;
+Steps: (1) each shot's length in frames, settled by the runtime from the shot's length parameters
+and its speech exactly as the shot itself is (``compiler.settle``), so the board gives the real
+length before any motion exists; (2) each keyframe scaled to its printed size at 200 dpi and embedded as JPEG;
 (3) the pages (:mod:`._board`): a title page (title, length, scenes, cast), then the panels in
 order, ``panels_per_page`` to a landscape page.
 
@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
-from compiler.timing import frames_for, layout
 
 __all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "load", "run", "unload"]
 
@@ -41,18 +40,6 @@ def load(model: Mapping[str, Any]) -> None:
 def unload(handle: object) -> None:
     return None
 
-
-def shot_frames(task: TaskRun, shot: Mapping[str, Any], fps: int) -> int:
-    """The shot's length in frames, settled like the shot's own (explicit, or from its speech)."""
-    if shot.get("duration", "auto") != "auto":
-        return frames_for(float(shot["duration"]), fps)
-    seconds = []
-    for line in shot.get("lines", ()):
-        artifact = task.inputs.get(str(line["input"]))
-        if artifact is None or "duration" not in artifact.meta:
-            raise BackendError(f"{task.id}: no speech input '{line['input']}' with a duration for {shot['id']}")
-        seconds.append(float(artifact.meta["duration"]))
-    return frames_for(layout(seconds, None).duration, fps)
 
 
 def _keyframe_jpeg(path: Path, width_mm: float) -> bytes:
@@ -76,6 +63,8 @@ def _checked(task: TaskRun) -> tuple[Mapping[str, Any], Sequence[Mapping[str, An
         if name not in params:
             raise BackendError(f"{task.id}: missing parameter '{name}'")
     for shot in params["shots"]:
+        if not isinstance(shot.get("frames"), int):
+            raise BackendError(f"{task.id}: shot {shot.get('id')!r} has no settled 'frames'")
         artifact = task.inputs.get(str(shot["keyframe"]))
         if artifact is None or "image" not in artifact.outputs:
             raise BackendError(f"{task.id}: no keyframe input '{shot['keyframe']}' with an 'image' output")
@@ -88,7 +77,7 @@ def run(task: TaskRun, handle: object = None) -> Result:
     params, shots = _checked(task)
     fps = int(params["fps"])
     # 1. lengths
-    frames = [shot_frames(task, shot, fps) for shot in shots]
+    frames = [int(shot["frames"]) for shot in shots]  # settled by the runtime, as the shots' own
     overlaps = sum(round(float(s["transition"]["duration"]) * fps) for s in shots[:-1] if s.get("transition"))
     board = Board(str(params["paper"]), int(params["panels_per_page"]), (int(params["width"]), int(params["height"])))
     # 2. pictures at their printed size

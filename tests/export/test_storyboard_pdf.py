@@ -41,6 +41,12 @@ def test_the_board_names_every_shot_and_line_and_every_page_renders(built: Path,
     assert "dolly in 0.15" in text and "dissolve 0.5 s" in text and "4 shots in 2 scenes" in text
     report = json.loads((built / "build" / "report.json").read_text())
     meta = next(t["meta"] for t in report["tasks"] if t["id"] == "storyboard_pdf")
+    for task in report["tasks"]:  # every panel prints its shot's real length, auto shots after a dissolve too
+        if task["id"].startswith("shot:"):
+            frames = task["meta"]["frames"]
+            assert f"{frames / 24:.1f} s · {frames} fr" in text, (task["id"], frames)
+    film = next(t["meta"]["frames"] for t in report["tasks"] if t["id"] == "film")
+    assert f"({film} frames at 24 fps)" in text  # the title page gives the film's real length
     pages = render_pages(pdf, tmp_path)
     assert len(pages) == meta["pages"] == 2  # the title page and one page of six panels
     for page in pages:
@@ -69,7 +75,8 @@ def board(task_dir: Path, built: Path, shots: list[dict[str, Any]], **params: An
 
 def shot(n: int, **extra: Any) -> dict[str, Any]:
     return {"keyframe": "keyframe:cove/peek", "id": f"cove/shot-{n}", "heading": "EXT. COVE - DAY", "type": "medium",
-            "duration": 2.0, "lines": [], "camera": {"move": "static", "amount": None}, "transition": None,
+            "duration": 2.0, "frames": 48, "lines": [], "camera": {"move": "static", "amount": None},
+            "transition": None,
             "action": f"Action number {n}", "dialogue": [], **extra}
 
 
