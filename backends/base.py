@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Artifact", "BackendError", "ProgressFn", "Result", "TaskRun"]
+__all__ = ["Artifact", "BackendError", "ProgressFn", "Result", "TaskRun", "pick_device"]
 
 ProgressFn = Callable[[int, int], None]
 """Progress callback: ``(done, total)`` in the task's own steps (frames, denoising steps)."""
@@ -79,3 +79,16 @@ class Result:
     """Output name -> file inside ``TaskRun.workdir``."""
     meta: dict[str, Any] = field(default_factory=dict)
     """JSON-able metadata recorded with the outputs (e.g. ``{"duration": 1.93}``)."""
+
+
+def pick_device() -> str:
+    """Where a torch model runs: CUDA, else Apple's MPS, else the CPU (torch is imported only here,
+    by backends that already need it)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"

@@ -22,7 +22,7 @@ from studio_lang.diagnostics import Diagnostic, Related, Span, printable
 
 from . import spec
 
-__all__ = ["Validated", "closest", "validate"]
+__all__ = ["Validated", "closest", "unwrap", "validate"]
 
 _REPAIR_ROUNDS = 6
 
@@ -255,7 +255,7 @@ def _annotation_at(path: tuple[str | int, ...]) -> Any:
     """The type annotation that describes the value at ``path`` (None if unknown)."""
     ann: Any = spec.Project
     for part in path:
-        ann = _unwrap(ann)
+        ann = unwrap(ann)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             field = ann.model_fields.get(str(part))
             if field is None:
@@ -267,10 +267,11 @@ def _annotation_at(path: tuple[str | int, ...]) -> Any:
             ann = get_args(ann)[1]
         else:
             return None
-    return _unwrap(ann)
+    return unwrap(ann)
 
 
-def _unwrap(ann: Any) -> Any:
+def unwrap(ann: Any) -> Any:
+    """The model or type behind ``Annotated[...]`` and ``X | None`` (the model of a union that has one)."""
     while True:
         origin = get_origin(ann)
         if origin is typing.Annotated:
@@ -381,7 +382,7 @@ def _annotation_owner(loc: tuple[str | int, ...]) -> Any:
 
 
 def _placeholder(annotation: Any, loc: tuple[str | int, ...]) -> Any:
-    ann = _unwrap(annotation)
+    ann = unwrap(annotation)
     tag = "invalid-" + "-".join(str(p) for p in loc if isinstance(p, int)) if any(isinstance(p, int) for p in loc) \
         else "invalid"
     if get_origin(ann) is Literal:
@@ -393,7 +394,7 @@ def _placeholder(annotation: Any, loc: tuple[str | int, ...]) -> Any:
     if ann is bool:
         return False
     if get_origin(ann) is list:
-        item = _unwrap(get_args(ann)[0])
+        item = unwrap(get_args(ann)[0])
         if isinstance(item, type) and issubclass(item, BaseModel):
             return [{"id": f"{tag}-0"}] if "id" in item.model_fields else []
         return []

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.base import BackendError
+from backends.base import BackendError, pick_device
 from backends.hub import hub_kwargs, offline
 
 __all__ = ["SCHEDULERS", "Loaded", "load", "memory_gb", "oom_guard", "unload"]
@@ -86,16 +86,6 @@ def quiet() -> None:
 
         huggingface_hub.utils.disable_progress_bars()
 
-
-def pick_device() -> str:
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def pick_dtype(name: str | None, device: str) -> Any:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import Artifact, BackendError, Result, TaskRun
-from backends.ffmpeg.timeline import Placement, place_shots, shot_frames
+from backends.ffmpeg.timeline import Placement, place_shots, shot_frames, track_start
 
 __all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "load", "run", "unload"]
 
@@ -218,7 +218,7 @@ class _Builder:
                 raise BackendError(f"audio track {track.get('id')!r}: no file '{role}' among the task's files")
             copies[media] = path
             frames, rate = _audio_info(path, str(path.name))
-            at: float = round(_track_start(track, placed, self.fps) * self.rate)
+            at: float = round(track_start(track, placed, self.fps) * self.rate)
             meta = {k: track.get(k) for k in ("id", "kind", "volume", "duck", "loop", "fade_in", "fade_out")}
             length = frames * self.rate / rate  # at the film rate
             repeats = 0
@@ -241,19 +241,6 @@ def _shot_meta(shot: Mapping[str, Any]) -> dict[str, Any]:
             "camera": shot.get("camera"), "action": shot.get("action"),
             "dialogue": [{"character": ln["character"], "line": ln["text"], "emotion": ln.get("emotion")}
                          for ln in shot.get("lines", ())]}
-
-
-def _track_start(track: Mapping[str, Any], placed: Sequence[Placement], fps: int) -> float:
-    """Seconds into the film where a track starts (``start``, from its ``at`` shot's start if any),
-    as the soundtrack places it."""
-    start = float(track.get("start") or 0.0)
-    anchor = track.get("at")
-    if not anchor:
-        return start
-    for p in placed:
-        if p.shot == anchor:
-            return p.start / fps + start
-    raise BackendError(f"audio track {track.get('id')!r}: 'at' names {anchor!r}, which is not a shot of the film")
 
 
 def _input(task: TaskRun, role: str, output: str) -> Path:

@@ -24,7 +24,7 @@ from backends.base import BackendError
 
 from ._bin import decode_audio, run_ffmpeg
 from .audio import add_at, samples_for
-from .timeline import Placement
+from .timeline import Placement, track_start
 
 __all__ = ["CHANNELS", "DUCKING", "build_mix", "track_gain"]
 
@@ -66,19 +66,6 @@ def _fade(region: np.ndarray, fade_in: int, fade_out: int) -> None:
     if fade_out > 0:
         n = min(fade_out, len(region))
         region[len(region) - n :] *= (np.arange(n - 1, -1, -1, dtype=np.float32) / fade_out)[:, None]
-
-
-def _track_start(track: Mapping[str, Any], placed: Sequence[Placement], fps: int) -> float:
-    """Seconds into the film where a track starts: its ``start``, counted from the start of the
-    shot its ``at`` names (a shot role, ``shot:scene/id``) when it names one."""
-    start = float(track.get("start") or 0.0)
-    anchor = track.get("at")
-    if not anchor:
-        return start
-    for p in placed:
-        if p.shot == anchor:
-            return p.start / fps + start
-    raise BackendError(f"audio track {track.get('file')!r}: 'at' names {anchor!r}, which is not a shot of the film")
 
 
 def _place_track(track: Mapping[str, Any], start: float, samples: np.ndarray, sample_rate: int, total: int
@@ -156,7 +143,7 @@ def build_mix(
         if role not in decoded:
             path = files[role]
             decoded[role] = decode_audio(path, label=str(path), sample_rate=sample_rate, channels=CHANNELS)
-        region, at = _place_track(track, _track_start(track, placed, fps), decoded[role], sample_rate, total)
+        region, at = _place_track(track, track_start(track, placed, fps), decoded[role], sample_rate, total)
         add_at(ducked if track.get("duck") else plain, region, at)
     if np.any(ducked) and np.any(speech):
         ducked = _duck(ducked, speech, sample_rate, scratch)

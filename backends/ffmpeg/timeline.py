@@ -15,7 +15,7 @@ from typing import Any
 
 from backends.base import Artifact, BackendError
 
-__all__ = ["Placement", "place_shots", "shot_frames"]
+__all__ = ["Placement", "place_shots", "shot_frames", "track_start"]
 
 
 @dataclass(frozen=True)
@@ -102,3 +102,18 @@ def place_shots(
         placed.append(Placement(role, None if transition is None else str(transition), frames, start, cut_in, cut_out))
     last = placed[-1]
     return placed, last.start + last.frames
+
+
+def track_start(track: Mapping[str, Any], placed: Sequence[Placement], fps: int) -> float:
+    """Seconds into the film where a music or effect track starts: its ``start``, counted from the
+    start of the shot its ``at`` names (a shot role, ``shot:scene/id``) when it names one. The
+    soundtrack and the OpenTimelineIO timeline both place tracks with this."""
+    start = float(track.get("start") or 0.0)
+    anchor = track.get("at")
+    if not anchor:
+        return start
+    for p in placed:
+        if p.shot == anchor:
+            return p.start / fps + start
+    name = track.get("id") or track.get("file")
+    raise BackendError(f"audio track {name!r}: 'at' names {anchor!r}, which is not a shot of the film")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backends.base import pick_device
+
 from .constrain import Constraint, grammar_text, ll_tokenizer
 from .request import (
     INSTALL_HINT,
@@ -46,14 +48,6 @@ def _imports() -> tuple[Any, Any]:
         raise LLMUnavailable(f"a local model needs torch and transformers ({exc}); {INSTALL_HINT}") from None
     return torch, transformers
 
-
-def _device(torch: Any) -> str:
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def _source(config: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
@@ -91,7 +85,7 @@ def load_local(config: dict[str, Any]) -> LocalLLM:
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     source, kwargs, written = _source(config)
-    device = _device(torch)
+    device = pick_device()
     dtype_name = config.get("dtype") or ("bfloat16" if device == "cuda" else "float32")
     dtype = {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(dtype_name, torch.float32)
     if "gguf_file" in kwargs:

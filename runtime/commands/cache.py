@@ -13,7 +13,7 @@ from ..lock import BuildLock, LockBusy
 from ..storage import storage_error
 from ..store import Store
 
-__all__ = ["cache_command", "parse_size"]
+__all__ = ["cache_command", "human_size", "parse_size"]
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3,
           "t": 1024**4, "tb": 1024**4, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
@@ -26,7 +26,7 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
-def _human(n: float) -> str:
+def human_size(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if n < 1024 or unit == "TiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -60,7 +60,7 @@ def stats(store: Store, fmt: str) -> int:
     if fmt == "json":
         sys.stdout.write(json.dumps(data) + "\n")
     else:
-        sys.stdout.write(f"cache: {data['cache']}\nobjects: {data['objects']} ({_human(data['bytes'])})\n"
+        sys.stdout.write(f"cache: {data['cache']}\nobjects: {data['objects']} ({human_size(data['bytes'])})\n"
                          f"action records: {records}\n"
                          f"last build: {last.get('hits', '-')} hits, {last.get('misses', '-')} misses\n")
     return 0
@@ -97,8 +97,8 @@ def gc(store: Store, max_size: int | None, fmt: str) -> int:
     if fmt == "json":
         sys.stdout.write(json.dumps(data) + "\n")
     else:
-        sys.stdout.write(f"removed {removed} objects and {dropped_records} records, freed {_human(freed)}; "
-                         f"{_human(used)} kept\n")
+        sys.stdout.write(f"removed {removed} objects and {dropped_records} records, freed {human_size(freed)}; "
+                         f"{human_size(used)} kept\n")
     return 0
 
 

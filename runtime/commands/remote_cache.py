@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from ..store import RemoteError, RemoteStore, open_remote
-from .cache import parse_size
+from .cache import human_size, parse_size
 
 __all__ = ["GRACE", "parse_age", "remote_cache_command"]
 
@@ -37,13 +37,6 @@ def parse_age(text: str) -> float:
     return float(match.group(1)) * _AGE_UNITS[match.group(2)]
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
-
 
 def _emit(fmt: str, data: dict[str, Any], text: str) -> None:
     sys.stdout.write(json.dumps(data) + "\n" if fmt == "json" else text)
@@ -55,8 +48,8 @@ def stats(store: RemoteStore, fmt: str) -> int:
     builds = len(store.manifests())
     total = sum(o.size for o in objects)
     data = {"cache": store.location, "objects": len(objects), "bytes": total, "records": records, "builds": builds}
-    _emit(fmt, data, f"cache: {store.location}\nobjects: {len(objects)} ({_human(total)})\naction records: {records}\n"
-                     f"builds using it: {builds}\n")
+    _emit(fmt, data, f"cache: {store.location}\nobjects: {len(objects)} ({human_size(total)})\n"
+                     f"action records: {records}\nbuilds using it: {builds}\n")
     return 0
 
 
@@ -103,7 +96,7 @@ def gc(store: RemoteStore, max_size: int | None, max_age: float | None, fmt: str
     data = {"removed_objects": removed, "removed_records": dropped, "removed_builds": dropped_builds,
             "freed_bytes": freed, "kept_bytes": used}
     _emit(fmt, data, f"removed {removed} objects, {dropped} records and {dropped_builds} build manifests, freed "
-                     f"{_human(freed)}; {_human(used)} kept\n")
+                     f"{human_size(freed)}; {human_size(used)} kept\n")
     return 0
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import time
-import types
 import typing
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +21,7 @@ from pydantic import BaseModel
 
 from compiler import spec
 from compiler.film import KNOWN_EMOTIONS
+from compiler.validate import unwrap
 from studio_lang.dsl.vocab import DEF_KEYWORDS, FIELD_ORDER, MOVES, SHOT_TYPES
 
 from .context import Context
@@ -42,25 +42,13 @@ class _Field(typing.NamedTuple):
     description: str | None
 
 
-def _unwrap(ann: Any) -> Any:
-    while True:
-        origin = get_origin(ann)
-        if origin is typing.Annotated:
-            ann = get_args(ann)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in get_args(ann) if a is not type(None)]
-            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
-            ann = models[0] if models else members[0]
-        else:
-            return ann
-
 
 def field_at(path: Iterable[str]) -> _Field | None:
     """The format's type and description of the value at ``path`` (``*`` for items and names)."""
     ann: Any = spec.Project
     description = None
     for part in path:
-        ann = _unwrap(ann)
+        ann = unwrap(ann)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             info = ann.model_fields.get(part)
             if info is None:
@@ -75,7 +63,7 @@ def field_at(path: Iterable[str]) -> _Field | None:
 
 def _keys(path: tuple[str, ...]) -> list[tuple[str, str | None]]:
     found = field_at(path)
-    ann = _unwrap(found.annotation) if found else None
+    ann = unwrap(found.annotation) if found else None
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return [(name, info.description) for name, info in ann.model_fields.items()]
     return []
@@ -187,7 +175,7 @@ def _values(path: tuple[str, ...], index: Index, project_dir: Path | None, add: 
     found = field_at(path)
     if found is None:
         return
-    ann = _unwrap(found.annotation)
+    ann = unwrap(found.annotation)
     if get_origin(ann) is Literal:
         add([str(a) for a in get_args(ann)], K.EnumMember, found.description)
     elif ann is bool:

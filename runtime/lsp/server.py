@@ -192,6 +192,13 @@ class StudioServer(LanguageServer):
                 await self.compiled.wait_for(partial(self._arrived, uri, task))
         return self.latest.get(uri)
 
+    async def outlined(self, uri: str) -> Analysis | None:
+        """An analysis with a name index for the outline and folding: the current version's, else the
+        last one that parsed (a document with syntax errors keeps its outline)."""
+        analysis = await self.current(uri)
+        found = self.parsed.get(uri) if analysis is None or analysis.index is None else analysis
+        return found if found is not None and found.index is not None else None
+
     def _arrived(self, uri: str, task: asyncio.Task[None]) -> bool:
         """Whether the current version is compiled, or the compile on its way ended without it."""
         found = self.latest.get(uri)
@@ -338,19 +345,13 @@ def make_server() -> StudioServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbols(ls: StudioServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
-        analysis = await ls.current(params.text_document.uri)
-        found = ls.parsed.get(params.text_document.uri) if analysis is None or analysis.index is None else analysis
-        if found is None or found.index is None:
-            return []
-        return symbols(found.index, ls.lines(found.source))
+        found = await ls.outlined(params.text_document.uri)
+        return [] if found is None or found.index is None else symbols(found.index, ls.lines(found.source))
 
     @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding_ranges(ls: StudioServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange]:
-        analysis = await ls.current(params.text_document.uri)
-        found = ls.parsed.get(params.text_document.uri) if analysis is None or analysis.index is None else analysis
-        if found is None or found.index is None:
-            return []
-        return folding(found.index, ls.lines(found.source))
+        found = await ls.outlined(params.text_document.uri)
+        return [] if found is None or found.index is None else folding(found.index, ls.lines(found.source))
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: StudioServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:

@@ -17,12 +17,14 @@ The contract (``tests/runtime/store/test_contract.py`` holds every implementatio
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["RECORD_VERSION", "ActionRecord", "CacheStore", "ObjectInfo", "parse_record", "record_bytes"]
+__all__ = ["RECORD_VERSION", "ActionRecord", "CacheStore", "ObjectInfo", "commit_outputs", "parse_record",
+           "record_bytes"]
 
 RECORD_VERSION = 1
 
@@ -100,3 +102,14 @@ class CacheStore(Protocol):
     def forget(self, key: str) -> None: ...
     def discard_object(self, digest: str) -> None: ...
     def verify(self, digest: str) -> bool: ...
+
+
+def commit_outputs(store: CacheStore, key: str, outputs: Mapping[str, Path], meta: Mapping[str, Any],
+                   info: Mapping[str, Any]) -> ActionRecord:
+    """Store a finished task in ``store``: its objects first, the record last, so that a record never
+    names an object that is not there (what every store's ``commit`` does)."""
+    stored = {}
+    for name, path in sorted(outputs.items()):
+        digest, size = store.put_file(path)
+        stored[name] = {"digest": digest, "size": size}
+    return store.put_record(ActionRecord(key, stored, dict(meta), {**info, "created": round(time.time(), 3)}))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_copy, atomic_write, fsync_dir, hash_file
-from .interface import ActionRecord, ObjectInfo, parse_record, record_bytes
+from .interface import ActionRecord, ObjectInfo, commit_outputs, parse_record, record_bytes
 
 __all__ = ["Store"]
 
@@ -209,12 +209,7 @@ class Store:
     def commit(self, key: str, outputs: Mapping[str, Path], meta: Mapping[str, Any],
                info: Mapping[str, Any]) -> ActionRecord:
         """Store a finished task: its objects first, the record last."""
-        stored = {}
-        for name, path in sorted(outputs.items()):
-            digest, size = self.put_file(path)
-            stored[name] = {"digest": digest, "size": size}
-        record = ActionRecord(key, stored, dict(meta), {**info, "created": round(time.time(), 3)})
-        return self.put_record(record)
+        return commit_outputs(self, key, outputs, meta, info)
 
     def put_record(self, record: ActionRecord) -> ActionRecord:
         """Write the record (atomically; one build holds the lock, so the last writer wins)."""

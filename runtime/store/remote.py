@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ._atomic import hash_file
-from .interface import ActionRecord, ObjectInfo, _is_digest, parse_record, record_bytes
+from .interface import ActionRecord, ObjectInfo, _is_digest, commit_outputs, parse_record, record_bytes
 
 __all__ = ["Manifest", "RemoteError", "RemoteStore", "open_remote", "parse_remote_url", "remote_url_from_env"]
 
@@ -234,12 +234,8 @@ class RemoteStore:
 
     def commit(self, key: str, outputs: Mapping[str, Path], meta: Mapping[str, Any],
                info: Mapping[str, Any]) -> ActionRecord:
-        """Objects first, the record last."""
-        stored = {}
-        for name, path in sorted(outputs.items()):
-            digest, size = self.put_file(path)
-            stored[name] = {"digest": digest, "size": size}
-        return self.put_record(ActionRecord(key, stored, dict(meta), {**info, "created": round(time.time(), 3)}))
+        """Store a finished task: its objects first, the record last."""
+        return commit_outputs(self, key, outputs, meta, info)
 
     def publish(self, record: ActionRecord, path_of: Callable[[str], Path]) -> ActionRecord:
         """Upload a record committed elsewhere (the local store): its objects, then the record."""
