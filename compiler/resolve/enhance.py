@@ -1,0 +1,27 @@
+"""Prompt enhancement: a style's ``enhance`` bound to its language model (W335)."""
+
+from __future__ import annotations
+
+from .. import spec
+from ..film import EnhanceR, ModelRef
+from .definitions import Definitions
+
+
+class Enhancement(Definitions):
+    def enhancer(self, style_name: str | None, style: spec.Style | None, image: ModelRef, video: ModelRef
+                 ) -> EnhanceR | None:
+        """The style's prompt enhancement, its model bound (once per style)."""
+        if style_name is None or style is None or style.enhance is None:
+            return None
+        if image.backend == "procedural" and video.backend != "diffusers" and style_name not in self.unread:
+            self.unread.add(style_name)
+            self.warn("W335", f"style '{style_name}' enhances prompts, but its shots render with '{image.name}', "
+                      "which does not read prompts: the enhancements are made for nothing until an AI model renders "
+                      "them", self.span("styles", style_name, "enhance", key=True),
+                      "render these shots with a diffusers model, or remove enhance while you make the animatic")
+        if style_name not in self.enhancers:
+            e = style.enhance
+            model = self.model(e.model, "llm", ("styles", style_name, "enhance", "model"))
+            self.enhancers[style_name] = EnhanceR(model, e.instructions, e.max_tokens) if "llm" in model.kinds \
+                else None
+        return self.enhancers[style_name]
