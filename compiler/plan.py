@@ -184,7 +184,7 @@ class _Builder:
         """A language model rewrites the shot's prompt (the style's ``enhance``); the keyframe, and a
         diffusers video model, take the rewritten prompt as an input (``compiler.settle``)."""
         e = shot.enhance
-        if e is None or shot.card is not None:  # a card is drawn as text, whatever the prompt says
+        if e is None:  # a card has none: it is drawn as text, whatever the prompt says
             return None
         if shot_task("enhance", shot) in self.tasks:  # planned early: an earlier shot ends on its keyframe
             return shot_task("enhance", shot)

@@ -119,7 +119,7 @@ class Resolver(Gates, Enhancement, Blocking, Frames, Prompts, Dialogue, CrossChe
             loras=loras, start=start, strength=shot.start.strength if shot.start is not None else 0.6,
             card=shot.card, setting=setting, blocking=blocking, gates=self.gates(image_model),
             end=self.end(path, shot.end, video_model) if shot.end is not None else None,
-            enhance=self.enhancer(style_name, style, image_model, video_model))
+            enhance=self.enhancer(style_name, style, image_model, video_model, shot.card is not None))
 
     def shot_loras(self, style_name: str | None, location: ElementR | None, characters: tuple[ElementR, ...],
                    props: tuple[ElementR, ...], model: ModelRef) -> tuple[LoraR, ...]:

@@ -81,6 +81,25 @@ def test_enhancing_for_a_model_that_reads_no_prompt_is_flagged(tmp_path: Path) -
     assert result.ok and [(d.code, d.span.line if d.span else 0) for d in result.diagnostics] == [("W335", 9)]
 
 
+def test_a_card_of_an_enhanced_style_is_not_flagged_and_gets_no_enhancement(tmp_path: Path) -> None:
+    """A card is drawn as text on the procedural model: it gets no enhance task, so it is no reason for
+    W335 (which said its style's enhancements were made for nothing) while the style's other shots are
+    rendered by a model that reads prompts."""
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "config.json").write_text("{}")
+    root = project(tmp_path / "p", weights, "tiny-sd")
+    (root / "models" / "tiny-sd").mkdir()
+    (root / "models" / "tiny-sd" / "model_index.json").write_text("{}")
+    text = (root / "film.studio.yaml").read_text()
+    sky = '      - {id: sky, duration: 1, action: "Clouds", style: plain}\n'
+    (root / "film.studio.yaml").write_text(text.replace(sky, sky + "      - {id: end, card: THE END, duration: 1}\n"))
+    result = compile_project(root, backends=__import__("backends").CATALOG)
+    assert result.plan is not None and result.diagnostics == [], result.diagnostics
+    assert result.film is not None and result.film.shots[-1].enhance is None
+    assert sorted(t for t in result.plan.tasks if t.startswith("enhance:")) == ["enhance:hill/fly", "enhance:hill/run"]
+
+
 def test_the_enhanced_prompt_replaces_the_keyframes_own() -> None:
     params = {"prompt": "@Mira runs", "prompt_from": "enhance", "seed": 1}
     assert settle("keyframe", params, {"enhance": {"prompt": "Mira runs at dusk, oil"}}) == {
