@@ -49,6 +49,7 @@ class Context:
         self.voices: dict[str, VoiceR | None] = {}
         self.voiceless: set[str] = set()
         self._gates: dict[tuple[str, ...], GatesR | None] = {}
+        self.gate_models: dict[tuple[str, ...], ModelRef] = {}
         self.end_shots: list[tuple[str, tuple[str | int, ...]]] = []
         self._default_voices: dict[str, VoiceR] = {}
         self.triggers = {(e.trigger or f"@{name}"): name for name, e in project.elements.items()}

@@ -27,6 +27,8 @@ class Enhancement(Definitions):
         return self.bind_enhancer(style_name, style.enhance)
 
     def bind_enhancer(self, style_name: str, e: spec.Enhance) -> EnhanceR | None:
+        """The style's enhancement with its model bound (E301 unknown, E308 not of kind llm), once: every
+        style's, used by a shot or not (a misspelt model in a style no shot uses yet is still reported)."""
         if style_name not in self.enhancers:
             model = self.model(e.model, "llm", ("styles", style_name, "enhance", "model"))
             self.enhancers[style_name] = EnhanceR(model, e.instructions, e.max_tokens) if "llm" in model.kinds \

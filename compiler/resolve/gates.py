@@ -1,4 +1,5 @@
-"""Keyframe gates: the gates a shot's keyframe model applies (W350, W351)."""
+"""Keyframe gates: the gates a shot's keyframe model applies (W350, W351), and every gates' scoring
+model bound, used by a shot or not."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class Gates(Definitions):
             return None
         key = path
         if key not in self._gates:
-            model = self.model(chosen.model, "embed", (*path, "model"))
+            model = self.gate_model(path, chosen.model)
             if "embed" not in model.kinds:
                 self._gates[key] = None
             else:
@@ -33,3 +34,19 @@ class Gates(Definitions):
                 self._gates[key] = GatesR(model, chosen.identity.min if chosen.identity else None,
                                           chosen.prompt.min if chosen.prompt else None, chosen.retries)
         return self._gates[key]
+
+    def gate_model(self, path: tuple[str, ...], name: str) -> ModelRef:
+        """The scoring model of the gates at ``path`` (E301 unknown, E308 not of kind embed), once."""
+        if path not in self.gate_models:
+            self.gate_models[path] = self.model(name, "embed", (*path, "model"))
+        return self.gate_models[path]
+
+    def bind_gate_models(self) -> None:
+        """Every gates' scoring model, the project's and each model config's, bound whether or not a shot
+        uses those gates: a misspelt name in gates no keyframe applies yet is no less a mistake, and
+        ``check`` says so now rather than when the gates come into use."""
+        found = [(("project", "gates"), self.p.project.gates),
+                 *((("models", name, "gates"), cfg.gates) for name, cfg in self.p.models.items())]
+        for path, gates in found:
+            if gates is not None:
+                self.gate_model(path, gates.model)

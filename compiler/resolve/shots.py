@@ -37,8 +37,11 @@ class Resolver(Gates, Enhancement, Blocking, Frames, Prompts, Dialogue, CrossChe
             self.models[name] = self.model_ref(name, cfg)
         for kind in ("image", "video", "speech"):
             self.model(getattr(p.project.models, kind), kind, ("project", "models", kind))
-        for name, style in p.styles.items():  # every template is checked, used by a shot or not
+        for name, style in p.styles.items():  # every template and enhancement is checked, used by a shot or not
             self.template(name, style)
+            if style.enhance is not None:
+                self.bind_enhancer(name, style.enhance)
+        self.bind_gate_models()
         if p.project.style is not None:
             self.style(p.project.style, ("project", "style"))
         for name, element in p.elements.items():
