@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,17 @@ def skip_without_ai(example: Path) -> None:
         pytest.skip(f"{example.name} needs the AI extra: pip install -e '.[ai]'")
 
 
+def copy_example(example: Path, dest: Path) -> Path:
+    """A private, writable copy of an example project at ``dest``: its sources only, never what a build
+    in place left there (its store ``.studio``, ``build/``), so a test starts from what git holds. The
+    one way tests copy a project."""
+    shutil.copytree(example, dest, ignore=shutil.ignore_patterns(".studio", "build"))
+    for path in [dest, *dest.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return dest
+
+
 @pytest.fixture
 def luca(tmp_path: Path) -> Path:
     """A private copy of the reference project."""
-    dest = tmp_path / "luca"
-    shutil.copytree(LUCA, dest)
-    return dest
+    return copy_example(LUCA, tmp_path / "luca")

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.compiler.helpers import MINIMAL
-from tests.conftest import LUCA, ROOT
+from tests.conftest import LUCA, ROOT, copy_example
 
 
 def studio(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -46,7 +45,7 @@ def test_usage_errors_exit_two() -> None:
 
 def test_plan_text_groups_by_model(tmp_path: Path) -> None:
     project = tmp_path / "luca"  # a copy: README's first command builds examples/luca, whose store says 'cached'
-    shutil.copytree(LUCA, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(LUCA, project)
     done = studio("plan", str(project))
     assert done.returncode == 0, done.stderr
     assert "model sketch (procedural): 1 task" in done.stdout

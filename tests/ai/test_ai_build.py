@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.ai.conftest import AI_MISSING, HAVE_AI
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_example
 from tests.runtime.helpers import build_json
 
 TINY_AI = ROOT / "examples" / "tiny-ai"
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(not HAVE_AI, reason=AI_MISSING)
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     project = tmp_path_factory.mktemp("ai") / "tiny-ai"
-    shutil.copytree(TINY_AI, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(TINY_AI, project)
     code, summary, err = build_json(project)
     assert code == 0, err
     return project, summary

@@ -12,7 +12,7 @@ import pytest
 
 from tests.ai.conftest import AI_MISSING, HAVE_AI
 from tests.ai.test_ai_build import NOOP_PROBE
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_example
 from tests.runtime.helpers import build_json, studio
 
 TINY_CONTROL = ROOT / "examples" / "tiny-control"
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(not HAVE_AI, reason=AI_MISSING)
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     project = tmp_path_factory.mktemp("control") / "tiny-control"
-    shutil.copytree(TINY_CONTROL, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(TINY_CONTROL, project)
     code, summary, err = build_json(project)
     assert code == 0, err
     return project, summary

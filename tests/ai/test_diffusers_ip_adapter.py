@@ -13,7 +13,7 @@ import pytest
 from backends.base import BackendError
 from tests.ai.conftest import AI_MISSING, HAVE_AI
 from tests.ai.helpers import keyframe, model
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_example
 
 pytestmark = pytest.mark.skipif(not HAVE_AI, reason=AI_MISSING)
 
@@ -175,7 +175,7 @@ def test_a_changed_reference_changes_the_keyframe_keys(tmp_path: Path) -> None:
     from compiler import compile_project
 
     project = tmp_path / "tiny-ai"
-    shutil.copytree(TINY_AI, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(TINY_AI, project)
     before = compile_project(project, backends=CATALOG)
     picture(project / "refs" / "mira.png", (220, 30, 30), (96, 96))
     after = compile_project(project, backends=CATALOG)
@@ -193,7 +193,7 @@ def test_the_adapters_weights_and_options_are_in_the_model_key(tmp_path: Path) -
     from compiler import compile_project
 
     project = tmp_path / "tiny-ai"
-    shutil.copytree(TINY_AI, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(TINY_AI, project)
     keys = []
     for change in (None, "encoder", "scale"):
         if change == "encoder":

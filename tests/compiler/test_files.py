@@ -8,13 +8,7 @@ from pathlib import Path
 from backends import CATALOG
 from compiler import compile_project
 from tests.compiler.helpers import codes
-from tests.conftest import LUCA
-
-
-def copy_luca(tmp_path: Path) -> Path:
-    dest = tmp_path / "luca"
-    shutil.copytree(LUCA, dest, ignore=shutil.ignore_patterns(".studio", "build"))
-    return dest
+from tests.conftest import LUCA, copy_example
 
 
 def at(result, code: str) -> int:
@@ -22,7 +16,7 @@ def at(result, code: str) -> int:
 
 
 def test_corrupt_reference_image(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     data = (project / "refs" / "luca.png").read_bytes()
     (project / "refs" / "luca.png").write_bytes(data[: len(data) // 2])  # truncated PNG
     result = compile_project(project, backends=CATALOG)
@@ -31,7 +25,7 @@ def test_corrupt_reference_image(tmp_path: Path) -> None:
 
 
 def test_corrupt_music(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     (project / "audio" / "theme.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk")
     result = compile_project(project, backends=CATALOG)
     assert codes(result) == ["E307"]
@@ -39,7 +33,7 @@ def test_corrupt_music(tmp_path: Path) -> None:
 
 
 def test_files_outside_the_project_need_permission(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     outside = tmp_path / "shared-refs"
     outside.mkdir()
     shutil.copy(project / "refs" / "luca.png", outside / "luca.png")
@@ -51,7 +45,7 @@ def test_files_outside_the_project_need_permission(tmp_path: Path) -> None:
 
 
 def test_symlink_escaping_the_project(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     secret = tmp_path / "secret.png"
     shutil.copy(project / "refs" / "luca.png", secret)
     (project / "refs" / "luca.png").unlink()
@@ -60,7 +54,7 @@ def test_symlink_escaping_the_project(tmp_path: Path) -> None:
 
 
 def test_reference_content_enters_keys_not_its_path(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     before = compile_project(project, backends=CATALOG)
     (project / "refs" / "luca.png").rename(project / "refs" / "boy.png")
     path = project / "film.studio.yaml"
@@ -80,7 +74,7 @@ def with_start(project: Path, start: str) -> Path:
 
 
 def test_start_picture_enters_the_keyframe_by_content(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     plain = compile_project(project, backends=CATALOG)
     shutil.copy(project / "refs" / "luca.png", project / "board.png")
     path = with_start(project, "{image: board.png, strength: 0.4}")
@@ -103,7 +97,7 @@ def test_start_picture_enters_the_keyframe_by_content(tmp_path: Path) -> None:
 
 
 def test_start_picture_problems_are_reported_together(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     (project / "notes.txt").write_text("not a picture")
     path = with_start(project, "{image: board.pgn, strength: 1.2}")
     text = path.read_text().replace("      - id: dare\n", "      - id: dare\n        start: {image: notes.txt}\n")
@@ -116,7 +110,7 @@ def test_start_picture_problems_are_reported_together(tmp_path: Path) -> None:
 
 
 def test_truncated_wav_is_refused_not_played_partly(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     theme = project / "audio" / "theme.wav"
     data = theme.read_bytes()
     theme.write_bytes(data[: len(data) * 2 // 3])  # decodable, but a third of the music is missing

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from backends import CATALOG
 from compiler import compile_project
 from tests.compiler.helpers import keys
-from tests.conftest import LUCA
+from tests.conftest import LUCA, copy_example
 
 BASE = YAML(typ="safe", pure=True).load((LUCA / "film.studio.yaml").read_text())
 
@@ -34,7 +34,7 @@ def dump(data: Any, *, flow: bool | None = False, indent: int = 2) -> str:
 def compile_data(directory: Path, text: str) -> dict[str, str]:
     if directory.exists():
         shutil.rmtree(directory)
-    shutil.copytree(LUCA, directory)
+    copy_example(LUCA, directory)
     (directory / "film.studio.yaml").write_text(text, encoding="utf-8")
     return keys(compile_project(directory, backends=CATALOG))
 
@@ -69,7 +69,7 @@ def test_cosmetic_edits_change_no_key(tmp_path: Path) -> None:
 def test_project_path_and_file_name_change_no_key(tmp_path: Path) -> None:
     original = keys(compile_project(LUCA, backends=CATALOG))
     moved = tmp_path / "deep" / "elsewhere"
-    shutil.copytree(LUCA, moved)
+    copy_example(LUCA, moved)
     (moved / "film.studio.yaml").rename(moved / "renamed.studio.yaml")
     assert keys(compile_project(moved, backends=CATALOG)) == original
 

@@ -8,7 +8,6 @@ timeout, so a regression fails instead of blocking the suite.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from compiler.files import max_pixels, open_image
 from compiler.weights import REVISION
 from studio_lang.diagnostics import render_text
 from tests.compiler.helpers import codes, compile_text
-from tests.conftest import LUCA, ROOT
+from tests.conftest import LUCA, ROOT, copy_example
 
 FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 
@@ -30,12 +29,6 @@ def cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProce
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "runtime.cli", *args], capture_output=True, text=True, cwd=cwd,
                           timeout=timeout, env=env)
-
-
-def copy_luca(tmp_path: Path) -> Path:
-    dest = tmp_path / "luca"
-    shutil.copytree(LUCA, dest, ignore=shutil.ignore_patterns(".studio", "build"))
-    return dest
 
 
 def replace(project: Path, old: str, new: str) -> None:
@@ -114,7 +107,7 @@ def test_weights_in_the_home_of_a_user_that_does_not_exist(tmp_path: Path) -> No
 # --- item 4: long names, FIFOs and directories as references --------------------------------------------
 
 def test_a_name_component_longer_than_255_bytes_is_a_diagnostic(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     replace(project, "references: [refs/luca.png]", f"references: [refs/{'a' * 300}.png]")
     result = compile_project(project, backends=CATALOG)
     assert codes(result) == ["E305"]
@@ -127,7 +120,7 @@ def test_a_name_component_longer_than_255_bytes_is_a_diagnostic(tmp_path: Path) 
 def test_a_reference_that_is_not_a_file_says_what_it_is(tmp_path: Path, make: str) -> None:
     if make == "fifo" and not hasattr(os, "mkfifo"):
         pytest.skip("no FIFOs")
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     (project / "refs" / "luca.png").unlink()
     if make == "fifo":
         os.mkfifo(project / "refs" / "luca.png")
@@ -146,7 +139,7 @@ luca/film.studio.yaml:45:18: error[E305]: 'refs/luca.png' is {what}, not a file
 
 @FIFO
 def test_music_that_is_a_fifo_and_weights_that_are_a_fifo(tmp_path: Path) -> None:
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     (project / "audio" / "theme.wav").unlink()
     os.mkfifo(project / "audio" / "theme.wav")
     done = cli("check", "luca", cwd=tmp_path)
@@ -170,7 +163,7 @@ def big_png(path: Path, width: int, height: int) -> None:
 def test_a_huge_pixel_png_is_refused_before_it_is_decoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tracemalloc
 
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     big_png(project / "refs" / "luca.png", 13000, 13000)  # 169 million pixels in a file of about 500 KB
     monkeypatch.chdir(tmp_path)
     tracemalloc.start()
@@ -193,7 +186,7 @@ down, e.g. to 3838x3838
 def test_the_pixel_bound_follows_the_frame_and_start_images_have_it_too(tmp_path: Path) -> None:
     assert max_pixels((1280, 720)) == 16 * 1280 * 720
     assert max_pixels((320, 180)) == 2048 * 2048  # never less than a 2048x2048 picture
-    project = copy_luca(tmp_path)
+    project = copy_example(LUCA, tmp_path / "luca")
     big_png(project / "refs" / "board.png", 5000, 3000)  # 15 million pixels: too many for 1280x720
     replace(project, "      - id: peek\n", "      - id: peek\n        start: {image: refs/board.png}\n")
     assert codes(compile_project(project, backends=CATALOG)) == ["E307"]

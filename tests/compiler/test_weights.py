@@ -14,7 +14,7 @@ import pytest
 from backends import CATALOG
 from compiler import compile_project
 from tests.compiler.helpers import codes, compile_text, keys
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_example
 
 TINY_AI = ROOT / "examples" / "tiny-ai"
 COMMIT_A = "a" * 40
@@ -81,11 +81,6 @@ def test_a_commit_revision_is_used_as_is_and_an_uncached_repo_warns(tmp_path: Pa
     assert warning.hint.startswith("download it with `huggingface-cli download org/absent`")
 
 
-def copy_tiny_ai(dest: Path) -> Path:
-    shutil.copytree(TINY_AI, dest, ignore=shutil.ignore_patterns(".studio", "build"))
-    return dest
-
-
 def flip_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
@@ -93,7 +88,7 @@ def flip_byte(path: Path) -> None:
 
 
 def test_changing_local_weights_changes_only_that_models_keys(tmp_path: Path) -> None:
-    copy = copy_tiny_ai(tmp_path / "tiny-ai")
+    copy = copy_example(TINY_AI, tmp_path / "tiny-ai")
     before = compile_project(copy, backends=CATALOG)
     assert before.ok, before.diagnostics
     flip_byte(copy / "models" / "tiny-ltx" / "transformer" / "diffusion_pytorch_model.safetensors")
@@ -107,8 +102,8 @@ def test_changing_local_weights_changes_only_that_models_keys(tmp_path: Path) ->
 
 
 def test_local_weights_enter_keys_by_content_not_path(tmp_path: Path) -> None:
-    one = compile_project(copy_tiny_ai(tmp_path / "one"), backends=CATALOG)
-    other = copy_tiny_ai(tmp_path / "elsewhere" / "two")
+    one = compile_project(copy_example(TINY_AI, tmp_path / "one"), backends=CATALOG)
+    other = copy_example(TINY_AI, tmp_path / "elsewhere" / "two")
     shutil.move(other / "models", other / "weights")
     text = (other / "film.studio.yaml").read_text().replace("models/tiny", "weights/tiny")
     (other / "film.studio.yaml").write_text(text)
@@ -119,7 +114,7 @@ def test_local_weights_enter_keys_by_content_not_path(tmp_path: Path) -> None:
 
 
 def test_lora_files_enter_keyframe_keys(tmp_path: Path) -> None:
-    copy = copy_tiny_ai(tmp_path / "tiny-ai")
+    copy = copy_example(TINY_AI, tmp_path / "tiny-ai")
     before = compile_project(copy, backends=CATALOG)
     talk = before.plan.tasks["keyframe:pier/talk"]
     assert talk.params["loras"] == [{"owner": "element:Mira", "scale": 0.8, "file": "lora:element:Mira",

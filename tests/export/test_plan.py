@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from backends import CATALOG
 from compiler import compile_project
 from studio_lang.diagnostics import render_text
 from tests.compiler.helpers import keys
-from tests.conftest import LUCA, ROOT
+from tests.conftest import LUCA, ROOT, copy_example
 from tests.export.conftest import with_masters
 from tests.runtime.helpers import build_json, studio, tiny_copy
 
@@ -21,7 +20,7 @@ WITHOUT_EXPORT = {name: version for name, version in CATALOG.items() if name not
 
 def copy(tmp_path: Path, output: str = "") -> Path:
     project = tmp_path / "luca"
-    shutil.copytree(LUCA, project)
+    copy_example(LUCA, project)
     if output:
         path = project / "film.studio.yaml"
         path.write_text(path.read_text().replace("\noutput:\n", "\noutput:\n" + output, 1))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import stat
 from pathlib import Path
 
 from studio_lang import ast
@@ -37,11 +35,3 @@ def codes(text: str) -> list[tuple[int, str]]:
 
 HEAD = 'studio 1\ntitle "T"\ncharacter Luca: "a boy"\n'
 """A minimal set of definitions for snippets that test scenes."""
-
-
-def copy_project(source: Path, dest: Path) -> Path:
-    """A writable copy of an example (examples/luca is read-only: it is the verbatim reference)."""
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".studio", "build"))
-    for path in [dest, *dest.rglob("*")]:
-        path.chmod(path.stat().st_mode | stat.S_IWUSR)
-    return dest

@@ -13,7 +13,8 @@ from backends import CATALOG
 from compiler import compile_project
 from runtime.cli import main
 from runtime.commands.rewrite import schema_comment
-from tests.lang.helpers import FOUNTAIN, GOLDEN, ROOT, copy_project
+from tests.conftest import copy_example
+from tests.lang.helpers import FOUNTAIN, GOLDEN, ROOT
 
 LUCA = ROOT / "examples" / "luca"
 PAPER_BOAT = ROOT / "examples" / "paper-boat"
@@ -85,7 +86,7 @@ def test_fmt_missing_path_and_usage(tmp_path: Path) -> None:
 
 
 def test_convert_both_ways(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = copy_project(LUCA, tmp_path / "luca")
+    project = copy_example(LUCA, tmp_path / "luca")
     dsl = project / "film.studio"
     assert run("convert", project / "film.studio.yaml", dsl) == 0
     err = capsys.readouterr().err

@@ -18,7 +18,8 @@ from studio_lang.dsl.lexer import lex
 from studio_lang.fountain import words as fountain_words
 from studio_lang.loader import parse, read_source
 from studio_lang.yaml.emit import emit_yaml, format_yaml
-from tests.lang.helpers import DSL_EXAMPLES, YAML_EXAMPLES, copy_project
+from tests.conftest import copy_example
+from tests.lang.helpers import DSL_EXAMPLES, YAML_EXAMPLES
 
 
 def keys(result: Compilation) -> dict[str, str]:
@@ -36,7 +37,7 @@ def load(path: Path) -> ast.Project:
 
 @pytest.mark.parametrize("example", YAML_EXAMPLES, ids=lambda p: p.parent.name)
 def test_yaml_example_converts_to_the_dsl_and_back(example: Path, tmp_path: Path) -> None:
-    project = copy_project(example.parent, tmp_path / example.parent.name)
+    project = copy_example(example.parent, tmp_path / example.parent.name)
     tree = load(project / example.name)
     text = emit_dsl(tree.root, tree.source, yaml_comments(tree.source, tree.root))
     dsl_path = project / "film.studio"
@@ -72,7 +73,7 @@ def test_dsl_example_checks_clean_and_plans(example: Path) -> None:
 
 @pytest.mark.parametrize("example", DSL_EXAMPLES, ids=lambda p: p.parent.name)
 def test_dsl_example_converts_to_yaml_with_the_same_keys(example: Path, tmp_path: Path) -> None:
-    project = copy_project(example.parent, tmp_path / example.parent.name)
+    project = copy_example(example.parent, tmp_path / example.parent.name)
     tree = load(project / example.name)
     yaml_path = project / "film.studio.yaml"
     yaml_path.write_text(emit_yaml(tree.root, source=tree.source, comments=lex(tree.source).comments))

@@ -11,16 +11,8 @@ import pytest
 
 from compiler import compile_project
 from runtime.cli import main
-from tests.conftest import LUCA
 
 PROJECT = "film.studio.yaml"
-
-
-@pytest.fixture
-def luca(tmp_path: Path) -> Path:
-    dest = tmp_path / "luca"
-    shutil.copytree(LUCA, dest, ignore=shutil.ignore_patterns(".studio", "build"))
-    return dest
 
 
 def comment_lines(text: str) -> list[str]:

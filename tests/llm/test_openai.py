@@ -169,12 +169,11 @@ def test_studio_new_says_what_failed_and_writes_nothing(tmp_path: Path, monkeypa
 def test_studio_edit_repairs_what_the_compiler_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     """A long line added to a 2.5 s shot (W302): the problem goes back, the model fixes the duration too."""
-    import shutil
 
     from runtime.cli import main
-    from tests.conftest import LUCA
+    from tests.conftest import LUCA, copy_example
 
-    shutil.copytree(LUCA, tmp_path / "luca", ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(LUCA, tmp_path / "luca")
     line = {"character": "Luca", "line": "I have never seen so much water in all my life, not even in a dream, "
                                          "and I do not know if I am brave enough to go in.", "emotion": "shy"}
     first = {"operations": [{"op": "add_line", "shot": "cove/peek", "line": line}]}

@@ -3,14 +3,13 @@ under the project, the DSL's words; from the text being typed, even while it doe
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lsprotocol import types as lsp
 
-from tests.conftest import LUCA, ROOT
+from tests.conftest import LUCA, ROOT, copy_example
 from tests.lsp.helpers import Session, apply, position_of
 
 PAPER_BOAT = ROOT / "examples" / "paper-boat"
@@ -26,7 +25,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 @pytest.fixture(scope="module")
 def luca_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("projects") / "luca"
-    shutil.copytree(LUCA, dest)
+    copy_example(LUCA, dest)
     (dest / "refs" / "alberto.jpg").write_bytes((dest / "refs" / "luca.png").read_bytes())
     (dest / "refs" / "notes.txt").write_text("not a picture")
     return dest
@@ -35,7 +34,7 @@ def luca_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def boat(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("projects") / "paper-boat"
-    shutil.copytree(PAPER_BOAT, dest)
+    copy_example(PAPER_BOAT, dest)
     return dest
 
 

@@ -4,7 +4,6 @@ ML library imported while it serves."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from lsprotocol import types as lsp
 
 from compiler import compile_project
-from tests.conftest import LUCA, ROOT
+from tests.conftest import LUCA, ROOT, copy_example
 from tests.lsp.helpers import Session, position_of
 
 GOLDEN = ROOT / "tests" / "golden" / "mistakes"
@@ -46,7 +45,7 @@ def got(diagnostics: list[lsp.Diagnostic] | tuple[lsp.Diagnostic, ...]) -> list[
 @pytest.mark.parametrize("source", [GOLDEN / "film.studio.yaml", DSL_GOLDEN], ids=["yaml", "studio"])
 def test_the_diagnostics_of_check_for_both_syntaxes(session: Session, tmp_path: Path, source: Path) -> None:
     project = tmp_path / source.parent.name
-    shutil.copytree(source.parent, project)
+    copy_example(source.parent, project)
     path = project / source.name
     uri = session.open(path)
     diagnostics = session.diagnostics(uri)
@@ -115,7 +114,7 @@ def test_only_the_newest_text_gets_diagnostics(session: Session, luca: Path) -> 
     (lsp.PositionEncodingKind.Utf16, 21), (lsp.PositionEncodingKind.Utf32, 20), (lsp.PositionEncodingKind.Utf8, 24)])
 def test_columns_count_in_the_negotiated_encoding(tmp_path: Path, encoding: str, column: int) -> None:
     project = tmp_path / "luca"
-    shutil.copytree(LUCA, project)
+    copy_example(LUCA, project)
     path = project / "film.studio.yaml"
     text = path.read_text().replace('action: "@Luca peeks', 'action: "🙂é @Lucca peeks')
     s = Session(project, encoding=encoding)
@@ -132,7 +131,7 @@ def test_columns_count_in_the_negotiated_encoding(tmp_path: Path, encoding: str,
 
 def test_serving_every_feature_imports_no_ml_library(tmp_path: Path) -> None:
     project = tmp_path / "luca"
-    shutil.copytree(LUCA, project)
+    copy_example(LUCA, project)
     modules = tmp_path / "modules.txt"
     s = Session(project, modules_file=modules)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ import pytest
 from lsprotocol import types as lsp
 
 from runtime.lock import BuildLock
-from tests.conftest import LUCA, ROOT
+from tests.conftest import LUCA, ROOT, copy_example
 from tests.lsp.helpers import Session, apply, position_of
 from tests.runtime.helpers import build_json, tiny_copy
 
@@ -124,7 +123,7 @@ def test_definition_and_references_of_every_kind_of_name(session: Session, luca:
 
 
 def test_definition_and_references_in_the_dsl(session: Session, tmp_path: Path) -> None:
-    shutil.copytree(PAPER_BOAT, tmp_path / "boat")
+    copy_example(PAPER_BOAT, tmp_path / "boat")
     uri, text = opened(session, tmp_path / "boat" / "film.studio")
 
     def line_of(needle: str, offset: int = 0, nth: int = 0) -> int:
@@ -159,7 +158,7 @@ def test_rename_an_element_everywhere_as_one_edit(session: Session, luca: Path) 
 
 
 def test_rename_in_the_dsl_keeps_cue_capitals(session: Session, tmp_path: Path) -> None:
-    shutil.copytree(PAPER_BOAT, tmp_path / "boat")
+    copy_example(PAPER_BOAT, tmp_path / "boat")
     uri, text = opened(session, tmp_path / "boat" / "film.studio")
     edit = session.rename(uri, *position_of(text, "    NINA (curious)", 5), "Mia")
     assert edit is not None and edit.changes is not None
@@ -194,7 +193,7 @@ def test_outline_and_folding(session: Session, luca: Path, tmp_path: Path) -> No
     folds = {(f.start_line, f.end_line) for f in session.folding(uri)}
     dare = position_of(text, "- id: dare")[0]
     assert (dare, position_of(text, "emotion: determined")[0]) in folds
-    shutil.copytree(PAPER_BOAT, tmp_path / "boat")
+    copy_example(PAPER_BOAT, tmp_path / "boat")
     uri, text = opened(session, tmp_path / "boat" / "film.studio")
     outline = {s.name: s for s in session.symbols(uri)}
     assert [c.name for c in outline["kitchen"].children] == ["window", "fold", "ready"]
@@ -205,7 +204,7 @@ def test_outline_and_folding(session: Session, luca: Path, tmp_path: Path) -> No
 @pytest.mark.parametrize("example", [LUCA, PAPER_BOAT], ids=["yaml", "studio"])
 def test_formatting_is_studio_fmt(session: Session, tmp_path: Path, example: Path) -> None:
     project = tmp_path / example.name
-    shutil.copytree(example, project)
+    copy_example(example, project)
     path = next(p for p in project.iterdir() if p.name.startswith("film."))
     messy = path.read_text().replace("  fps: 24", "  fps:    24").replace("fps 24  resolution", "fps 24     resolution")
     messy = messy.replace("[fold] close_up auto dolly_in", "[fold]   dolly_in  close_up auto")
@@ -250,7 +249,7 @@ def test_a_quick_fix_for_every_suggestion(session: Session, luca: Path) -> None:
 
 
 def test_a_quick_fix_in_the_dsl(session: Session, tmp_path: Path) -> None:
-    shutil.copytree(PAPER_BOAT, tmp_path / "boat")
+    copy_example(PAPER_BOAT, tmp_path / "boat")
     path = tmp_path / "boat" / "film.studio"
     uri, text = opened(session, path, path.read_text().replace("[fold] close_up", "[fold] closeup"))
     [d] = session.diagnostics(uri)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LUCA, ROOT
+from tests.conftest import LUCA, ROOT, copy_example
 
 mcp = pytest.importorskip("mcp")
 anyio = pytest.importorskip("anyio")
@@ -62,8 +61,8 @@ def result(call: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    shutil.copytree(MISTAKES, tmp_path / "mistakes")
-    shutil.copytree(LUCA, tmp_path / "luca", ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(MISTAKES, tmp_path / "mistakes")
+    copy_example(LUCA, tmp_path / "luca")
     (tmp_path / "small").mkdir()
     (tmp_path / "small" / "film.studio.yaml").write_text(SMALL)
     return tmp_path

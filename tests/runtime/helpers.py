@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_example
 
 TINY = (320, 180)
 
 
 def tiny_copy(example: Path, dest: Path, size: tuple[int, int] = TINY) -> Path:
     """A copy of ``example`` rendered at a small resolution (same structure, fast to build)."""
-    shutil.copytree(example, dest, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(example, dest)
     for project in [*dest.glob("*.studio.yaml"), *dest.glob("*.studio")]:
         text = project.read_text(encoding="utf-8")
         text = re.sub(r"resolution: \[\d+, \d+\]", f"resolution: [{size[0]}, {size[1]}]", text)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from backends.ffmpeg._bin import decode_audio
-from tests.conftest import EXAMPLES, LUCA, skip_without_ai
+from tests.conftest import EXAMPLES, LUCA, copy_example, skip_without_ai
 from tests.runtime.build_probe import NOOP_PROBE
 from tests.runtime.helpers import build_json, studio, tiny_copy
 
@@ -206,13 +205,11 @@ def test_out_dir_and_deliverables(project: Path, shared_cache: Path, tmp_path: P
 
 def test_compile_errors_exit_one(tmp_path: Path) -> None:
     project = tmp_path / "bad"
-    shutil.copytree(LUCA, project)
+    copy_example(LUCA, project)
     edit(project, "type: wide", "type: wid")
     code, summary, err = build_json(project)
     assert code == 1 and summary["executed"] == []
     assert "E205" in err
-
-
 
 
 def test_noop_build_imports_no_ml_library_and_loads_no_model(project: Path, shared_cache: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +13,14 @@ import soundfile
 
 from backends.ffmpeg._bin import decode_audio
 from backends.ffmpeg.mp4 import read_video_track
-from tests.conftest import LUCA
+from tests.conftest import LUCA, copy_example
 from tests.runtime.helpers import build_json
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("luca") / "luca"
-    shutil.copytree(LUCA, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(LUCA, project)
     code, summary, err = build_json(project)
     assert code == 0, err
     return project

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LUCA, ROOT, skip_without_ai
+from tests.conftest import LUCA, ROOT, copy_example, skip_without_ai
 from tests.runtime.helpers import build_json, outputs_bytes, tiny_copy
 from tests.runtime.ray_helpers import RayCluster, ray_cluster
 from tests.runtime.remote_helpers import build_env
@@ -37,7 +36,7 @@ def luca_bytes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 def tiny_ai_local(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], dict[str, Any]]:
     skip_without_ai(TINY_AI)
     project = tmp_path_factory.mktemp("local-ai") / "tiny-ai"
-    shutil.copytree(TINY_AI, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(TINY_AI, project)
     code, summary, err = build_json(project)
     assert code == 0, err
     return outputs_bytes(project / "build"), summary
@@ -79,7 +78,7 @@ def test_ai_models_on_actors_placed_on_gpus(tmp_path: Path, tiny_ai_local: tuple
     models take turns and each loads once; two: a model may render on both."""
     local_bytes, local_summary = tiny_ai_local
     project = tmp_path / "tiny-ai"
-    shutil.copytree(TINY_AI, project, ignore=shutil.ignore_patterns(".studio", "build"))
+    copy_example(TINY_AI, project)
     with ray_cluster(tmp_path, num_gpus=gpus) as c:
         code, summary, err = build_env(project, "--ray-address", c.address, env=c.env)
     assert code == 0, err
