@@ -91,8 +91,7 @@ def gc(store: RemoteStore, max_size: int | None, max_age: float | None, fmt: str
             store.discard_object(digest)
             freed += info.size
             removed += 1
-    for rel in store.leftovers(GRACE):
-        store._delete(rel)
+    store.remove_leftovers(GRACE)
     data = {"removed_objects": removed, "removed_records": dropped, "removed_builds": dropped_builds,
             "freed_bytes": freed, "kept_bytes": used}
     _emit(fmt, data, f"removed {removed} objects, {dropped} records and {dropped_builds} build manifests, freed "

@@ -296,7 +296,16 @@ class RemoteStore:
     def drop_manifest(self, ident: str) -> None:
         self._delete(f"builds/{ident}.json")
 
-    def leftovers(self, older_than: float) -> list[str]:
-        """Temporary files of writers that were killed, older than ``older_than`` seconds."""
+    def remove_leftovers(self, older_than: float) -> int:
+        """Remove the temporary files of writers that were killed, older than ``older_than`` seconds
+        (younger ones may be a write in flight), and say how many. Finished files are never touched."""
+        found = self._leftovers(older_than)
+        for rel in found:
+            self._delete(rel)
+        return len(found)
+
+    def _leftovers(self, older_than: float) -> list[str]:
+        """Temporary files of writers that were killed, older than ``older_than`` seconds (a store whose
+        writes are atomic, like S3's, leaves none)."""
         return []
 

@@ -160,7 +160,7 @@ class SharedDirStore(RemoteStore):
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise RemoteError(f"remote cache {self.location}: not writable")
 
-    def leftovers(self, older_than: float) -> list[str]:
+    def _leftovers(self, older_than: float) -> list[str]:
         now = time.time()
         return [rel for top in ("objects", "actions", "builds") for rel, _, mtime in self._walk(top, hidden=True)
                 if rel.endswith(".tmp") and now - mtime >= older_than]

@@ -96,6 +96,23 @@ def test_gc_removes_leftovers_of_killed_writers_after_the_grace(tmp_path: Path) 
     assert not leftover.exists() and fresh.exists()
 
 
+def test_the_store_removes_only_old_leftovers_of_killed_writers(tmp_path: Path) -> None:
+    """What gc relies on: temporary files older than the threshold go, a younger one (a write in flight)
+    and finished files of any age stay; the count says how many went."""
+    store = _store(tmp_path)
+    _commit(store, tmp_path, "a" * 64, b"kept")
+    old = [store.root / top / "ab" / f".abcd.{n:012x}.tmp" for n, top in enumerate(("objects", "actions", "builds"))]
+    fresh = store.root / "actions" / "ab" / ".abce.0123456789ab.tmp"
+    for path in [*old, fresh]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    _age(store.root, 1)  # everything, the finished files too
+    os.utime(fresh, None)
+    assert store.remove_leftovers(GRACE) == 3
+    assert not any(p.exists() for p in old) and fresh.exists()
+    assert {r.key for r in store.records()} == {"a" * 64} and store.remove_leftovers(GRACE) == 0
+
+
 def test_cache_commands_on_s3(tmp_path: Path, s3: S3Server) -> None:
     url = f"s3://{s3.new_bucket()}/cache"
     project = tiny_copy(LUCA, tmp_path / "p")
