@@ -21,8 +21,8 @@ from studio_lang.diagnostics import Diagnostic, Span
 from . import spec
 from .validate import closest
 
-__all__ = ["ADAPTERS", "BACKEND_KINDS", "CONTROL_KINDS", "LOOKS", "PARAMS", "REMOTE", "REQUIRES", "SCHEDULERS",
-           "adapter_entries", "adapter_weights", "check_model", "missing_libraries"]
+__all__ = ["ADAPTERS", "BACKEND_KINDS", "CONTROL_KINDS", "EXTRAS", "LOOKS", "PARAMS", "REMOTE", "REQUIRES",
+           "SCHEDULERS", "adapter_entries", "adapter_weights", "check_model", "missing_libraries"]
 
 BACKEND_KINDS: dict[str, frozenset[str]] = {
     "procedural": frozenset({"image", "video"}),
@@ -40,8 +40,12 @@ REMOTE = frozenset({"openai"})
 REQUIRES: dict[str, tuple[str, ...]] = {
     "diffusers": ("torch", "diffusers", "transformers"),
     "transformers": ("torch", "transformers"),
+    "openai": ("openai",),
 }
-"""Libraries (top-level modules) a backend imports when it runs; they come with the ``ai`` extra."""
+"""Libraries (top-level modules) a backend imports when it runs; they come with its ``EXTRAS`` extra."""
+
+EXTRAS: dict[str, str] = {"diffusers": "ai", "transformers": "ai", "openai": "llm"}
+"""The extra of pyproject.toml that installs ``REQUIRES[backend]`` (E401's hint says which to install)."""
 
 LOOKS = ("flat", "paint", "sketch")
 """Values of the procedural parameter ``look`` (``backends.procedural.LOOKS``; a test keeps them equal)."""

@@ -4,7 +4,7 @@ file names, installed libraries."""
 from __future__ import annotations
 
 from ..film import ModelRef, ShotR
-from ..modelcheck import missing_libraries
+from ..modelcheck import EXTRAS, missing_libraries
 from ..timing import frames_for, min_frames
 from .context import Context, _hint
 
@@ -54,18 +54,22 @@ class CrossChecks(Context):
 
     def check_libraries(self, shots: list[ShotR]) -> None:
         """E401 at each model a task uses whose backend needs libraries this installation lacks (the
-        ``ai`` extra): ``check`` says so, rather than ``build`` failing when the model loads."""
+        ``ai`` extra, the ``llm`` one for openai): ``check`` says so, and which extra to install, rather
+        than ``build`` failing when the model loads. Enhancement and gates models run tasks too."""
         used: dict[str, ModelRef] = {}
         for s in shots:
-            for model in (s.image_model, s.video_model, *(ln.voice.model for ln in s.lines)):
+            for model in (s.image_model, s.video_model, *(ln.voice.model for ln in s.lines),
+                          *((s.enhance.model,) if s.enhance is not None else ()),
+                          *((s.gates.model,) if s.gates is not None else ())):
                 used.setdefault(model.name, model)
         for name, model in used.items():
             missing = missing_libraries(model.backend) if name in self.p.models else []
             if missing:
+                extra = EXTRAS[model.backend]
                 self.error("E401", f"model '{name}' runs on the {model.backend} backend, which needs "
                            f"{', '.join(missing)}: not installed here", self.span("models", name, "backend"),
-                           "install studio's ai extra: pip install 'studio[ai]' (or -e '.[ai]' in a checkout)",
-                           name=name)
+                           f"install studio's {extra} extra: pip install 'studio[{extra}]' (or -e '.[{extra}]' in "
+                           "a checkout)", name=name)
 
     def check_anchors(self, shots: list[ShotR]) -> None:
         ids = {s.shot_id for s in shots}
