@@ -29,6 +29,19 @@ sys.stdin.read()
 ray.shutdown()
 """
 
+PLACED = """\
+studio: 1
+project: {title: Placed, models: {image: sketch}}
+models:
+  sketch: {backend: procedural, kind: image, num_gpus: 2, params: {look: sketch}}
+scenes:
+  - id: s1
+    shots:
+      - {id: a, duration: 1, action: "gulls over the bay"}
+"""
+"""A model asking for 2 GPUs, which no node of the test instances has (E609 on an instance studio
+started, W609 on one it joined)."""
+
 
 class RayCluster:
     def __init__(self, proc: subprocess.Popen[str], address: str, token: str) -> None:

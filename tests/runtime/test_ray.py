@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import LUCA, ROOT
 from tests.runtime.helpers import build_json, outputs_bytes, tiny_copy
-from tests.runtime.ray_helpers import RayCluster
+from tests.runtime.ray_helpers import PLACED, RayCluster
 from tests.runtime.remote_helpers import build_env, studio_env
 
 
@@ -129,3 +129,47 @@ def test_cluster_options_are_checked(tmp_path: Path) -> None:
     project = tiny_copy(LUCA, tmp_path / "luca")
     done = studio_env("build", str(project), "--executor", "local", "--ray-address", "auto")
     assert done.returncode == 2 and "error[E602]" in done.stderr
+
+
+def test_a_worker_with_other_backend_versions_fails_its_tasks_with_e608(cluster: RayCluster, tmp_path: Path) -> None:
+    """The driver sees another imageio-ffmpeg (a dist-info earlier on its path, as on a machine with
+    another wheel): its backend versions, which enter every key, are not the workers'. Every task a
+    worker takes fails with E608 naming the difference, rather than caching results under keys that
+    do not describe how they were made."""
+    other = tmp_path / "other-wheel"
+    dist = other / "imageio_ffmpeg-0.0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: imageio-ffmpeg\nVersion: 0.0.1\n")
+    project = tiny_copy(LUCA, tmp_path / "luca")
+    code, summary, err = build_env(project, "--executor", "ray", "--ray-address", cluster.address,
+                                   env={**cluster.env, "PYTHONPATH": f"{other}{os.pathsep}{ROOT}"})
+    assert code == 1, err
+    messages = [f["message"] for f in summary["failed"]]
+    assert messages and all("E608" in m for m in messages), messages
+    assert "+imageio-ffmpeg-0.0.1" in messages[0] and "install the same studio on every node" in messages[0]
+
+
+def test_a_model_no_node_can_hold_waits_on_a_joined_cluster_with_w609(cluster: RayCluster, tmp_path: Path) -> None:
+    """A cluster studio joined may grow (an autoscaler): a model asking for 2 GPUs where no node has one
+    is warning W609 while the build waits, not a failure (on an instance studio started, E609:
+    tests/runtime/test_ray_cluster.py). The wait ends with Ctrl-C."""
+    project = tmp_path / "placed"
+    project.mkdir()
+    (project / "film.studio.yaml").write_text(PLACED)
+    env = {k: v for k, v in os.environ.items() if k not in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE")} | cluster.env
+    proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "build", str(project), "--format", "json",
+                             "--ray-address", cluster.address], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    warning: dict[str, Any] = {}
+    for line in proc.stderr:  # the build waits: the warning arrives before anything could finish
+        event = json.loads(line)
+        if event["event"] == "warning":
+            warning = event
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 130, rest[-2000:]
+    assert warning.get("code") == "W609", (warning, rest[-2000:])
+    assert "model 'sketch' asks for 2 GPU" in warning["message"] and "waiting for the cluster to grow" in \
+        warning["message"]

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import LUCA, ROOT, copy_example, skip_without_ai
 from tests.runtime.helpers import build_json, outputs_bytes, tiny_copy
-from tests.runtime.ray_helpers import RayCluster, ray_cluster
+from tests.runtime.ray_helpers import PLACED, RayCluster, ray_cluster
 from tests.runtime.remote_helpers import build_env
 
 pytestmark = pytest.mark.slow
@@ -113,18 +113,6 @@ def test_a_model_actor_killed_mid_task_is_restarted(tmp_path: Path, luca_bytes: 
     assert not summary["failed"]
     assert summary["model_loads"] >= summary["model_loads_lower_bound"]
     assert outputs_bytes(project / "build") == luca_bytes
-
-
-PLACED = """\
-studio: 1
-project: {title: Placed, models: {image: sketch}}
-models:
-  sketch: {backend: procedural, kind: image, num_gpus: 2, params: {look: sketch}}
-scenes:
-  - id: s1
-    shots:
-      - {id: a, duration: 1, action: "gulls over the bay"}
-"""
 
 
 def test_a_model_no_node_can_hold_fails_at_once_on_its_own_instance(tmp_path: Path) -> None:
