@@ -41,7 +41,7 @@ def test_an_unknown_procedural_look_is_refused_at_check_time(tmp_path: Path) -> 
     assert codes(result) == ["E313"]
     d = result.diagnostics[0]
     assert d.message == "parameter 'look' must be one of flat, paint, sketch (did you mean 'sketch'?)"
-    assert (d.span.line, d.span.column) == (6, 58)  # at skecth
+    assert d.span is not None and (d.span.line, d.span.column) == (6, 58)  # at skecth
 
 
 def test_a_parameter_no_backend_takes_is_reported(tmp_path: Path) -> None:
