@@ -20,6 +20,7 @@ from studio_lang.diagnostics import Diagnostic, Span, sort_key
 from . import spec
 from .canonical import normalise
 from .daytime import time_of_day
+from .endframe import end_frame_problem
 from .files import FileRef, ProjectFiles
 from .film import (
     BUILTIN_MODELS,
@@ -391,10 +392,9 @@ class _Resolver:
             self.error("E351", "end: needs exactly one of image and shot", self.span(*path, "end", key=True),
                        "end: {image: refs/last.png} or end: {shot: scene/shot}")
             return None
-        if video_model.backend != "procedural":
-            self.error("E352", f"end: is rendered by the procedural video model only, not '{video_model.name}' "
-                       f"({video_model.backend})", self.span(*path, "end", key=True),
-                       "set models: {video: procedural} on this shot, or remove end")
+        cannot = end_frame_problem(video_model)
+        if cannot is not None:
+            self.error("E352", cannot[0], self.span(*path, "end", key=True), cannot[1])
             return None
         if end.shot is not None:
             self.end_shots.append((end.shot, (*path, "end", "shot")))
