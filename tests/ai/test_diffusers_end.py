@@ -108,3 +108,22 @@ def test_a_pipeline_that_cannot_take_an_end_refuses_it(tiny: dict[str, Path], tm
             backend.run(ending(tmp_path, pictures, 6, "end"), handle)
     finally:
         backend.unload(handle)
+
+
+def test_a_model_loaded_as_the_condition_pipeline_renders_the_same_end(tiny: dict[str, Path], ltx: Any,
+                                                                         tmp_path: Path,
+                                                                         pictures: dict[str, Path]) -> None:
+    import backends.diffusers as backend
+
+    handle = backend.load(model("tiny-ltx-c", "video", tiny["ltx"], steps=1, size=[64, 32], fps=8, window=9,
+                                pipeline="LTXConditionPipeline"))
+    try:
+        assert type(handle.pipe).__name__ == "LTXConditionPipeline"
+        ended = backend.run(ending(tmp_path, pictures, 6, "end"), handle)
+        plain = backend.run(ending(tmp_path, pictures, 6, None), handle)  # conditioned on the keyframe only
+    finally:
+        backend.unload(handle)
+    via_i2v = backend.run(ending(tmp_path, pictures, 6, "end"), ltx)
+    assert ended.outputs["video"].read_bytes() == via_i2v.outputs["video"].read_bytes()
+    assert plain.outputs["video"].read_bytes() != ended.outputs["video"].read_bytes()
+    assert plain.meta["pipeline"] == "LTXConditionPipeline" and "end" not in plain.meta

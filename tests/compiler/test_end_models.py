@@ -52,6 +52,14 @@ def test_the_pipeline_class_decides_whether_a_shot_may_end_on_a_picture(
     assert result.ok != refused
 
 
+@pytest.mark.parametrize("index", ["not json {", "[1, 2]", '{"_class_name": 7}', "x" * 70_000])
+def test_an_unreadable_model_index_leaves_the_decision_to_the_backend(tmp_path: Path, index: str) -> None:
+    weights_dir(tmp_path / "vid", None)
+    (tmp_path / "vid" / "model_index.json").write_text(index)
+    result = compile_text(tmp_path, project(", end: {shot: s/b}"))
+    assert result.ok, [d.message for d in result.diagnostics]
+
+
 def test_the_class_of_a_cached_hub_repo_is_read_from_its_snapshot(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     hub = tmp_path / "hub"
