@@ -431,7 +431,8 @@ class Shot(_Strict):
     seed: Seed | None = Field(None, description="Seed for this shot; default derives from the project seed and id.")
     start: Start | None = Field(None, description="Start the keyframe from this picture instead of from noise.")
     end: End | None = Field(None, description=(
-        "End the shot's motion on this picture: the procedural motion cross-fades to it over the shot."))
+        "End the shot's motion on this picture: the procedural motion cross-fades to it over the shot; an "
+        "LTX-Video model renders the shot between its keyframe and this picture (other video models: E352)."))
     pattern: Pattern | None = Field(None, description="Render audio-reactive visuals instead of the keyframe motion.")
     blocking: list[Blocking] = Field(default_factory=list, max_length=32, description=(
         "Who is where, in which pose, moving how; overrides the poses read from the action text."))

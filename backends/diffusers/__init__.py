@@ -2,7 +2,8 @@
 
 Kinds: ``keyframe`` with an image model (any pipeline ``AutoPipelineForText2Image`` loads, or the
 class named by ``params.pipeline``), ``motion`` with a video model (LTX-Video, Stable Video
-Diffusion, CogVideoX image-to-video, AnimateDiff with a motion adapter). See ``keyframe`` and
+Diffusion, CogVideoX image-to-video, AnimateDiff with a motion adapter; LTX-Video also ends a shot on
+an ``end`` picture). See ``keyframe`` and
 ``motion`` for the parameters, ``_load`` for devices, dtypes and loading.
 
 Determinism: one CPU ``torch.Generator`` per task seeded from the task's seed, torch's thread

@@ -65,6 +65,8 @@ class Loaded:
     """Gates' scoring models by identity (``_gates.scorer``), loaded when a gated keyframe first runs."""
     controlled: dict[bool, Any] = field(default_factory=dict)
     """image-to-image? -> the ControlNet pipeline over the same components (made when first needed)."""
+    ending: Any = None
+    """The pipeline over the same components that renders a video chunk ending on a picture (motion.py)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -405,7 +407,7 @@ def unload(handle: Loaded) -> None:
 
     with contextlib.suppress(Exception):
         handle.pipe.maybe_free_model_hooks()
-    handle.pipe = handle.img2img = None
+    handle.pipe = handle.img2img = handle.ending = None
     handle.controlnets, handle.controlled, handle.scorers = [], {}, {}
     gc.collect()
     if torch.cuda.is_available():

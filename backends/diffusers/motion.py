@@ -12,6 +12,14 @@ honour the latent stride (LTX-Video: 8k+1 frames; the overlap defaults to stride
 frame past the conditioning one, so trimming stays on a latent boundary). The last chunk is only
 as long as it needs to be. The frames are then resampled in time (linear blend) to exactly
 ``frames`` frames, resized to the project's resolution and encoded by ``backends.ffmpeg.encode``.
+
+First and last frame (``end``: a picture file, or another shot's keyframe): pipelines that condition
+on several frames (``ends_with``: LTX-Video's ``LTXConditionPipeline``, made over the loaded
+components when the model loads as ``LTXImageToVideoPipeline``) render the LAST chunk conditioned on
+its start picture at frame 0 and on the end picture at the model frame the shot's last output frame
+falls on (at or just after it; the frames past it are cut by the resampling). Earlier chunks of a
+chained shot are rendered exactly as without an end. Other pipelines refuse an end (the compiler's
+E352 says so before, ``compiler/endframe.py``, whenever it can tell the pipeline class).
 """
 
 from __future__ import annotations
@@ -45,6 +53,9 @@ class VideoAdapter:
     call: Callable[[Any, Any, int, dict[str, Any]], dict[str, Any]]
     """(pipe, conditioning image, frames, settings) -> the pipeline's keyword arguments."""
     prompted: bool = True
+    ends_with: str | None = None
+    """The pipeline class (over the same components) that renders a chunk ending on a picture; None:
+    this pipeline cannot take an end frame (compiler/endframe.py lists the same classes)."""
 
 
 def _ltx(pipe: Any, image: Any, n: int, s: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +64,19 @@ def _ltx(pipe: Any, image: Any, n: int, s: dict[str, Any]) -> dict[str, Any]:
     if s.get("decode_timestep") is not None:
         out["decode_timestep"] = s["decode_timestep"]
     return out
+
+
+def _ltx_conditioned(pipe: Any, image: Any, n: int, s: dict[str, Any], end: tuple[Any, int] | None = None
+                     ) -> dict[str, Any]:
+    """LTXConditionPipeline: the start picture at frame 0 and, when given, (picture, frame) for the end."""
+    from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+    conditions = [LTXVideoCondition(image=image, frame_index=0)]
+    if end is not None:
+        conditions.append(LTXVideoCondition(image=end[0], frame_index=end[1]))
+    out = _ltx(pipe, image, n, s)
+    del out["image"]
+    return {**out, "conditions": conditions}
 
 
 def _svd(pipe: Any, image: Any, n: int, s: dict[str, Any]) -> dict[str, Any]:
@@ -74,13 +98,20 @@ def _animatediff(pipe: Any, image: Any, n: int, s: dict[str, Any]) -> dict[str, 
 
 VIDEO_PIPELINES: dict[str, VideoAdapter] = {
     "LTXImageToVideoPipeline": VideoAdapter(
-        24, 97, (704, 512), 32, lambda p: int(getattr(p, "vae_temporal_compression_ratio", 8)), _ltx),
+        24, 97, (704, 512), 32, lambda p: int(getattr(p, "vae_temporal_compression_ratio", 8)), _ltx,
+        ends_with="LTXConditionPipeline"),
+    "LTXConditionPipeline": VideoAdapter(
+        24, 97, (704, 512), 32, lambda p: int(getattr(p, "vae_temporal_compression_ratio", 8)), _ltx_conditioned,
+        ends_with="LTXConditionPipeline"),
     "StableVideoDiffusionPipeline": VideoAdapter(7, 25, (1024, 576), 64, lambda p: 1, _svd, prompted=False),
     "CogVideoXImageToVideoPipeline": VideoAdapter(
         8, 49, (720, 480), 16, lambda p: int(getattr(p, "vae_scale_factor_temporal", 4)), _cogvideox),
     "AnimateDiffVideoToVideoPipeline": VideoAdapter(8, 16, (512, 512), 16, lambda p: 1, _animatediff),
 }
 """Pipeline class name -> how to drive it for image-to-video."""
+
+END_CALLS: dict[str, Callable[..., dict[str, Any]]] = {"LTXConditionPipeline": _ltx_conditioned}
+"""An adapter's ``ends_with`` class -> (pipe, start, frames, settings, (end picture, frame)) -> keyword arguments."""
 
 
 def adapter_for(handle: Loaded, task_id: str) -> VideoAdapter:
@@ -140,7 +171,43 @@ def check_inputs(task: TaskRun, handle: Loaded) -> dict[str, Any]:
     for key in ("width", "height", "fps", "frames", "seed"):
         if not isinstance(p.get(key), int) or p[key] < (0 if key == "seed" else 1):
             raise BackendError(f"{task.id}: parameter '{key}' must be a positive whole number")
+    if p.get("end") and adapter_for(handle, task.id).ends_with is None:
+        takes = ", ".join(sorted(n for n, a in VIDEO_PIPELINES.items() if a.ends_with))
+        raise BackendError(f"{task.id}: model '{handle.name}' loads a {type(handle.pipe).__name__}, which cannot end "
+                           f"a shot on a picture; use the procedural video model or an LTX-Video model ({takes}), "
+                           "or remove end")
     return p
+
+
+def end_path(task: TaskRun) -> Any:
+    """The end picture's file (``end``: ``{file: role}`` or ``{input: role}``, another shot's keyframe)."""
+    end = task.params["end"]
+    if end.get("input"):
+        artifact = task.inputs.get(str(end["input"]))
+        path = artifact.outputs.get("image") if artifact is not None else None
+    else:
+        path = task.files.get(str(end.get("file")))
+    if path is None:
+        raise BackendError(f"{task.id}: the end picture {end!r} was not provided")
+    return path
+
+
+def ending_pipe(handle: Loaded, adapter: VideoAdapter) -> Any:
+    """The pipeline that renders the chunk ending on a picture: the loaded one when it is of that class,
+    else one made once over the same components (with its own scheduler, whose state it changes)."""
+    assert adapter.ends_with is not None
+    if type(handle.pipe).__name__ == adapter.ends_with:
+        return handle.pipe
+    if handle.ending is None:
+        import diffusers
+
+        pipe = handle.pipe
+        cls = getattr(diffusers, adapter.ends_with)
+        handle.ending = cls.from_pipe(pipe, scheduler=type(pipe.scheduler).from_config(pipe.scheduler.config))
+        handle.ending.set_progress_bar_config(disable=True)
+        if handle.offload and handle.device in ("cuda", "mps"):  # from_pipe shares modules, not offload hooks
+            handle.ending.enable_model_cpu_offload(device=handle.device)
+    return handle.ending
 
 
 def _prompt(p: dict[str, Any]) -> str:
@@ -160,17 +227,24 @@ def _settings(task: TaskRun, p: dict[str, Any], handle: Loaded, adapter: VideoAd
 
 
 def _generate(handle: Loaded, adapter: VideoAdapter, counts: list[int], overlap: int, first: Any,
-              size: tuple[int, int], s: dict[str, Any], steps: int, gen: Any, progress: Steps) -> Any:
-    """Run the chunks and join them: float32 frames (N, H, W, 3) in [0, 1] at the model's frame rate."""
+              size: tuple[int, int], s: dict[str, Any], steps: int, gen: Any, progress: Steps,
+              end: tuple[Any, int] | None = None) -> Any:
+    """Run the chunks and join them: float32 frames (N, H, W, 3) in [0, 1] at the model's frame rate.
+    ``end`` (picture, frame of the last chunk) conditions the last chunk on the end picture."""
     import numpy as np
     from PIL import Image
 
-    pipe = handle.pipe
-    accepted = set(inspect.signature(pipe.__call__).parameters)
     frames = None
-    for n in counts:
+    for i, n in enumerate(counts):
         image = first if frames is None else Image.fromarray(_to_uint8(frames[len(frames) - overlap]))
-        kwargs = {**adapter.call(pipe, image, n, s), "width": size[0], "height": size[1],
+        if end is not None and i == len(counts) - 1:
+            pipe = ending_pipe(handle, adapter)
+            made = END_CALLS[type(pipe).__name__](pipe, image, n, s, end)
+        else:
+            pipe = handle.pipe
+            made = adapter.call(pipe, image, n, s)
+        accepted = set(inspect.signature(pipe.__call__).parameters)
+        kwargs = {**made, "width": size[0], "height": size[1],
                   "num_inference_steps": steps, "generator": gen, "output_type": "np",
                   "callback_on_step_end": progress.callback}
         kwargs = {k: v for k, v in kwargs.items() if k in accepted and v is not None}
@@ -228,12 +302,21 @@ def run_motion(task: TaskRun, handle: Loaded) -> Result:
     steps = int(p.get("steps") or 25)
     with Image.open(task.inputs["keyframe"].outputs["image"]) as img:
         first = resized_rgb(img, *size)
+    end = None
+    if p.get("end"):  # the last chunk's frame where the shot's last output frame falls (see the docstring)
+        try:
+            with Image.open(end_path(task)) as img:
+                picture = resized_rgb(img, *size)
+        except OSError as exc:
+            raise BackendError(f"{task.id}: the end picture cannot be read as an image ({exc})") from None
+        end = (picture, counts[-1] - 1 - (sum(counts) - overlap * (len(counts) - 1) - need))
 
     # 2. generate the chunks at the model's frame rate and join them
     progress = Steps([task], steps * len(counts))
     with handle.lock, oom_guard(f"rendering {task.id}", handle.device):
         numeric_setup(task, handle)
-        frames = _generate(handle, adapter, counts, overlap, first, size, s, steps, generator(p["seed"]), progress)
+        frames = _generate(handle, adapter, counts, overlap, first, size, s, steps, generator(p["seed"]), progress,
+                           end)
 
     # 3. resample to the project's frame rate and shot length, resize, encode
     out = task.workdir / "video.mp4"
@@ -243,4 +326,5 @@ def run_motion(task: TaskRun, handle: Loaded) -> Result:
                   total=p["frames"])
     return Result(outputs={"video": out}, meta={
         "frames": p["frames"], "fps": p["fps"], "pipeline": type(pipe).__name__, "rendered": list(size),
-        "model_fps": s["fps"], "chunks": counts, "overlap": overlap})
+        "model_fps": s["fps"], "chunks": counts, "overlap": overlap,
+        **({"end": {"chunk": len(counts) - 1, "frame": end[1]}} if end is not None else {})})

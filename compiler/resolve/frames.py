@@ -5,6 +5,7 @@ from __future__ import annotations
 from studio_lang.diagnostics import Diagnostic
 
 from .. import spec
+from ..endframe import end_frame_problem
 from ..files import FileRef
 from ..film import ModelRef
 from .context import Context
@@ -17,10 +18,9 @@ class Frames(Context):
             self.error("E351", "end: needs exactly one of image and shot", self.span(*path, "end", key=True),
                        "end: {image: refs/last.png} or end: {shot: scene/shot}")
             return None
-        if video_model.backend != "procedural":
-            self.error("E352", f"end: is rendered by the procedural video model only, not '{video_model.name}' "
-                       f"({video_model.backend})", self.span(*path, "end", key=True),
-                       "set models: {video: procedural} on this shot, or remove end")
+        cannot = end_frame_problem(video_model)
+        if cannot is not None:
+            self.error("E352", cannot[0], self.span(*path, "end", key=True), cannot[1])
             return None
         if end.shot is not None:
             self.end_shots.append((end.shot, (*path, "end", "shot")))

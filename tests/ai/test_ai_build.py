@@ -40,6 +40,7 @@ def test_tiny_ai_builds_a_film_and_rebuilds_nothing(built: tuple[Path, dict]) ->
     assert sea["pipeline"] == "StableDiffusionImg2ImgPipeline" and sea["start_strength"] == 0.75
     assert sea["steps"] == 3 and sea["references"] == 0
     assert report["motion:pier/sea"]["meta"]["chunks"] == [9, 9, 9, 9]
+    assert report["motion:pier/sea"]["meta"]["end"] == {"chunk": 3, "frame": 8}  # end: {shot: pier/wide}
     assert report["speech:pier/talk/1"]["meta"]["sample_rate"] == 16000
     code, second, err = build_json(project)
     assert code == 0 and second["executed"] == [] and second["model_loads"] == 0, err

@@ -42,7 +42,10 @@ def test_an_end_picture_enters_only_its_motion_key(tmp_path: Path) -> None:
 
 def test_end_mistakes_are_diagnosed(tmp_path: Path) -> None:
     (tmp_path / "vid").mkdir()
-    (tmp_path / "vid" / "config.json").write_text("{}")
+    (tmp_path / "vid" / "model_index.json").write_text('{"_class_name": "StableVideoDiffusionPipeline"}')
     assert "E351" in codes(compile_text(tmp_path, project(", end: {}")))
     assert "E301" in codes(compile_text(tmp_path, project(", end: {shot: s/zz}")))
-    assert "E352" in codes(compile_text(tmp_path, project(", end: {shot: s/b}", video="vid")))
+    refused = compile_text(tmp_path, project(", end: {shot: s/b}", video="vid"))
+    assert "E352" in codes(refused)
+    e352 = next(d for d in refused.diagnostics if d.code == "E352")
+    assert "StableVideoDiffusionPipeline" in e352.message and "LTXConditionPipeline" in (e352.hint or "")
