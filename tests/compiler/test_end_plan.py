@@ -46,3 +46,27 @@ def test_end_mistakes_are_diagnosed(tmp_path: Path) -> None:
     assert "E351" in codes(compile_text(tmp_path, project(", end: {}")))
     assert "E301" in codes(compile_text(tmp_path, project(", end: {shot: s/zz}")))
     assert "E352" in codes(compile_text(tmp_path, project(", end: {shot: s/b}", video="vid")))
+
+
+STAGED = """\
+studio: 1
+project: {{title: End}}
+elements:
+  Luca: {{kind: character, description: a shy boy}}
+scenes:
+  - id: s
+    shots:
+      - {{id: a, duration: 1, action: "@Luca waits", end: {{shot: s/b}}}}
+      - {{id: b, duration: 1, action: "@Luca waits"{blocking}}}
+      - {{id: c, duration: 1, action: "@Luca waits"}}
+"""
+
+
+def test_the_end_shots_blocking_is_part_of_the_moving_shots_key(tmp_path: Path) -> None:
+    """The procedural motion moves the figures to the end shot's layout (its keyframe's): moving Luca in
+    shot b re-renders b (its storyboard panels) and a's motion toward it, nothing else."""
+    base = keys(compile_text(tmp_path, STAGED.format(blocking="")))
+    moved = keys(compile_text(tmp_path, STAGED.format(blocking=", blocking: [{who: Luca, at: far_right}]")))
+    changed = {t for t, k in moved.items() if base[t] != k}
+    assert changed == {"keyframe:s/b", "motion:s/b", "shot:s/b", "motion:s/a", "shot:s/a", "film", "timeline",
+                       "storyboard", "storyboard_pdf"}
