@@ -12,9 +12,11 @@ Over the shot, along a smoothstep ``w`` (0 on the first frame, 1 on the last):
 - a figure in one layout only fades out (the shot's) or in (the end shot's) where it stands;
 - the figures keep breathing, swaying, blinking and talking as the shot has them (never frozen);
 - a figure is drawn twice, as each shot draws it (its look, its scene's light), and the two
-  pictures cross-fade, so a change of light between the shots is gradual, not a jump at the end;
+  pictures cross-fade, so a change of light between the shots is gradual, not a jump at the end
+  (once, where both shots draw figures alike);
 - figures over a starting picture keep their strength (``Staging.opacity``), blended between the two.
-The last frame is exactly the end keyframe's ``image``. An ``end`` without a layout (an image file,
+The last frame is the end keyframe's picture as it draws it (its ``image`` exactly, less a caption:
+captions are laid over the motion by the shot task). An ``end`` without a layout (an image file,
 a diffusers keyframe, a title card) gets the plain cross-fade (``motion.toward``).
 
 Sizes and poses change in steps (at most a pixel of a figure's height, at least 32 steps over the
@@ -49,7 +51,7 @@ _POSE_TEXT = tuple(f.name for f in fields(Pose) if f.name not in NUMERIC)
 
 def has_layout(artifact: Artifact | None) -> bool:
     """Whether an ``end`` input is a procedural keyframe the figures can move to."""
-    return artifact is not None and {"layout", "background", "image"} <= set(artifact.outputs)
+    return artifact is not None and {"layout", "background"} <= set(artifact.outputs)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,6 @@ class EndLayout:
     """Its figures in the keyframe (by name; unnamed ones are strangers and only fade)."""
     order: list[ActorState]
     background: np.ndarray
-    image: np.ndarray
     factor: tuple[float, float]
     """Output pixels per end-keyframe pixel, across and down (1 within one film)."""
 
@@ -81,7 +82,6 @@ class EndLayout:
                                  fps=24, seed=seed, px=1.0 / end_h, still=True)
         return EndLayout(staging, cast, {st.actor.name: st for st in states if st.actor.name}, states,
                          read_fitted(end.outputs["background"], width, height, "the end shot's background"),
-                         read_fitted(end.outputs["image"], width, height, "the end picture"),
                          (width / end_w, height / end_h))
 
 
@@ -93,6 +93,13 @@ class _Figure:
     scale: float
     anchor: tuple[float, float]
     depth: float
+
+
+def _drawing(cast: Cast) -> tuple[object, ...]:
+    """What a cast's figure pictures depend on besides the figure (the flat look takes no seed)."""
+    s = cast.staging
+    return (cast.look, None if cast.look == "flat" else cast.seed, cast.stage_h, cast.interior, s.light, s.seat,
+            s.cover)
 
 
 def _smooth(x: float) -> float:
@@ -126,6 +133,9 @@ class _Motion:
                 if e is not None:
                     most = max(most, abs(self._unit0(i, st) - e.actor.scale * end.cast.stage_h * end.factor[1]))
         self.steps = max(1, min(n - 1, max(32, math.ceil(most))))
+        a, b = shot.cast, end.cast
+        self.alike = _drawing(a) == _drawing(b)
+        """Both shots draw figures alike (look, light, size): a figure in both is drawn once a frame."""
         self.step = -1
 
     def _unit0(self, i: int, st: ActorState) -> float:
@@ -168,7 +178,10 @@ class _Motion:
             theirs = replace(e, pose=pose, facing=facing, turn=turn, back=back, breathe=st.breathe, sway=st.sway,
                              lean=st.lean, speak=st.speak, mouth=st.mouth, blink=st.blink)  # the shot's life
             first.append(_Figure(mine, unit / (st.actor.scale * self.ph), anchor, depth))
-            last.append(_Figure(theirs, unit / (e.actor.scale * end.cast.stage_h), anchor, depth))
+            if self.alike:  # drawn alike by both shots: the same sprites in both layers, drawn once
+                last.append(first[-1])
+            else:
+                last.append(_Figure(theirs, unit / (e.actor.scale * end.cast.stage_h), anchor, depth))
         for e in end.order:
             if e.actor.name in seen:
                 continue
@@ -186,8 +199,10 @@ class _Motion:
         last = max(1, self.n - 1)
         for i in range(self.n):
             w = _smooth(i / last)
-            if i == self.n - 1 and self.n > 1:
-                yield end.image
+            if i == self.n - 1 and self.n > 1:  # the end keyframe as it is drawn (without its caption:
+                # the shot task lays captions over the motion)
+                still = [_Figure(e, end.factor[1], self._anchor1(e), e.actor.depth) for e in end.order]
+                yield self._draw(end.cast, still, end.background, end.staging.opacity)
                 continue
             q = round(w * self.steps) / self.steps
             step = round(q * self.steps)
@@ -198,7 +213,7 @@ class _Motion:
             under = fade(np.asarray(bg.frame(i)), end.background, w)
             first, second, _ = self.layers(i, w, q)
             a = self._draw(shot.cast, first, under, shot.staging.opacity)
-            b = self._draw(end.cast, second, under, end.staging.opacity)
+            b = self._draw(shot.cast if self.alike else end.cast, second, under, end.staging.opacity)
             yield fade(a, b, w)
 
     @staticmethod

@@ -112,10 +112,11 @@ def test_figures_in_one_layout_fade_and_the_last_frame_is_the_end_keyframe(run) 
     assert np.abs(frames[0].astype(int) - plain).mean() < 0.5  # starts as the shot does
 
 
-def test_never_frozen_and_deterministic_under_a_pan(run) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("move", ["static", "pan_right", "zoom_in"])
+def test_never_frozen_and_deterministic(run, move: str) -> None:  # type: ignore[no-untyped-def]
     start, end = start_and_end(run)
-    frames, _ = frames_to(start, end, "pan_right")
-    again, _ = frames_to(start, end, "pan_right")
+    frames, _ = frames_to(start, end, move)
+    again, _ = frames_to(start, end, move)
     assert all(np.array_equal(a, b) for a, b in zip(frames, again, strict=True))
     same = [np.array_equal(a, b) for a, b in itertools.pairwise(frames)]
     still = max((len(list(g)) for same_, g in itertools.groupby(same) if same_), default=0)
