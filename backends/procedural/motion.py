@@ -8,7 +8,8 @@ mouth) over the camera's view of the backdrop. Any other keyframe (a diffusers p
 camera move over its ``image``. Out: ``video``, H.264 of exactly ``frames`` frames at ``fps``,
 encoded by ``backends.ffmpeg.encode`` while the frames are generated. ``meta``: ``move``,
 ``amount``, ``setups`` (for a staged shot: the frames each setup holds and where each speaker's
-mouth is, in frame pixels).
+mouth is, in frame pixels). A shot with ``end`` cross-fades into that picture (``toward``), or, when
+the end is another shot's procedural keyframe, moves its figures to that shot's layout (``endlayout``).
 
 Camera moves, their ``amount`` and directions are described in ``_camera``; sampling in
 ``_warp``; figures in ``_compose``; patterns in ``pattern``.
