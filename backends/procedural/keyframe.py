@@ -24,7 +24,7 @@ import numpy as np
 from backends.base import Result, TaskRun
 
 from ._backdrop import render_backdrop
-from ._compose import Cast, place
+from ._compose import Cast, fade, place
 from ._draw import Layer, polygon
 from ._io import interleave, read_fitted, to_uint8, write_png
 from ._looks import backdrop_look
@@ -143,6 +143,7 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
         seen = (-ax - 16, -ay - 16, w - ax + 16, h - ay + 16)  # draw only what the frame shows
         for p in cast.placed(st, 1.0, (ax, ay), seen):
             place(image, p)
+    image = fade(plate, image, staging.opacity)  # over a starting picture: the figures at its strength
     layout = layout_json(spec, scene, staging, look)
     setup = staging.setups[0]
     meta: dict[str, Any] = {

@@ -8,7 +8,8 @@ mouth) over the camera's view of the backdrop. Any other keyframe (a diffusers p
 camera move over its ``image``. Out: ``video``, H.264 of exactly ``frames`` frames at ``fps``,
 encoded by ``backends.ffmpeg.encode`` while the frames are generated. ``meta``: ``move``,
 ``amount``, ``setups`` (for a staged shot: the frames each setup holds and where each speaker's
-mouth is, in frame pixels).
+mouth is, in frame pixels). A shot with ``end`` cross-fades into that picture (``toward``), or, when
+the end is another shot's procedural keyframe, moves its figures to that shot's layout (``endlayout``).
 
 Camera moves, their ``amount`` and directions are described in ``_camera``; sampling in
 ``_warp``; figures in ``_compose``; patterns in ``pattern``.
@@ -27,7 +28,7 @@ import numpy as np
 from backends.base import Artifact, BackendError, Result, TaskRun
 
 from ._camera import PARALLAX, View, check_camera, path, uses_parallax
-from ._compose import Cast, Placed, place
+from ._compose import Cast, Placed, fade, place
 from ._figures import head_radii
 from ._io import read_fitted, read_image
 from ._mouth import speech_lines
@@ -39,6 +40,8 @@ from .staging.timeline import ActorState, Line, frame_states
 
 def run_motion(task: TaskRun) -> Result:
     from backends.ffmpeg.encode import encode_frames
+
+    from .endlayout import has_layout, moving_frames
 
     p = task.params
     width, height = check_size(p, task.id)
@@ -57,16 +60,20 @@ def run_motion(task: TaskRun) -> Result:
             raise BackendError(f"{task.id}: a motion task needs its keyframe input")
         move, amount = check_camera(p.get("camera"), task.id)
         meta.update(move=move, amount=amount)
+        end = task.inputs.get(str(p["end"].get("input"))) if p.get("end") else None
         if "layout" in keyframe.outputs and "background" in keyframe.outputs:
             shot = StagedShot(keyframe, task.id, move, amount, frames, fps, width, height, seed,
                               speech_lines(p, task.inputs, fps, task.id))
             meta["setups"] = shot.setups()
             video = shot.frames()
+            if has_layout(end):  # another shot's procedural keyframe: its figures are where they go
+                video, meta["end_layout"] = moving_frames(shot, end, task.id)  # type: ignore[arg-type]
         else:
             image = read_image(keyframe.outputs["image"], "the keyframe image")
             video = camera_frames(image, move, amount, frames, fps, width, height, seed, _focus(keyframe.meta))
     if p.get("end"):
-        video = toward(video, _end_picture(task, width, height), frames)
+        if "end_layout" not in meta:  # a picture (a file, an image model's keyframe): a cross-fade
+            video = toward(video, _end_picture(task, width, height), frames)
         meta["end"] = p["end"].get("input") or p["end"].get("file")
     out = task.workdir / "video.mp4"
     encode_frames(
@@ -264,9 +271,11 @@ class StagedShot:
             placed = self._placed(i)
             key = (bg.key(i), *((id(p.sprite), p.x, p.y) for p in placed))
             if key != previous:  # else the same picture again (nothing moved by a quarter pixel)
-                frame = np.array(bg.frame(i), copy=True)
+                under = bg.frame(i)
+                frame = np.array(under, copy=True)
                 for p in placed:
                     place(frame, p)
+                frame = fade(under, frame, self.staging.opacity)
                 previous = key
             yield frame
 
@@ -282,6 +291,7 @@ class StagedShot:
                 picture = self.plate.copy()
                 for p in placed:
                     place(picture, p)
+                picture = fade(self.plate, picture, self.staging.opacity)
                 previous = key
             rows, cols = sampler.axes(i)
             yield resample(picture, rows, cols, scratch)

@@ -22,22 +22,29 @@ def schema_text() -> str:
 
 
 def gates_text(gates: dict[str, Any]) -> list[str]:
-    """Each gated keyframe's tries (seed, scores, pass or fail) and the one kept; '(not rendered)' until it is."""
+    """Each gated keyframe in the store: the try kept (its seed and scores, pass or fail, out of how many
+    tries), then every try; '(not rendered)' until it is."""
     lines = ["gates:"]
     for tid, g in gates.items():
         if not g:
             lines.append(f"  {tid}  (not rendered)")
             continue
         limits = g.get("thresholds") or {}
-        for n, t in enumerate(g["tries"]):
-            scores = ", ".join(f"{k} {t[k]:.3f}" + (f" (min {limits[k]:g})" if limits.get(k) is not None else "")
-                               for k in ("identity", "prompt") if t.get(k) is not None)
-            mark = "kept" if n == g["kept"] else ""
-            lines.append(f"  {tid}  try {n + 1} seed {t['seed']}: {scores or 'nothing to score'}  "
-                         f"{'pass' if t['passed'] else 'fail'} {mark}".rstrip())
+        tries, kept = g["tries"], g["kept"]
+        lines.append(f"  {tid}  kept try {kept + 1} of {len(tries)}, seed {tries[kept]['seed']}: "
+                     f"{_scored(tries[kept], limits)}  {'pass' if tries[kept]['passed'] else 'fail'}")
+        if len(tries) > 1:
+            for n, t in enumerate(tries):
+                lines.append(f"    try {n + 1} seed {t['seed']}: {_scored(t, limits)}  "
+                             f"{'pass' if t['passed'] else 'fail'}")
         if g.get("warning"):
-            lines.append(f"  {tid}  warning: {g['warning']}")
+            lines.append(f"    warning: {g['warning']}")
     return [*lines, ""]
+
+
+def _scored(t: dict[str, Any], limits: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {t[k]:.3f}" + (f" (min {limits[k]:g})" if limits.get(k) is not None else "")
+                     for k in ("identity", "prompt") if t.get(k) is not None) or "nothing to score"
 
 
 def plan_text(plan: Plan, seconds: float, exact: bool, gates: dict[str, Any] | None = None) -> str:

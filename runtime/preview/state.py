@@ -187,6 +187,7 @@ class PreviewState(BuildListener):
                 "status": status, "message": message, "progress": progress,
                 "fresh": any(t.status == "executed" for t in tasks),
                 "keyframe": keyframe.url("image") if keyframe else None, "clip": clip.url("clip") if clip else None,
+                "gates": _gates(keyframe),
                 "tasks": [t.view() for t in tasks]}
 
     def _settled(self, params: dict[str, Any], speech: dict[str, str]) -> float | None:
@@ -307,6 +308,22 @@ class PreviewState(BuildListener):
             state = {0: "idle", 130: "cancelled"}.get(code, "failed" if self.build["state"] != "errors" else "errors")
             self.build.update(state=state, seconds=round(time.time() - started, 2) if started else None)
             self._send({"type": "build", **self._build_view()})
+
+
+def _gates(keyframe: _Task | None) -> dict[str, Any] | None:
+    """A gated keyframe's tries as its picture was chosen (the image model's record, ``build/report.json``'s
+    ``gates``): each try's seed, scores and pass or fail, the one kept, the thresholds, any warning.
+    ``current`` is false while the keyframe is stale (the scores are those of the picture still shown).
+    Seeds are strings: the tries' derived seeds run to 2**63, past what a JavaScript number holds exactly."""
+    if keyframe is None:
+        return None
+    g = keyframe.meta.get("gates")
+    if not isinstance(g, dict) or not isinstance(g.get("tries"), list):
+        return None
+    return {"tries": [{"seed": str(t.get("seed")), **{k: t.get(k) for k in ("identity", "prompt", "passed")}}
+                      for t in g["tries"]],
+            "kept": g.get("kept"), "passed": g.get("passed"), "thresholds": g.get("thresholds") or {},
+            "warning": g.get("warning"), "current": keyframe.status in ("cached", "executed")}
 
 
 def _warnings(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -110,3 +110,23 @@ def test_a_blocking_edit_moves_the_control_images(tmp_path: Path) -> None:
         assert a.outputs[name].read_bytes() == again.outputs[name].read_bytes()  # deterministic
         assert a.outputs[name].read_bytes() != b.outputs[name].read_bytes()
     assert b.meta["figures"]["Luca"][0] > a.meta["figures"]["Luca"][0]
+
+
+def test_control_images_show_whole_figures_whatever_a_start_pictures_strength(tmp_path: Path) -> None:
+    """The keyframe fades its figures to a starting picture's strength; the control images never do (a
+    ControlNet conditions on where the figures stand, the diffusion applies the strength; the gates'
+    masks must cover the figures). The plan gives layout tasks no ``start``; given one, nothing changes."""
+    board = tmp_path / "board.png"
+    Image.new("RGB", (64, 36), (40, 200, 90)).save(board)
+    def started(kind: str, p: dict[str, Any]) -> Any:
+        work = tmp_path / f"started-{kind}"
+        work.mkdir()
+        return procedural.run(TaskRun(f"{kind}:cove/a", kind, {**p, "start": {"file": "start", "strength": 0.3}},
+                                      {}, {"start": board}, work), procedural.load({"params": {}}))
+
+    plain = run("layout", params("wide"), tmp_path / "plain")
+    layout = started("layout", {k: v for k, v in params("wide").items() if k in LAYOUT_PARAMS})
+    for name in ("depth", "pose", "edges", "mask:Luca", "mask:Alberto"):
+        assert layout.outputs[name].read_bytes() == plain.outputs[name].read_bytes(), name
+    key = started("keyframe", params("wide"))
+    assert json.loads(key.outputs["layout"].read_text())["staging"]["opacity"] == 0.3  # what motion fades by

@@ -49,3 +49,27 @@ def test_end_mistakes_are_diagnosed(tmp_path: Path) -> None:
     assert "E352" in codes(refused)
     e352 = next(d for d in refused.diagnostics if d.code == "E352")
     assert "StableVideoDiffusionPipeline" in e352.message and "LTXConditionPipeline" in (e352.hint or "")
+
+
+STAGED = """\
+studio: 1
+project: {{title: End}}
+elements:
+  Luca: {{kind: character, description: a shy boy}}
+scenes:
+  - id: s
+    shots:
+      - {{id: a, duration: 1, action: "@Luca waits", end: {{shot: s/b}}}}
+      - {{id: b, duration: 1, action: "@Luca waits"{blocking}}}
+      - {{id: c, duration: 1, action: "@Luca waits"}}
+"""
+
+
+def test_the_end_shots_blocking_is_part_of_the_moving_shots_key(tmp_path: Path) -> None:
+    """The procedural motion moves the figures to the end shot's layout (its keyframe's): moving Luca in
+    shot b re-renders b (its storyboard panels) and a's motion toward it, nothing else."""
+    base = keys(compile_text(tmp_path, STAGED.format(blocking="")))
+    moved = keys(compile_text(tmp_path, STAGED.format(blocking=", blocking: [{who: Luca, at: far_right}]")))
+    changed = {t for t, k in moved.items() if base[t] != k}
+    assert changed == {"keyframe:s/b", "motion:s/b", "shot:s/b", "motion:s/a", "shot:s/a", "film", "timeline",
+                       "storyboard", "storyboard_pdf"}

@@ -239,6 +239,7 @@ function renderDetail() {
     dd.textContent = v == null ? "—" : String(v);
     return [dt, dd];
   }));
+  renderGates(s.gates);
   $("d-tasks").replaceChildren(...(s.tasks || []).map((t) => {
     const tr = document.createElement("tr");
     const name = document.createElement("td");
@@ -258,6 +259,34 @@ function renderDetail() {
     const secs = document.createElement("td");
     secs.textContent = t.seconds != null ? seconds(t.seconds) : "—";
     tr.append(name, status, secs);
+    return tr;
+  }));
+}
+
+// The consistency gates of an AI keyframe: every try's seed and scores, pass or fail, the one kept.
+function renderGates(g) {
+  $("d-gates-box").hidden = !g;
+  if (!g) return;
+  const limits = g.thresholds || {};
+  const score = (v, k) => v == null ? "—" : `${v.toFixed(3)}${limits[k] != null ? ` / ${limits[k]}` : ""}`;
+  const kept = g.tries[g.kept];
+  text($("d-gates-summary"), `kept try ${g.kept + 1} of ${g.tries.length}${kept ? `, seed ${kept.seed}` : ""}: `
+    + `${g.passed ? "passed" : "no try passed"}${g.warning ? ` — ${g.warning}` : ""}`
+    + `${g.current ? "" : " (the picture shown; its keyframe renders again)"}`);
+  $("d-gates").replaceChildren(...g.tries.map((t, i) => {
+    const tr = document.createElement("tr");
+    if (i === g.kept) tr.className = "kept";
+    const verdict = document.createElement("span");
+    verdict.className = t.passed ? "s-cached" : "s-failed";
+    verdict.textContent = (t.passed ? "pass" : "fail") + (i === g.kept ? " · kept" : "");
+    const cells = [String(i + 1), String(t.seed), score(t.identity, "identity"), score(t.prompt, "prompt")].map((v) => {
+      const td = document.createElement("td");
+      td.textContent = v;
+      return td;
+    });
+    const last = document.createElement("td");
+    last.append(verdict);
+    tr.append(...cells, last);
     return tr;
   }));
 }
