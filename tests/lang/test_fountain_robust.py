@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,14 @@ def paragraph(draw: st.DrawFn, first: str = "", last: str = "") -> str:
     return "\n".join([cue, *([paren] if paren else []), line])
 
 
+_LISTENER = re.compile(r" to @(\w+)$")
+
+
+def _unlistened(shots: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The shots with "speaks to @X" read as "speaks"."""
+    return [(i, {**s, "action": _LISTENER.sub("", s.get("action", ""))}) for i, s in shots]
+
+
 def changed_window(old: list[tuple[str, Any]], new: list[tuple[str, Any]]) -> tuple[int, int]:
     """How many shots of ``old`` and of ``new`` lie between their common prefix and common suffix."""
     prefix = 0
@@ -190,7 +199,10 @@ def test_inserting_a_paragraph_re_keys_only_the_shots_next_to_it(data: st.DataOb
 
     old = import_(paragraphs)
     new = import_([*paragraphs[:where], extra, *paragraphs[where:]])
-    before, after = changed_window(old, new)
+    # Who a line is spoken to is the last other character seen (coverage.speech_shot): a line inserted
+    # before a run of one speaker's lines may change every "speaks to @X" of that run, by design; the
+    # window is measured without the listener.
+    before, after = changed_window(_unlistened(old), _unlistened(new))
     assert before <= 3 and after <= 4, (where, before, after)
     # and every shot id outside the window is the id it had
     assert len({i for i, _ in new}) == len(new)
