@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.ai.conftest import AI_MISSING, HAVE_AI
+from tests.ai.helpers import model
 from tests.conftest import ROOT
 from tests.runtime.helpers import build_json, outputs_bytes, studio
 
@@ -54,6 +55,38 @@ def plan_json(project: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def test_the_manager_holds_the_embed_model_with_its_image_model_and_evicts_it(tiny: dict[str, Path]) -> None:
+    """The real tiny models through the runtime's model manager, under a budget smaller than any of them."""
+    from backends import load_backend
+    from backends.transformers.embed import Embedder
+    from runtime.models import ModelManager
+
+    sd = ("tiny-sd", "diffusers", model("tiny-sd", "image", tiny["sd"]), 1e-7)
+    clip = ("tiny-clip", "transformers", model("tiny-clip", "embed", tiny["clip"]), 1e-7)
+    vits = ("tiny-vits", "transformers", model("tiny-vits", "speech", tiny["vits"]), 1e-7)
+    manager = ModelManager(1e-6, load_backend)
+    try:
+        with manager.hold([sd, clip]) as (_, embed):  # both, over the budget: neither evicts the other
+            assert isinstance(embed, Embedder) and embed.model is not None
+        with manager.hold([sd, clip]):
+            assert manager.loads == 2  # still resident: loaded once
+        with manager.hold([vits]):
+            assert embed.model is None  # evicted (unloaded) to make room, like any model
+        with manager.hold([sd, clip]) as (_, again):
+            assert again is not embed and again.model is not None
+        assert manager.loads == 5  # tiny-sd, tiny-clip, tiny-vits, then tiny-sd and tiny-clip again
+    finally:
+        manager.close()
+
+
+def test_the_plan_counts_the_embed_model(tmp_path: Path) -> None:
+    """The plan's load figures (no model loads here): the embed model is one of the models to load."""
+    planned = plan_json(gated_tiny_ai(tmp_path / "free"))
+    assert planned["model_loads"] == planned["model_loads_lower_bound"] == 5
+    tight = plan_json(gated_tiny_ai(tmp_path / "tight", budget="0.000001"))
+    assert tight["model_loads"] == tight["model_loads_lower_bound"] == 5  # keyframes (and their scorer) together
+
+
 @pytest.fixture(scope="module")
 def unlimited(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
     project = gated_tiny_ai(tmp_path_factory.mktemp("gated") / "tiny-ai")
@@ -63,6 +96,7 @@ def unlimited(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dic
     return project, planned, summary
 
 
+@pytest.mark.slow
 def test_the_embed_models_loads_are_counted_and_meet_the_bound(unlimited: tuple[Path, dict, dict]) -> None:
     project, planned, summary = unlimited
     # tiny-sd, tiny-vits, procedural, espeak and the gates' tiny-clip: each loaded once
@@ -77,6 +111,7 @@ def test_the_embed_models_loads_are_counted_and_meet_the_bound(unlimited: tuple[
     assert tasks["keyframe:pier/talk"]["reference_masks"] == ["Mira"]  # Mira's picture, inside her layout mask
 
 
+@pytest.mark.slow
 def test_a_budget_for_one_model_evicts_and_reloads_with_the_same_bytes(unlimited: tuple[Path, dict, dict],
                                                                      tmp_path: Path) -> None:
     project = gated_tiny_ai(tmp_path / "tiny-ai", budget="0.000001")
