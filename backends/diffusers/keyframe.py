@@ -123,7 +123,9 @@ def _takes_masks(handle: Loaded, runner: Any) -> bool:
     FLUX's and SD3's do not) and the pipeline passes ``cross_attention_kwargs`` on to them."""
     if "cross_attention_kwargs" not in inspect.signature(runner.__call__).parameters:
         return False
-    net = getattr(handle.pipe, "unet", None) or getattr(handle.pipe, "transformer", None)
+    net = getattr(handle.pipe, "unet", None)
+    if net is None:
+        net = getattr(handle.pipe, "transformer", None)
     processors = [proc for proc in getattr(net, "attn_processors", {}).values() if hasattr(proc, "to_k_ip")]
     return bool(processors) and all("ip_adapter_masks" in inspect.signature(proc.__call__).parameters
                                     for proc in processors)
