@@ -50,8 +50,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def gated(tmp_path: Path, clip: Any, reference: Path, seed: int, identity: float | None,
           prompt: float | None, retries: int, progress: Any = None) -> TaskRun:
     luca = {"name": "Luca", "description": "a boy in a blue shirt", "color": None, "references": ["ref:Luca/1"]}
-    staged: dict[str, Any] = {"action": "Luca waves", "shot_type": "medium", "location": None, "characters": [luca], "props": [],
-              "setting": {"interior": False, "time": "day", "place": "COVE"}, "speakers": []}
+    staged: dict[str, Any] = {"action": "Luca waves", "shot_type": "medium", "location": None, "characters": [luca],
+                              "props": [], "setting": {"interior": False, "time": "day", "place": "COVE"},
+                              "speakers": []}
     gates = {"identity": identity, "prompt": prompt, "retries": retries,
              "model": {"name": "clip", "backend": "transformers", "identity": "tiny-clip", "weights": None,
                        "revision": None}}
