@@ -64,6 +64,9 @@ class TaskRun:
     progress: ProgressFn | None = None
     cancel: threading.Event | None = None
     """Set when the user pressed Ctrl-C: long backends check ``cancelled()`` between steps."""
+    models: Mapping[str, Any] = field(default_factory=dict)
+    """Role -> the loaded handle of another model the task uses besides its own, loaded and scheduled
+    by the runtime like any model (``gates``: the embed model that scores a gated keyframe)."""
 
     def report(self, done: int, total: int) -> None:
         if self.progress is not None:

@@ -47,11 +47,15 @@ LAYOUT_PARAMS = ("width", "height", "seed", "action", "shot_type", "palette", "l
 
 def needs_layout(shot: ShotR) -> bool:
     """Whether a shot's keyframe reads its layout (a ControlNet conditions on it; an identity gate
-    scores each element inside its mask) and so takes a ``layout:<scene>/<shot>`` task as input.
+    scores each element inside its mask; an IP-Adapter masks each element's reference images to its
+    region) and so takes a ``layout:<scene>/<shot>`` task as input.
     Other shots plan no layout task: their plans and keys stay as they were."""
     model = shot.image_model
     controlled = model.backend == "diffusers" and bool(model.params.get("controlnet"))
-    return controlled or (shot.gates is not None and shot.gates.identity is not None)
+    bound = [*([shot.location] if shot.location else []), *shot.characters, *shot.props]
+    referenced = model.backend == "diffusers" and any(a.role == "ip_adapter" for a in model.adapters) \
+        and any(e.references for e in bound)
+    return controlled or referenced or (shot.gates is not None and shot.gates.identity is not None)
 
 
 class UnknownBackend(Exception):
@@ -70,6 +74,10 @@ class TaskSpec:
     files: dict[str, FileRef]
     """Role -> user file."""
     key: str
+    uses: dict[str, ModelRef] = field(default_factory=dict)
+    """Role -> another model the task uses besides its own (``gates``: the embed model that scores a
+    gated keyframe): scheduled, loaded and counted like any model; not in the key (the parameters
+    that name it are)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ def plan(film: Film, backends: Mapping[str, str], is_cached: Callable[[str], boo
     order = schedule(
         [(t.id, t.model.identity if t.model else None, t.model.vram_gb if t.model else 0.0,
           [i for i in t.inputs.values() if status[i] == "stale"]) for t in stale],
-        film.vram_gb)
+        film.vram_gb, {t.id: [(m.identity, m.vram_gb) for _, m in sorted(t.uses.items())] for t in stale if t.uses})
     return Plan(film, tasks, status, order)
 
 
@@ -125,7 +133,8 @@ class _Builder:
         self.tasks: dict[TaskId, TaskSpec] = {}
 
     def add(self, id: TaskId, kind: str, model: ModelRef | None, params: dict[str, Any],
-            inputs: dict[str, TaskId] | None = None, files: dict[str, FileRef] | None = None) -> TaskId:
+            inputs: dict[str, TaskId] | None = None, files: dict[str, FileRef] | None = None,
+            uses: dict[str, ModelRef] | None = None) -> TaskId:
         inputs = inputs or {}
         files = files or {}
         backend = model.backend if model is not None else _TOOL_BACKENDS[kind]
@@ -138,7 +147,7 @@ class _Builder:
             "inputs": {role: self.tasks[t].key for role, t in inputs.items()},
             "files": {role: f.digest for role, f in files.items()},
         })
-        self.tasks[id] = TaskSpec(id, kind, backend, model, params, inputs, files, key)
+        self.tasks[id] = TaskSpec(id, kind, backend, model, params, inputs, files, key, dict(uses or {}))
         return id
 
     def build(self) -> dict[TaskId, TaskSpec]:
@@ -234,7 +243,8 @@ class _Builder:
             staged = {k: params[k] for k in LAYOUT_PARAMS if k in params}
             refs = {role: ref for role, ref in files.items() if role.startswith("ref:")}  # figure colours
             inputs["layout"] = self.add(shot_task("layout", shot), "layout", None, staged, files=refs)
-        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, inputs, files)
+        uses = {"gates": shot.gates.model} if shot.gates is not None else {}
+        return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, inputs, files, uses)
 
     def speech(self, shot: ShotR, line: LineR) -> TaskId:
         v = line.voice

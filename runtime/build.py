@@ -347,7 +347,9 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     stale_set = set(stale)
     items = [(tid, tasks[tid].model_identity, tasks[tid].vram_gb,
               [d for d in tasks[tid].inputs.values() if d in stale_set]) for tid in stale]
-    order = schedule(items, plan.vram_gb)
+    uses = {tid: [(m["identity"], float(m["vram_gb"])) for _, m in sorted(tasks[tid].uses.items())] for tid in stale
+            if tasks[tid].uses}
+    order = schedule(items, plan.vram_gb, uses)
     models = opts.models if opts.models is not None else ModelManager(plan.vram_gb, load_backend)
     models.budget = plan.vram_gb
     cancel = opts.cancel if opts.cancel is not None else threading.Event()

@@ -4,14 +4,16 @@ Models stay loaded while the ``vram_gb`` budget allows; loading one that does no
 that no running task holds: first those with no task left to run (``remaining``, which the executor
 keeps), then the least recently used, the rule the schedule assumed when it counted loads. Every
 load is counted for the report, beside the lower bound (distinct models among the tasks that ran).
+A task that uses other models besides its own (a gated keyframe's embed model) holds them all
+(``hold``): none of them is evicted to make room for another, as the schedule assumed.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -43,8 +45,10 @@ class ModelManager:
     _loading: set[str] = field(default_factory=set)
 
     @contextmanager
-    def use(self, identity: str, backend_name: str, config: dict[str, Any], size: float) -> Iterator[Any]:
-        """The loaded handle of a model, held for the duration of the ``with`` block."""
+    def use(self, identity: str, backend_name: str, config: dict[str, Any], size: float,
+            keep: frozenset[str] = frozenset()) -> Iterator[Any]:
+        """The loaded handle of a model, held for the duration of the ``with`` block; loading it evicts
+        none of ``keep`` (the other models of the same task)."""
         import time
 
         with self._lock:
@@ -58,7 +62,7 @@ class ModelManager:
             try:
                 backend = self.load_backend(backend_name)
                 with self._lock:
-                    self._make_room(size)
+                    self._make_room(size, keep)
                 start = time.perf_counter()
                 handle = backend.load(config)
                 elapsed = time.perf_counter() - start
@@ -87,12 +91,21 @@ class ModelManager:
                 entry.users -= 1
                 self._lock.notify_all()
 
-    def _make_room(self, need: float) -> None:
-        if self.budget is None:
+    @contextmanager
+    def hold(self, models: Sequence[tuple[str, str, dict[str, Any], float]]) -> Iterator[list[Any]]:
+        """The handles of several models (identity, backend, config, size), in this order, held together
+        for the duration of the ``with`` block."""
+        keep = frozenset(identity for identity, _, _, _ in models)
+        with ExitStack() as stack:
+            yield [stack.enter_context(self.use(identity, backend, config, size, keep))
+                   for identity, backend, config, size in models]
+
+    def _make_room(self, need: float, keep: frozenset[str] = frozenset()) -> None:
+        if self.budget is None or need <= 0:  # a model that takes nothing (a CPU backend's) needs no room
             return
         while self._resident and sum(e.size for e in self._resident.values()) + need > self.budget:
             # least recently used first; a model that takes nothing (a CPU backend's) frees nothing, so it stays
-            idle = [k for k, e in self._resident.items() if e.users == 0 and e.size > 0]
+            idle = [k for k, e in self._resident.items() if e.users == 0 and e.size > 0 and k not in keep]
             if not idle:
                 return  # everything is in use: over budget rather than deadlock
             spent = [k for k in idle if self.remaining.get(k, 0) <= 0]

@@ -29,7 +29,8 @@ from ._load import Loaded, load, memory_gb, unload
 __all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "batch_key", "load", "memory_gb", "run", "run_batch", "unload"]
 
 NAME = "diffusers"
-VERSION = "2"
+VERSION = "3"
+"""3: IP-Adapter reference images masked per element by the shot's layout (``keyframe._ip_kwargs``)."""
 KINDS = frozenset({"keyframe", "motion"})
 CONCURRENT = False
 

@@ -1,8 +1,9 @@
 """Consistency gates: score a keyframe with a CLIP-class model and say whether it may be kept.
 
 The keyframe task's ``gates`` parameter (``compiler.film.GatesR.params``) names the thresholds,
-the number of retries and the scoring model (kind ``embed``: a transformers ``CLIPModel`` directory or
-repo with its tokenizer and image processor; local weights arrive as the file role ``gates:model``).
+the number of retries and the scoring model (kind ``embed``: a transformers CLIP-class directory or
+repo with its tokenizer and image processor), which the runtime's model manager loads like any model
+(scheduled, counted against the memory budget, evicted; ``TaskRun.models["gates"]``).
 Scores are cosine similarities of projected, normalised embeddings:
 - ``prompt``: the prompt's text embedding against the keyframe's image embedding;
 - ``identity``: for each bound element with reference images, the mean similarity of its references
@@ -10,21 +11,16 @@ Scores are cosine similarities of projected, normalised embeddings:
   mask grey); the lowest element's score counts (every element must look like itself). An element
   the layout shows nowhere is not scored.
 Tries use the seeds ``seeds(seed, retries)``: the shot's seed first, then a fixed sequence derived from
-it, so the same project renders the same tries. The scoring model is loaded the first time a gated
-keyframe of this image model runs and kept with it (``Loaded.scorers``) until it is unloaded.
+it, so the same project renders the same tries.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from backends.base import BackendError, TaskRun
-from backends.hub import hub_kwargs
 
-from ._load import Loaded, not_found
-
-__all__ = ["SEED_STEP", "Scorer", "best", "passes", "scorer", "scores", "seeds"]
+__all__ = ["SEED_STEP", "best", "passes", "scorer", "scores", "seeds"]
 
 SEED_STEP = 0x9E3779B1
 """Distance between consecutive tries' seeds (the golden-ratio constant: well spread, never repeating)."""
@@ -35,37 +31,17 @@ def seeds(seed: int, retries: int) -> list[int]:
     return [(int(seed) + k * SEED_STEP) % (2**63) for k in range(retries + 1)]
 
 
-@dataclass
-class Scorer:
-    model: Any
-    tokenizer: Any
-    processor: Any
+def scorer(task: TaskRun) -> Any:
+    """The gates' scoring model: loaded by the runtime's model manager like any model (kind ``embed``,
+    ``backends.transformers.embed.Embedder``) and handed to the task as ``TaskRun.models["gates"]``."""
+    s = task.models.get("gates")
+    if s is None:
+        raise BackendError(f"{task.id}: the gates' embed model was not loaded for this task (the runtime hands it "
+                           "over as TaskRun.models['gates'])")
+    return s
 
 
-def scorer(handle: Loaded, task: TaskRun, gates: dict[str, Any]) -> Scorer:
-    """The gates' scoring model, loaded once per image-model handle."""
-    ref = gates["model"]
-    key = str(ref["identity"])
-    if key not in handle.scorers:
-        from transformers import AutoImageProcessor, AutoTokenizer, CLIPModel
-
-        path = task.files.get("gates:model")
-        source = str(path) if path is not None else ref.get("weights")
-        if not source:
-            raise BackendError(f"{task.id}: the gates' model '{ref.get('name')}' has no weights")
-        kwargs = {} if path is not None else hub_kwargs(source, ref.get("revision"))
-        try:
-            model = CLIPModel.from_pretrained(source, **kwargs).eval()
-            tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-            processor = AutoImageProcessor.from_pretrained(source, **kwargs)
-        except (OSError, ValueError) as exc:
-            raise not_found({"weights": ref.get("weights") or ref.get("name"), "path": source if path else None,
-                             "revision": ref.get("revision")}, exc, "gates' embed model") from None
-        handle.scorers[key] = Scorer(model.to(handle.device), tokenizer, processor)
-    return handle.scorers[key]
-
-
-def _image_features(s: Scorer, images: list[Any]) -> Any:
+def _image_features(s: Any, images: list[Any]) -> Any:
     import torch
 
     pixels = s.processor(images=images, return_tensors="pt")["pixel_values"].to(s.model.device)
@@ -75,7 +51,7 @@ def _image_features(s: Scorer, images: list[Any]) -> Any:
     return torch.nn.functional.normalize(out.float(), dim=-1)
 
 
-def _text_features(s: Scorer, text: str) -> Any:
+def _text_features(s: Any, text: str) -> Any:
     import torch
 
     tokens = s.tokenizer([text], padding=True, truncation=True, return_tensors="pt").to(s.model.device)
@@ -96,7 +72,7 @@ def _region(image: Any, mask: Any) -> Any | None:
     return Image.composite(image, grey, mask).crop(box)
 
 
-def scores(s: Scorer, image: Any, prompt: str | None, references: dict[str, list[Any]],
+def scores(s: Any, image: Any, prompt: str | None, references: dict[str, list[Any]],
            masks: dict[str, Any]) -> dict[str, Any]:
     """``prompt`` and ``identity`` scores of ``image`` (None where not asked or nothing to compare), and
     the identity of each element."""

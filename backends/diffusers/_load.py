@@ -61,8 +61,6 @@ class Loaded:
     """The image-to-image pipeline over the same components (made the first time a shot has a start)."""
     controlnets: list[tuple[str, float, Any]] = field(default_factory=list)
     """(kind, scale, ControlNet model) of each ControlNet params.controlnet names, sorted by kind."""
-    scorers: dict[str, Any] = field(default_factory=dict)
-    """Gates' scoring models by identity (``_gates.scorer``), loaded when a gated keyframe first runs."""
     controlled: dict[bool, Any] = field(default_factory=dict)
     """image-to-image? -> the ControlNet pipeline over the same components (made when first needed)."""
     ending: Any = None
@@ -408,7 +406,7 @@ def unload(handle: Loaded) -> None:
     with contextlib.suppress(Exception):
         handle.pipe.maybe_free_model_hooks()
     handle.pipe = handle.img2img = handle.ending = None
-    handle.controlnets, handle.controlled, handle.scorers = [], {}, {}
+    handle.controlnets, handle.controlled = [], {}
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()

@@ -5,7 +5,9 @@ style's, joined with the model's ``negative``), ``seed``, ``width``/``height`` (
 the picture is rendered at ``size``: ``project``, ``native`` or ``[w, h]``, then resized with
 Pillow), ``steps``, ``guidance``, ``loras`` (the style's and the bound elements' LoRAs, applied
 with their scales), and the bound elements' reference images (``ref:<Element>/<n>``) as
-IP-Adapter inputs when the model names an ``ip_adapter``. A shot's ``start`` (``{file, strength}``)
+IP-Adapter inputs when the model names an ``ip_adapter``: with the shot's layout (``mask:<Element>``)
+each element's images steer only its region (SD 1.5, SDXL; unmasked where the pipeline's attention
+takes no masks, as FLUX's and SD3's, or without a layout). A shot's ``start`` (``{file, strength}``)
 makes it image-to-image: ``AutoPipelineForImage2Image.from_pipe`` over the same loaded components
 denoises the starting picture (scaled to cover the rendering size, centre-cropped) from
 ``strength`` of the way; strength 0 keeps the picture as it is.
@@ -100,34 +102,84 @@ def apply_loras(handle: Loaded, task: TaskRun, loras: list[dict[str, Any]]) -> N
     pipe.set_adapters([n for n, _ in active], adapter_weights=[s for _, s in active])
 
 
-def _references(task: TaskRun, p: dict[str, Any]) -> list[Any]:
+def _reference_groups(task: TaskRun, p: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """Each bound element with reference images the task was given: (name, its images), location first."""
     from compiler.files import open_image
 
-    roles: list[str] = []
+    groups = []
     for element in [p.get("location"), *(p.get("characters") or []), *(p.get("props") or [])]:
-        if element:
-            roles += element.get("references") or []
-    images = []
-    for role in dict.fromkeys(roles):
-        if role in task.files:  # an image encoder sees 224x224: decode no larger than about twice that
-            with open_image(task.files[role], (448, 448)) as img:
-                images.append(img.convert("RGB"))
-    return images
+        images = []
+        for role in dict.fromkeys((element or {}).get("references") or []):
+            if role in task.files:  # an image encoder sees 224x224: decode no larger than about twice that
+                with open_image(task.files[role], (448, 448)) as img:
+                    images.append(img.convert("RGB"))
+        if images:
+            groups.append((str(element["name"]), images))  # type: ignore[index]
+    return groups
 
 
-def _ip_kwargs(handle: Loaded, task: TaskRun, p: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Reference images for the IP-Adapter, and how many; with none, a blank image at scale 0 (the
-    adapter is loaded). diffusers takes one entry per loaded IP-Adapter: the one adapter gets the
-    list of all the images."""
+def _takes_masks(handle: Loaded, runner: Any) -> bool:
+    """Whether the IP-Adapter's attention processors take ``ip_adapter_masks`` (SD 1.5 and SDXL do;
+    FLUX's and SD3's do not) and the pipeline passes ``cross_attention_kwargs`` on to them."""
+    if "cross_attention_kwargs" not in inspect.signature(runner.__call__).parameters:
+        return False
+    net = getattr(handle.pipe, "unet", None)
+    if net is None:
+        net = getattr(handle.pipe, "transformer", None)
+    processors = [proc for proc in getattr(net, "attn_processors", {}).values() if hasattr(proc, "to_k_ip")]
+    return bool(processors) and all("ip_adapter_masks" in inspect.signature(proc.__call__).parameters
+                                    for proc in processors)
+
+
+def _ip_masks(task: TaskRun, groups: list[tuple[str, list[Any]]], size: tuple[int, int]) -> Any | None:
+    """One mask per reference image, its element's (``mask:<Element>`` of the shot's layout), as
+    ``IPAdapterMaskProcessor`` makes them: (1, images, height, width) at the rendering size. An element
+    the layout does not show gets an empty mask (it steers nothing). None (unmasked) without a layout or
+    when the layout has no element masks."""
+    from diffusers.image_processor import IPAdapterMaskProcessor
+    from PIL import Image
+
+    layout = task.inputs.get("layout")
+    if layout is None or not any(name.startswith("mask:") for name in layout.outputs):
+        return None
+    masks = []
+    for name, images in groups:
+        path = layout.outputs.get(f"mask:{name}")
+        if path is None:
+            mask = Image.new("L", size, 0)
+        else:
+            with Image.open(path) as img:
+                mask = img.convert("L")
+        masks += [mask] * len(images)
+    tensor = IPAdapterMaskProcessor().preprocess(masks, height=size[1], width=size[0])
+    return tensor.reshape(1, tensor.shape[0], tensor.shape[2], tensor.shape[3])
+
+
+def _ip_kwargs(handle: Loaded, task: TaskRun, p: dict[str, Any], runner: Any,
+               size: tuple[int, int]) -> tuple[dict[str, Any], int, list[str] | None]:
+    """Reference images for the IP-Adapter, how many, and the elements masked (None: unmasked).
+
+    diffusers takes one entry per loaded IP-Adapter: the one adapter gets the list of all the images.
+    With no images, a blank image at scale 0 (the adapter is loaded). When the shot has a layout and the
+    pipeline takes IP-Adapter masks, each element's images steer only the element's region
+    (``mask:<Element>``): every image gets its element's mask and an equal share of the scale, so an
+    element weighs the same however many references it has. Otherwise (FLUX, SD3, no layout) the
+    images steer the whole picture, as one group."""
     from PIL import Image
 
     if not handle.ip_adapter:
-        return {}, 0
-    images = _references(task, p)
+        return {}, 0, None
+    groups = _reference_groups(task, p)
+    images = [image for _, group in groups for image in group]
     option: dict[str, Any] = p["ip_adapter"] if isinstance(p.get("ip_adapter"), dict) else {}
     scale = float(option.get("scale", 0.6)) if images else 0.0
-    handle.pipe.set_ip_adapter_scale(scale)
-    return {"ip_adapter_image": [images or [Image.new("RGB", (224, 224))]]}, len(images) if scale else 0
+    masks = _ip_masks(task, groups, size) if scale and _takes_masks(handle, runner) else None
+    if masks is None:
+        handle.pipe.set_ip_adapter_scale(scale)
+        return {"ip_adapter_image": [images or [Image.new("RGB", (224, 224))]]}, len(images) if scale else 0, None
+    handle.pipe.set_ip_adapter_scale([[scale / len(group) for _, group in groups for _ in group]])
+    return ({"ip_adapter_image": [images], "cross_attention_kwargs": {"ip_adapter_masks": [masks]}}, len(images),
+            [name for name, _ in groups])
 
 
 def _image_to_image(handle: Loaded, task: TaskRun) -> Any:
@@ -197,7 +249,7 @@ def _score(handle: Loaded, task: TaskRun, p: dict[str, Any], gates: dict[str, An
     """This try's gate scores, and whether it passed."""
     from PIL import Image
 
-    s = scorer(handle, task, gates)
+    s = scorer(task)
     references: dict[str, list[Any]] = {}
     if gates.get("identity") is not None:
         for element in [p.get("location"), *(p.get("characters") or []), *(p.get("props") or [])]:
@@ -274,7 +326,7 @@ def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
             apply_loras(handle, task, p.get("loras") or [])
             width, height = generation_size(p, native_size(pipe), _multiple(pipe))
             control = _control_kwargs(handle, task, (width, height), start is not None)
-            ip_kwargs, references = _ip_kwargs(handle, task, p)
+            ip_kwargs, references, masked = _ip_kwargs(handle, task, p, runner, (width, height))
             negative = ", ".join(n for n in (task.params.get("negative") or "", handle.params.get("negative") or "")
                                  if n)
             kwargs: dict[str, Any] = {
@@ -315,6 +367,8 @@ def run_keyframes(tasks: list[TaskRun], handle: Loaded) -> list[Result]:
             meta = {"width": p["width"], "height": p["height"], "rendered": [width, height],
                     "steps": start[2] if start else kwargs["num_inference_steps"], "pipeline": type(runner).__name__,
                     "loras": [lora["owner"] for lora in p.get("loras") or []], "references": references}
+            if masked is not None:
+                meta["reference_masks"] = masked
             if start is not None:
                 meta["start_strength"] = start[1]
             if handle.controlnets:

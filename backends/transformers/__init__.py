@@ -108,7 +108,12 @@ def _quiet() -> None:
 
 def load(model: dict[str, Any]) -> Any:
     """Load a VITS or SpeechT5 model (and SpeechT5's vocoder and speaker embeddings), or a causal
-    language model for a model of kind llm (``backends.llm.local``)."""
+    language model for a model of kind llm (``backends.llm.local``), or a CLIP-class model for a model of
+    kind embed (``.embed``: the gates' scorer)."""
+    if "embed" in (model.get("kinds") or ()):
+        from .embed import load_embed
+
+        return load_embed(model)
     if "llm" in (model.get("kinds") or ()):
         from backends.llm import LLMError, require
         from backends.llm.local import load_local

@@ -9,6 +9,7 @@ executor (a thread here, a Ray worker or actor elsewhere) runs it, so both give 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -76,9 +77,11 @@ def run_batch(batch: list[Task], records: Mapping[str, ActionRecord], store: Sto
               ) -> list[ActionRecord]:
     """Render one task, or a batch of one model's tasks, and commit the results (objects, then records).
 
-    ``model()`` holds the loaded model (or the tool handle) for the duration of the call;
-    ``records`` holds the records of every input, whose objects are in ``store``. A failure that was
-    the cache's storage (out of space, read-only, ...) is raised as ``StorageError``."""
+    ``model()`` holds, for the duration of the call, the loaded model (or the tool handle) and the
+    models the batch's tasks use besides it (``Task.uses``), as ``(handle, {identity: handle})``;
+    each task gets its own in ``TaskRun.models`` by role. ``records`` holds the records of every
+    input, whose objects are in ``store``. A failure that was the cache's storage (out of space,
+    read-only, ...) is raised as ``StorageError``."""
     with contextlib.ExitStack() as stack:
         runs: list[TaskRun] = []
         try:
@@ -103,7 +106,11 @@ def _render(batch: list[Task], records: Mapping[str, ActionRecord], store: Store
         workdir = stack.enter_context(store.workdir())
         runs.append(TaskRun(task.id, task.kind, params, inputs, files(task), workdir, TASK_THREADS,
                             progress(task), cancel))
-    with model() as handle:
+    with model() as (handle, used):
+        for i, task in enumerate(batch):
+            if task.uses:
+                mine = {role: used[m["identity"]] for role, m in task.uses.items() if m["identity"] in used}
+                runs[i] = dataclasses.replace(runs[i], models=mine)
         results = backend.run_batch(runs, handle) if len(runs) > 1 else [backend.run(runs[0], handle)]
     if len(results) != len(batch):
         raise BackendError(f"backend '{batch[0].backend}' returned {len(results)} results for {len(batch)} tasks")

@@ -14,7 +14,7 @@ import heapq
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -71,14 +71,13 @@ class Executor:
         events: queue.Queue[_Event] = queue.Queue()
         remaining = self.models.remaining  # tasks left per model: a model with none is evicted first
         remaining.clear()
-        for identity in (self.tasks[tid].model_identity for tid in order):
-            if identity is not None:
-                remaining[identity] = remaining.get(identity, 0) + 1
+        for tid in order:
+            for m in self.tasks[tid].models:
+                remaining[m["identity"]] = remaining.get(m["identity"], 0) + 1
 
         def done_with(tid: str) -> None:
-            identity = self.tasks[tid].model_identity
-            if identity is not None:
-                remaining[identity] -= 1
+            for m in self.tasks[tid].models:
+                remaining[m["identity"]] -= 1
 
         def settled(tid: str) -> None:
             for user in users.get(tid, ()):
@@ -201,7 +200,7 @@ class Executor:
         first = batch[0]
         try:
             backend = self.load_backend(first.backend)
-            stored = run_batch(batch, records, self.store, backend, lambda: self._model(first, backend),
+            stored = run_batch(batch, records, self.store, backend, lambda: self._model(batch, backend),
                                self._progress, self.cancel)
             for task, record in zip(batch, stored, strict=True):
                 events.put((task.id, record, None, None, time.perf_counter() - start, None))
@@ -215,11 +214,19 @@ class Executor:
         for task in batch:
             events.put((task.id, None, message, detail, time.perf_counter() - start, None))
 
-    def _model(self, task: Task, backend: ModuleType) -> contextlib.AbstractContextManager[Any]:
-        m = task.model
-        if m is None:
-            return contextlib.nullcontext(backend.load({}))  # tool tasks: no model configuration
-        return self.models.use(m["identity"], task.backend, m["config"], float(m["vram_gb"]))
+    @contextlib.contextmanager
+    def _model(self, batch: list[Task], backend: ModuleType) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """The batch's model and every model its tasks use besides it, held through the manager."""
+        first = batch[0]
+        if first.model is None:
+            yield backend.load({}), {}  # tool tasks: no model configuration
+            return
+        used = {m["identity"]: m for task in batch for _, m in sorted(task.uses.items())}
+        used.pop(first.model["identity"], None)
+        wanted = [(first.model["identity"], first.backend, first.model["config"], float(first.model["vram_gb"])),
+                  *((m["identity"], m["backend"], m["config"], float(m["vram_gb"])) for m in used.values())]
+        with self.models.hold(wanted) as handles:
+            yield handles[0], {identity: handle for (identity, _, _, _), handle in zip(wanted, handles, strict=True)}
 
     def _progress(self, task: Task) -> ProgressFn:
         return lambda done, total: self.reporter.step(task, done, total)

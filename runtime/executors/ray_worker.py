@@ -163,10 +163,10 @@ def _progress(sink: Any, task: Task) -> ProgressFn:
 
 
 def _execute(ctx: WorkerContext, batch: list[Task], records: dict[str, ActionRecord], sink: Any,
-             handle: Any, backend: Any) -> list[ActionRecord]:
+             handle: Any, backend: Any, used: dict[str, Any] | None = None) -> list[ActionRecord]:
     opened = open_store(ctx)
     _inputs(opened, records)
-    return run_batch(batch, records, opened.store, backend, lambda: contextlib.nullcontext(handle),
+    return run_batch(batch, records, opened.store, backend, lambda: contextlib.nullcontext((handle, used or {})),
                      lambda t: _progress(sink, t), threading.Event(), _files(opened, ctx))
 
 
@@ -220,6 +220,9 @@ class ModelActor:
         self.config = config
         self.handle: Any = None
         self.backend: Any = None
+        self.used: dict[str, tuple[Any, Any]] = {}
+        """Identity -> (backend, handle) of the models its tasks use besides its own (a gated keyframe's
+        embed model): loaded by the actor the first time a task needs one, kept until it closes."""
 
     def run(self, batch: list[Task], records: dict[str, ActionRecord], sink: Any) -> WorkerResult:
         from backends import load_backend
@@ -233,7 +236,15 @@ class ModelActor:
                 began = time.perf_counter()
                 self.handle = self.backend.load(self.config)
                 loads, load_seconds = 1, time.perf_counter() - began
-            stored = _execute(self.ctx, batch, records, sink, self.handle, self.backend)
+            for task in batch:
+                for m in task.uses.values():
+                    if m["identity"] not in self.used:
+                        began = time.perf_counter()
+                        backend = load_backend(m["backend"])
+                        self.used[m["identity"]] = (backend, backend.load(m["config"]))
+                        loads, load_seconds = loads + 1, load_seconds + time.perf_counter() - began
+            stored = _execute(self.ctx, batch, records, sink, self.handle, self.backend,
+                              {identity: handle for identity, (_, handle) in self.used.items()})
             return _result(stored, None, start, self.ctx, loads, load_seconds)
         except Exception as exc:
             return _result(None, failure_message(exc, self.backend_name), start, self.ctx, loads, load_seconds)
@@ -245,6 +256,11 @@ class ModelActor:
             if unload is not None:
                 unload(self.handle)
             self.handle = None
+        for backend, handle in self.used.values():
+            unload = getattr(backend, "unload", None)
+            if unload is not None:
+                unload(handle)
+        self.used = {}
 
 
 class ProgressSink:

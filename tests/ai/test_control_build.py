@@ -38,6 +38,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_tiny_control_builds_with_layouts_controlnets_and_gates(built: tuple[Path, dict]) -> None:
     project, first = built
     assert not first["failed"] and Path(first["outputs"]["film"]).is_file()
+    # tiny-sd, procedural and the gates' tiny-clip (through the model manager): each loaded once
+    assert first["model_loads"] == first["model_loads_lower_bound"] == 3
     assert {"layout:pier/meet", "layout:pier/point"} <= set(first["executed"])
     assert sorted(p.name for p in (project / "build" / "layout").iterdir()) == sorted(
         f"pier-{s}-{k}.png" for s in ("meet", "point") for k in ("depth", "pose", "edges"))

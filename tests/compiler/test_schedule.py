@@ -98,3 +98,55 @@ def test_schedule_is_topological_and_loads_at_least_bound(items, budget) -> None
     assert replay(items, s.order, budget) == s.loads  # the loads it promises are the loads a build does
     if budget is None:
         assert s.loads == s.lower_bound
+
+
+def replay_with_uses(items: Sequence[Item], uses: dict[str, list[tuple[str, float]]], order: Sequence[str],
+                     budget: float | None) -> int:
+    """``replay`` for tasks that also use other models: the manager holds all of a task's models at once,
+    its own first, as the local executor asks it to."""
+    backend = cast(types.ModuleType, types.SimpleNamespace(load=lambda config: config, unload=lambda handle: None))
+    manager = ModelManager(budget, lambda name: backend)
+    by_id = {item[0]: item for item in items}
+
+    def models(tid: str) -> list[tuple[str, float]]:
+        own = by_id[tid]
+        return ([(own[1], own[2])] if own[1] is not None else []) + uses.get(tid, [])
+
+    for item in items:
+        for m, _ in models(item[0]):
+            manager.remaining[m] = manager.remaining.get(m, 0) + 1
+    for tid in order:
+        with manager.hold([(m, "stand-in", {}, size) for m, size in models(tid)]):
+            for m, _ in models(tid):
+                manager.remaining[m] -= 1
+    return manager.loads
+
+
+def test_a_used_model_is_loaded_and_counted_like_any_model() -> None:
+    # keyframes of A scored by the embed model E; motion by V after each keyframe
+    items: list[Item] = [("k1", "A", 5.0, []), ("m1", "V", 5.0, ["k1"]), ("k2", "A", 5.0, []),
+                         ("m2", "V", 5.0, ["k2"])]
+    uses = {"k1": [("E", 1.0)], "k2": [("E", 1.0)]}
+    free = schedule(items, None, uses)
+    assert free.loads == free.lower_bound == 3  # A, E and V once each
+    tight = schedule(items, 6, uses)  # A and E together go over it: both kept while a keyframe runs
+    assert tight.order == ("k1", "k2", "m1", "m2") and tight.loads == tight.lower_bound == 3
+    assert replay_with_uses(items, uses, tight.order, 6) == 3
+    # a DAG that forces reloads: k2 waits for m1
+    chained: list[Item] = [("k1", "A", 5.0, []), ("m1", "V", 5.0, ["k1"]), ("k2", "A", 5.0, ["m1"])]
+    forced = schedule(chained, 6, uses)
+    assert forced.loads == 4 and forced.lower_bound == 3  # A, E, V (A evicted, E fits beside V), A again
+    assert replay_with_uses(chained, uses, forced.order, 6) == 4
+    assert schedule(chained, 5.5, uses).loads == 5  # now V evicts both: A, E, V, A, E
+    assert replay_with_uses(chained, uses, forced.order, 5.5) == 5
+    assert schedule(chained, 11, uses).loads == 3  # A + E + V fit
+
+
+@given(dags(), st.sampled_from([None, 4.0, 5.0, 6.0, 7.0, 9.0]), st.data())
+def test_loads_with_used_models_are_the_loads_a_build_does(items, budget, data) -> None:
+    uses = {item[0]: [("E", 1.5)] for item in items if item[1] in ("A", "B") and data.draw(st.booleans())}
+    s = schedule(items, budget, uses)
+    assert s.lower_bound == len({i[1] for i in items if i[1]} | ({"E"} if uses else set()))
+    assert replay_with_uses(items, uses, s.order, budget) == s.loads >= s.lower_bound
+    if budget is None:
+        assert s.loads == s.lower_bound
