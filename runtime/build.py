@@ -59,6 +59,11 @@ class BuildOptions:
     ray_address: str | None = None
     remote_cache: str | None = None
     """A second cache level (``s3://bucket/prefix`` or a shared directory); see runtime/store/."""
+    first: frozenset[str] = frozenset()
+    """Task kinds run before all others (local executor): while one of them is ready or running, no
+    other task starts. ``studio watch --serve`` puts the shots' keyframes, speech, motion and clips
+    first, so that an edited shot's clip reaches the page before the film and the exports are remade
+    (which would otherwise share the cores with its motion)."""
 
 
 @dataclass
@@ -365,7 +370,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     else:
         reporter = Heard(make_reporter(opts.format, len(stale)), listener)
         executor = Executor(tasks, store, models, load_backend, reporter, opts.jobs or max(1, os.cpu_count() or 1),
-                            cancel)
+                            cancel, opts.first)
     try:
         outcome = executor.run(order.order, cached)
     finally:

@@ -181,7 +181,7 @@ def _watch_serving(opts: BuildOptions, host: str, port: int) -> int:
     """``studio watch --serve``: the preview page beside the watch, for as long as it runs."""
     import json
 
-    from .preview import start_preview
+    from .preview import SHOT_KINDS, start_preview
     from .watch import watch
 
     if not 0 <= port <= 65535:
@@ -200,6 +200,7 @@ def _watch_serving(opts: BuildOptions, host: str, port: int) -> int:
             sys.stdout.write(server.url + "\n")
             sys.stdout.flush()
         opts.listener = server.state
+        opts.first = SHOT_KINDS  # the page's shots before the film and the exports
         return watch(opts)
     finally:
         server.close()

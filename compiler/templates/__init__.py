@@ -10,6 +10,8 @@ that any template renders or fails with E304 in bounded time and memory.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,12 +28,41 @@ MAX_OUTPUT = budget.MAX_TEXT
 
 
 
+MEMO_TEMPLATES = 64
+"""Compiled templates kept between compiles (by their source), each with the prompts it rendered."""
+MEMO_RENDERS = 20_000
+"""Prompts a template keeps (by the ``repr`` of their variables); the memo is emptied when full."""
+_compiled: OrderedDict[str, PromptTemplate] = OrderedDict()
+_lock = threading.Lock()
+
+
 class PromptTemplate:
+    """A compiled template. Rendering is a pure function of the variables (the sandbox has no clock,
+    no randomness and no I/O), so each result, a problem included, is remembered: the language
+    server compiles the whole film at every keystroke, and its prompts are mostly those of the last
+    compile (a tenth of a 2,000-shot compile otherwise)."""
+
     def __init__(self, template: jinja2.Template, call_cost: int) -> None:
         self._template = template
         self._call_cost = call_cost
+        self._rendered: dict[str, str | TemplateProblem] = {}
 
     def render(self, variables: Mapping[str, Any]) -> str:
+        key = repr(variables)
+        found = self._rendered.get(key)
+        if found is None:
+            try:
+                found = self._render(variables)
+            except TemplateProblem as exc:
+                found = exc
+            if len(self._rendered) >= MEMO_RENDERS:
+                self._rendered.clear()
+            self._rendered[key] = found
+        if isinstance(found, TemplateProblem):  # a fresh exception each time, with the same fields
+            raise TemplateProblem(found.code, str(found), found.line, found.hint, found.needle)
+        return found
+
+    def _render(self, variables: Mapping[str, Any]) -> str:
         try:
             text = sandbox.render(self._template, variables, self._call_cost)
         except jinja2.UndefinedError as exc:
@@ -46,6 +77,21 @@ class PromptTemplate:
 
 
 def compile_template(source: str) -> PromptTemplate:
+    """The compiled template of ``source`` (one compiled before is reused: see ``PromptTemplate``)."""
+    with _lock:
+        found = _compiled.get(source)
+        if found is not None:
+            _compiled.move_to_end(source)
+            return found
+    template = _compile(source)
+    with _lock:
+        _compiled[source] = template
+        while len(_compiled) > MEMO_TEMPLATES:
+            _compiled.popitem(last=False)
+    return template
+
+
+def _compile(source: str) -> PromptTemplate:
     env = sandbox.environment()
     try:
         tree = env.parse(source)

@@ -42,6 +42,9 @@ class Executor:
     reporter: Reporter
     jobs: int = 2
     cancel: threading.Event = field(default_factory=threading.Event)
+    first: frozenset[str] = frozenset()
+    """Task kinds that go before the others: while a task of these kinds is ready or running, no
+    other task starts (``BuildOptions.first``; the preview page's shots before the film)."""
 
     def run(self, order: Sequence[str], cached: Mapping[str, ActionRecord]) -> Outcome:
         """Run ``order`` (a topological order of the stale tasks); ``cached`` holds the hits."""
@@ -63,7 +66,7 @@ class Executor:
             for dep in self.tasks[tid].inputs.values():
                 if dep in position:
                     users.setdefault(dep, []).append(tid)
-        ready: list[tuple[int, str]] = []  # concurrent tasks whose inputs exist, by schedule position
+        ready: list[tuple[int, int, str]] = []  # concurrent tasks whose inputs exist: first kinds, then position
         serial = [tid for tid in order if not concurrent[tid]]  # model tasks run in exactly this order
         next_serial = 0
         serial_inflight = 0
@@ -83,7 +86,7 @@ class Executor:
             for user in users.get(tid, ()):
                 waiting[user] -= 1
                 if waiting[user] == 0 and concurrent[user] and user not in out.status:
-                    heapq.heappush(ready, (position[user], user))
+                    heapq.heappush(ready, (rank(user), position[user], user))
 
         def skip_dependents(tid: str) -> None:
             stack = list(users.get(tid, ()))
@@ -122,9 +125,23 @@ class Executor:
                 next_serial += 1
             return batch
 
+        def rank(tid: str) -> int:
+            return 0 if self.tasks[tid].kind in self.first else 1
+
+        def holding() -> bool:
+            """Whether a task of a ``first`` kind is running or ready: the others wait."""
+            if not self.first:
+                return False
+            if any(rank(t) == 0 for t in running) or (ready and ready[0][0] == 0):
+                return True
+            if next_serial < len(serial):
+                tid = serial[next_serial]
+                return waiting[tid] == 0 and tid not in out.status and rank(tid) == 0
+            return False
+
         for tid in order:
             if waiting[tid] == 0 and concurrent[tid]:
-                heapq.heappush(ready, (position[tid], tid))
+                heapq.heappush(ready, (rank(tid), position[tid], tid))
         try:
             while True:
                 if self.cancel.is_set():
@@ -132,12 +149,15 @@ class Executor:
                     break
                 while next_serial < len(serial) and out.status.get(serial[next_serial]) == "skipped":
                     next_serial += 1
-                if not serial_inflight and next_serial < len(serial) and waiting[serial[next_serial]] == 0:
+                if not serial_inflight and next_serial < len(serial) and waiting[serial[next_serial]] == 0 \
+                        and (rank(serial[next_serial]) == 0 or not holding()):
                     batch = next_batch()
                     start(batch)
                     serial_inflight = len(batch)
                 while ready and len(running) - serial_inflight < self.jobs:
-                    _, tid = heapq.heappop(ready)
+                    if ready[0][0] and holding():
+                        break
+                    _, _, tid = heapq.heappop(ready)
                     if tid not in out.status:
                         start([tid])
                 if not running:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .server import PreviewServer
-from .state import PreviewState
+from .state import SHOT_KINDS, PreviewState
 
 if TYPE_CHECKING:
     from ..build import BuildOptions
 
-__all__ = ["PreviewServer", "PreviewState", "start_preview"]
+__all__ = ["SHOT_KINDS", "PreviewServer", "PreviewState", "start_preview"]
 
 
 def start_preview(opts: BuildOptions, host: str = "127.0.0.1", port: int = 0) -> PreviewServer:

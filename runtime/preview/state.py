@@ -30,13 +30,14 @@ if TYPE_CHECKING:
     from ..build import LoadedPlan
     from ..store import ActionRecord, Store
 
-__all__ = ["MEDIA", "PreviewState"]
+__all__ = ["MEDIA", "SHOT_KINDS", "PreviewState"]
 
 MEDIA = {"png": "image/png", "mp4": "video/mp4", "m4a": "audio/mp4", "wav": "audio/wav", "srt": "text/plain"}
 _EXT = {("keyframe", "image"): "png", ("storyboard", "image"): "png", ("shot", "clip"): "mp4",
         ("film", "film"): "mp4", ("soundtrack", "audio"): "m4a"}
 """The outputs the page shows (and so the only objects it may fetch), with their file types."""
-_SHOT_KINDS = ("keyframe", "speech", "motion", "shot")
+SHOT_KINDS = frozenset({"keyframe", "speech", "motion", "shot"})
+"""The tasks of a shot the page shows (its picture, its clip and what the clip is made of)."""
 _STEP_INTERVAL = 0.2
 """Seconds between two progress messages of one task."""
 _QUEUE = 2000
@@ -220,7 +221,7 @@ class PreviewState(BuildListener):
 
     def _shot_of(self, tid: str) -> _Shot | None:
         kind, _, rest = tid.partition(":")
-        if kind not in _SHOT_KINDS:
+        if kind not in SHOT_KINDS:
             return None
         scene, _, tail = rest.partition("/")
         return self.shots.get(f"{scene}/{tail.split('/')[0]}")
@@ -336,7 +337,7 @@ def _shots(index: list[tuple[str, str, str]], tasks: Mapping[str, Task]) -> dict
     board = tasks.get("storyboard")  # the shots' words: the clips read only the speech, unless burned in
     said = {str(s.get("id")): s.get("dialogue", []) for s in (board.params.get("shots", []) if board else [])}
     for tid, kind, _ in index:
-        if kind not in _SHOT_KINDS:
+        if kind not in SHOT_KINDS:
             continue
         scene, _, rest = tid.partition(":")[2].partition("/")
         name = rest.split("/")[0]

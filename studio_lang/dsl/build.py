@@ -317,7 +317,12 @@ class Builder(BuilderBase):
         return entries.mapping("dialogue", self.spans(cue, last))
 
     # --- the file ------------------------------------------------------------------------------
-    def start(self, c: list) -> ast.Node | None:
+    def start(self, c: list) -> list:
+        """The statements of one block of the file (``dsl_blocks`` parses the file block by block)."""
+        return c
+
+    def project(self, c: list) -> ast.Node | None:
+        """The document tree of the whole file from the statements of all its blocks, in order."""
         if not c:
             return None
         root = Entries(self, "")

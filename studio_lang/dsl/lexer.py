@@ -24,7 +24,7 @@ from ..diagnostics import Diagnostic, Span
 from ..source import SourceFile
 from .vocab import DEF_KEYWORDS, FLAGS, MOVES, SHOT_TYPES, TRANSITIONS, WORD_RE, is_number_word
 
-__all__ = ["Comment", "LATE_DEFINITION", "Lexed", "lex", "token_span"]
+__all__ = ["Comment", "LATE_DEFINITION", "SCENE_LINE", "Lexed", "lex", "token_span"]
 
 DEFS, SCENE_HEAD, SHOT = "defs", "scene", "shot"
 MAX_DEPTH = 64
@@ -35,6 +35,8 @@ _EQ_RE = re.compile(r"[ \t]*=[ \t]*")
 _SECONDS_RE = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?s")
 _KEYWORD_RE = re.compile(r"[A-Za-z_]+(?=[ \t:]|$)")
 _SCENE_RE = re.compile(r"SCENE(?=[ \t:]|$)")
+SCENE_LINE = _SCENE_RE
+"""A scene's first line (at the left margin, trailing blanks removed): the lexer starts afresh there."""
 LATE_DEFINITION = re.compile(
     r'(?:model|style|voice|character|location|prop|element|audio|music|effect)[ \t]+(?:"[^"]*"|[^\s":=]+)[ \t]*:'
     r"(?:[ \t]|$)|(?:output|models|project|set)[ \t]+[^\s=\"]+[ \t]*=")
@@ -53,8 +55,10 @@ class Lexed:
     """Statements with a lexical error: the parser reports nothing more about them."""
 
 
-def lex(source: SourceFile) -> Lexed:
-    return _Lexer(source).run()
+def lex(source: SourceFile, line: int = 1, offset: int = 0) -> Lexed:
+    """Tokens of ``source``; ``line`` and ``offset`` say where its text starts in the file (a block of a
+    longer file, parsed on its own: ``dsl_blocks``)."""
+    return _Lexer(source, line, offset).run()
 
 
 def token_span(file: str, tok: Token) -> Span:
@@ -64,8 +68,9 @@ def token_span(file: str, tok: Token) -> Span:
 
 
 class _Lexer:
-    def __init__(self, source: SourceFile) -> None:
+    def __init__(self, source: SourceFile, line: int = 1, offset: int = 0) -> None:
         self.source = source
+        self.first_line, self.first_offset = line, offset
         self.out = Lexed()
         self.n = -1
         self.region = DEFS
@@ -73,9 +78,9 @@ class _Lexer:
 
     # --- lines ---------------------------------------------------------------------------
     def run(self) -> Lexed:
-        offset = 0
+        offset = self.first_offset
         previous = "blank"  # what the last line that was not a comment was: blank, top or indented
-        for lineno, raw in enumerate(self.source.text.split("\n"), 1):
+        for lineno, raw in enumerate(self.source.text.split("\n"), self.first_line):
             self.line, self.offset = lineno, offset
             offset += len(raw) + 1
             text = raw.rstrip(" \t\r")

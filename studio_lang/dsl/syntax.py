@@ -18,12 +18,12 @@ from lark.exceptions import UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
 from .. import ast
-from ..diagnostics import Diagnostic, Span, has_errors, sort_key
+from ..diagnostics import Diagnostic, Span, has_errors
 from ..source import SourceFile
 from .lexer import Lexed, lex, token_span
 from .vocab import DEF_KEYWORDS, FIELD_ORDER, MOVES, SHOT_TYPES, TRANSITIONS
 
-__all__ = ["parse_dsl"]
+__all__ = ["parse_block", "parse_dsl"]
 
 _PARSER: Lark | None = None
 
@@ -87,27 +87,37 @@ def _cache_file() -> str | None:
 
 
 def parse_dsl(source: SourceFile) -> tuple[ast.Project, list[Diagnostic]]:
-    """Parse a ``.studio`` file. With a syntax error the project's root is ``None``."""
-    from .build import FATAL_CODES, Builder
+    """Parse a ``.studio`` file. With a syntax error the project's root is ``None``. The file is parsed
+    block by block (the definitions, then each scene), each block memoised by its text (``dsl_blocks``)."""
+    from .blocks import parse_blocks
 
-    lexed = lex(source)
-    if not lexed.tokens:
-        return ast.Project(source, None, "studio"), lexed.diagnostics or [Diagnostic.error(
-            "E107", "the project file is empty", Span.point(source.name),
-            "start with 'studio 1' and a 'title \"...\"' line")]
-    tree, diagnostics = _parse(lexed, source)
-    diagnostics = [*lexed.diagnostics, *diagnostics]
-    if tree is None or has_errors(diagnostics):
-        return ast.Project(source, None, "studio"), sorted(diagnostics, key=sort_key)
+    return parse_blocks(source)
+
+
+def parse_block(source: SourceFile, text: str, line: int, offset: int,
+                elements: dict[str, str | None] | None) -> tuple[int, list[Diagnostic], list | None,
+                                                                  list[Diagnostic], dict[str, str | None]]:
+    """One block of ``source`` (``text``, starting at ``line`` and character ``offset``): the number of
+    its tokens, its syntax errors, the statements built from it (None after a syntax error), the
+    builder's diagnostics, and the elements known after it (``elements``: those defined above it)."""
+    from .build import Builder
+
+    lexed = lex(SourceFile(source.name, text), line, offset)
+    syntax: list[Diagnostic] = list(lexed.diagnostics)
     builder = Builder(source)
+    if elements is not None:
+        builder.elements = dict(elements)
+    if not lexed.tokens:
+        return 0, syntax, [], [], builder.elements
+    tree, diagnostics = _parse(lexed, source)
+    syntax += diagnostics
+    if tree is None or has_errors(syntax):
+        return len(lexed.tokens), syntax, None, [], builder.elements
     try:
-        root = builder.transform(tree)
+        items = builder.transform(tree)
     except VisitError as exc:  # a bug in a builder method: raise it as itself, not as lark's wrapper
         raise exc.orig_exc from None
-    diagnostics += builder.diagnostics
-    if any(d.code in FATAL_CODES for d in diagnostics):
-        root = None
-    return ast.Project(source, root, "studio"), sorted(diagnostics, key=sort_key)
+    return len(lexed.tokens), syntax, items, builder.diagnostics, builder.elements
 
 
 def _parse(lexed: Lexed, source: SourceFile) -> tuple[Any, list[Diagnostic]]:

@@ -292,3 +292,38 @@ def builds_load_as_scheduled(items: list[Any], budget: float | None) -> None:
 test_builds_load_as_scheduled, test_builds_load_as_scheduled_slow = \
     fuzz_tiers(builds_load_as_scheduled,
                given(dags(), st.sampled_from([None, 4.0, 5.0, 6.0, 7.0, 9.0])), examples=15)
+
+
+def _kinded(tid: str, kind: str, backend: str, model: str | None, inputs: dict[str, str] | None = None) -> Task:
+    from dataclasses import replace
+
+    return replace(task(tid, backend, model, inputs), kind=kind)
+
+
+@pytest.mark.parametrize("first", [frozenset(), frozenset({"picture", "moving", "clip"})])
+def test_first_kinds_run_before_the_others(tmp_path: Path, first: frozenset[str]) -> None:
+    """``studio watch --serve`` puts a shot's tasks first (keyframe, motion, clip: here picture, moving,
+    clip): while one is ready or running, the film's tasks (here a storyboard beside the motion, and a
+    model task of another model) wait, so the shot's clip does not share the cores; without ``first``
+    they run beside it, in schedule order."""
+    cpu, gpu = make_backend("cpu", concurrent=True), make_backend("gpu", concurrent=False)
+    tasks = [_kinded("key", "picture", "cpu", None), _kinded("motion", "moving", "cpu", None, {"k": "key"}),
+             _kinded("board", "board", "cpu", None, {"k": "key"}), _kinded("pdf", "book", "gpu", "P", {"k": "key"}),
+             _kinded("shot", "clip", "cpu", None, {"m": "motion"}),
+             _kinded("film", "whole", "cpu", None, {"s": "shot"})]
+    store = Store(tmp_path / "store")
+    items = [(t.id, t.model_identity, 1.0 if t.model else 0.0, list(t.inputs.values())) for t in tasks]
+    order = schedule(items, None).order
+    recorder = Recorder()
+    executor = Executor({t.id: t for t in tasks}, store, ModelManager(None, {"cpu": cpu, "gpu": gpu}.__getitem__),
+                        {"cpu": cpu, "gpu": gpu}.__getitem__, recorder, 2, first=first)
+    outcome = executor.run(order, {})
+    assert all(s == "executed" for s in outcome.status.values()), outcome.failures
+    events = recorder.events
+    if first:
+        shot_done = events.index(("executed", "shot"))
+        assert events.index(("started", "board")) > shot_done
+        assert events.index(("started", "pdf")) > shot_done
+        assert events.index(("started", "motion")) < events.index(("started", "board"))
+    else:
+        assert events.index(("started", "board")) < events.index(("executed", "motion"))
