@@ -26,7 +26,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload"]
 
 NAME = "procedural"
-VERSION = "2"
+VERSION = "3"
 KINDS = frozenset({"keyframe", "layout", "motion", "storyboard"})
 CONCURRENT = True
 """Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""
