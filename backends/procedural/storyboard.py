@@ -156,11 +156,11 @@ def _area(img: np.ndarray, n: int, ax: int) -> np.ndarray:
     if size % n == 0 and size // n <= 256:  # whole blocks (1280 -> 320): k strided slices summed, rounded the same way
         k = size // n
         index: list[slice] = [slice(None)] * img.ndim
-        total = np.zeros(img.shape[:ax] + (n,) + img.shape[ax + 1 :], np.uint32)
+        blocks = np.zeros(img.shape[:ax] + (n,) + img.shape[ax + 1 :], np.uint32)
         for j in range(k):
             index[ax] = slice(j, None, k)
-            total += img[tuple(index)]
-        return ((total * 2 + k) // (k * 2)).astype(np.uint8)
+            blocks += img[tuple(index)]
+        return ((blocks * 2 + k) // (k * 2)).astype(np.uint8)
     edges = np.array([k * size // n for k in range(n + 1)])
     sums = np.cumsum(img.astype(np.int64), axis=ax)
     sums = np.concatenate([np.zeros_like(np.take(sums, [0], axis=ax)), sums], axis=ax)
