@@ -10,8 +10,8 @@ by stream copy with the concat demuxer. The settings:
   largest single cost. On the animatic's pictures (flat-shaded backdrops and figures, camera
   moves) these options take 40 % less encoder CPU than plain veryfast for 8 % more bytes at the
   same CRF and 53 dB PSNR instead of 54.6, far above anything visible (measured on 240 frames of
-  ``bench/render_film.py``'s film). ``superfast`` would drop mbtree and weighted prediction, which
-  costs 2.4x the bytes on these still-backdrop shots for the same speed; ``ultrafast`` 3x. The
+  ``bench/render_film.py``'s film). ``superfast`` drops mbtree and weighted prediction: 2.4x the
+  bytes on these mostly still backdrops at the same CRF (``ultrafast`` 3x), for less saving. These
   settings keep CABAC, deblocking, mbtree, 8x8 transforms and subpixel motion, and they change no
   field of the SPS or PPS (clips cached before the change still join the new ones by stream copy).
 - no B-frames (``-bf 0``): decode order equals display order, so cutting a segment's end is exact
