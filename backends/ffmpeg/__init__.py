@@ -20,7 +20,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["KINDS", "NAME", "VERSION", "load", "run", "unload"]
 
 NAME = "ffmpeg"
-VERSION = "3"
+VERSION = "4"
 KINDS = frozenset({"shot", "transition", "soundtrack", "film", "subtitles"})
 
 

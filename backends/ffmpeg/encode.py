@@ -4,12 +4,16 @@ Shots, transitions and bodies re-encoded for burnt-in captions all come out of t
 with the same settings, so their parameter sets (SPS/PPS) are identical and the film joins them
 by stream copy with the concat demuxer. The settings:
 
-- libx264, preset ``veryfast``: the issue asks for 30 s of 720p24 film in real time on two cores
-  (goal 2x). On this project's 2-core machines veryfast encodes a smooth 720p camera pan at about
-  130 frames/s on one thread (140 on two), and one with fresh grain in every frame at 70 (90);
-  see ``bench/render_ffmpeg.py``. ``superfast`` is only ~25 % faster on smooth pictures and,
-  without mbtree, slower and 8x larger on grainy ones; ``faster`` halves the speed for ~10 %
-  smaller files. veryfast keeps CABAC, deblocking, mbtree and subpixel motion search.
+- libx264, preset ``veryfast`` with a cheaper analysis (``ME_PARAMS``: diamond motion search,
+  subpixel refinement 1, no 4x4/8x8 intra partitions, a 5-frame mbtree lookahead). The animatic
+  must render 30 s of 720p24 at 3x real time on two cores (goal 5x; issue 12), and x264 was its
+  largest single cost. On the animatic's pictures (flat-shaded backdrops and figures, camera
+  moves) these options take 40 % less encoder CPU than plain veryfast for 8 % more bytes at the
+  same CRF and 53 dB PSNR instead of 54.6, far above anything visible (measured on 240 frames of
+  ``bench/render_film.py``'s film). ``superfast`` drops mbtree and weighted prediction: 2.4x the
+  bytes on these mostly still backdrops at the same CRF (``ultrafast`` 3x), for less saving. These
+  settings keep CABAC, deblocking, mbtree, 8x8 transforms and subpixel motion, and they change no
+  field of the SPS or PPS (clips cached before the change still join the new ones by stream copy).
 - no B-frames (``-bf 0``): decode order equals display order, so cutting a segment's end is exact
   at any frame, timestamps never go negative and concatenated segments need no edit lists;
 - closed GOPs with key frames exactly where asked: ``keyint=infinite``, ``scenecut=0`` and
@@ -51,7 +55,9 @@ __all__ = [
 
 PRESET = "veryfast"
 SWS_FLAGS = "bitexact+accurate_rnd+full_chroma_int"
-X264_PARAMS = "keyint=infinite:scenecut=0:open-gop=0:stitchable=1"
+ME_PARAMS = "me=dia:subme=1:partitions=none:rc-lookahead=5"
+"""The cheaper analysis on top of ``PRESET`` (see the module's docstring)."""
+X264_PARAMS = "keyint=infinite:scenecut=0:open-gop=0:stitchable=1:" + ME_PARAMS
 AUDIO_SETTINGS: dict[str, str] = {"c:a": "aac", "aac_coder": "twoloop", "flags:a": "+bitexact"}
 """AAC settings for shot clips and the film (the bitrate is per use)."""
 

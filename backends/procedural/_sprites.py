@@ -98,16 +98,28 @@ class Sprite:
 
 
 def _shift(a: np.ndarray, qx: int, qy: int) -> np.ndarray:
-    """``a`` (uint8 ``(h, w, c)``) sampled ``qx``/``qy`` quarter pixels to the right/down."""
+    """``a`` (uint8 ``(h, w, c)``) sampled ``qx``/``qy`` quarter pixels to the right/down.
+
+    Separable and in uint16 (at most 255 * 16), rounded once at the end: the same numbers as the
+    four weighted copies summed in one pass, at a third of the cost."""
     h, w, c = a.shape
     q = QUANT
-    out = np.zeros((h + (1 if qy else 0), w + (1 if qx else 0), c), np.uint32)
-    src = a.astype(np.uint32)
-    for oy, wy in ((0, q - qy), (1, qy)):
-        for ox, wx in ((0, q - qx), (1, qx)):
-            if wy and wx:
-                out[oy:oy + h, ox:ox + w] += src * (wy * wx)
-    return ((out + (q * q) // 2) // (q * q)).astype(np.uint8)
+    src = a.astype(np.uint16)
+    if qx:
+        row = np.zeros((h, w + 1, c), np.uint16)
+        np.multiply(src, q - qx, out=row[:, :w])
+        row[:, 1:] += src * np.uint16(qx)
+    else:
+        row = src * np.uint16(q)
+    if qy:
+        out = np.zeros((h + 1, row.shape[1], c), np.uint16)
+        np.multiply(row, q - qy, out=out[:h])
+        out[1:] += row * np.uint16(qy)
+    else:
+        out = row * np.uint16(q)
+    out += (q * q) // 2
+    out >>= 4  # / (q * q)
+    return out.astype(np.uint8)
 
 
 def from_layer(rgb: np.ndarray, alpha: np.ndarray, dx: int, dy: int) -> Sprite:

@@ -153,11 +153,14 @@ def marks(thumb: np.ndarray, shot: Mapping[str, Any], moves: list[Any], cuts: Se
 
 def _area(img: np.ndarray, n: int, ax: int) -> np.ndarray:
     size = img.shape[ax]
-    if size % n == 0:  # whole blocks (1280 -> 320): a reshape and a sum, rounded the same way
+    if size % n == 0 and size // n <= 256:  # whole blocks (1280 -> 320): k strided slices summed, rounded the same way
         k = size // n
-        shape = img.shape[:ax] + (n, k) + img.shape[ax + 1 :]
-        total = img.reshape(shape).sum(axis=ax + 1, dtype=np.int64)
-        return ((total * 2 + k) // (k * 2)).astype(np.uint8)
+        index: list[slice] = [slice(None)] * img.ndim
+        blocks = np.zeros(img.shape[:ax] + (n,) + img.shape[ax + 1 :], np.uint32)
+        for j in range(k):
+            index[ax] = slice(j, None, k)
+            blocks += img[tuple(index)]
+        return ((blocks * 2 + k) // (k * 2)).astype(np.uint8)
     edges = np.array([k * size // n for k in range(n + 1)])
     sums = np.cumsum(img.astype(np.int64), axis=ax)
     sums = np.concatenate([np.zeros_like(np.take(sums, [0], axis=ax)), sums], axis=ax)
