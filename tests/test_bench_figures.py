@@ -20,10 +20,7 @@ BENCH = ROOT / "bench"
 NOT_BENCHMARKS = {"__init__", "machine", "synthetic", "make_tiny_models"}
 """Modules of bench/ that measure nothing: helpers, and the tiny models' maker."""
 SCRIPTS = sorted(p.stem for p in BENCH.glob("*.py") if p.stem not in NOT_BENCHMARKS)
-AWAITING_A_RUN: dict[str, str] = {
-    "render_film": "its output block, measured under heavy load, contradicted the animatic's figures: "
-                   "removed until a run on the quiet machine replaces it under '## The animatic'",
-}
+AWAITING_A_RUN: dict[str, str] = {}
 """Scripts whose output block is not in bench/README.md yet, and why: each is a known gap, named here
 rather than hidden (they still print the header, which the first test checks)."""
 HEADER = re.compile(r"^measured \d{4}-\d\d-\d\d \d\d:\d\d UTC on .+, \d+ cores \(load average .+\)")
