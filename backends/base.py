@@ -84,6 +84,20 @@ class Result:
     """JSON-able metadata recorded with the outputs (e.g. ``{"duration": 1.93}``)."""
 
 
+def end_path(task: TaskRun) -> Path:
+    """The end picture's file (``end``: ``{file: role}`` or ``{input: role}``, another shot's keyframe);
+    one lookup for every video backend."""
+    end = task.params["end"]
+    if end.get("input"):
+        artifact = task.inputs.get(str(end["input"]))
+        path = artifact.outputs.get("image") if artifact is not None else None
+    else:
+        path = task.files.get(str(end.get("file")))
+    if path is None:
+        raise BackendError(f"{task.id}: the end picture {end!r} was not provided")
+    return Path(path)
+
+
 def pick_device() -> str:
     """Where a torch model runs: CUDA, else Apple's MPS, else the CPU (torch is imported only here,
     by backends that already need it)."""

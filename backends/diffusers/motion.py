@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from backends.base import BackendError, Result, TaskRun
+from backends.base import BackendError, Result, TaskRun, end_path
 
 from ._load import Loaded, oom_guard
 from ._run import Steps, call, generation_size, generator, merged, numeric_setup, resized_rgb
@@ -177,19 +177,6 @@ def check_inputs(task: TaskRun, handle: Loaded) -> dict[str, Any]:
                            f"a shot on a picture; use the procedural video model or an LTX-Video model ({takes}), "
                            "or remove end")
     return p
-
-
-def end_path(task: TaskRun) -> Any:
-    """The end picture's file (``end``: ``{file: role}`` or ``{input: role}``, another shot's keyframe)."""
-    end = task.params["end"]
-    if end.get("input"):
-        artifact = task.inputs.get(str(end["input"]))
-        path = artifact.outputs.get("image") if artifact is not None else None
-    else:
-        path = task.files.get(str(end.get("file")))
-    if path is None:
-        raise BackendError(f"{task.id}: the end picture {end!r} was not provided")
-    return path
 
 
 def ending_pipe(handle: Loaded, adapter: VideoAdapter) -> Any:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from backends.base import Artifact, BackendError, Result, TaskRun
+from backends.base import Artifact, BackendError, Result, TaskRun, end_path
 
 from ._camera import PARALLAX, View, check_camera, path, uses_parallax
 from ._compose import Cast, Placed, fade, place
@@ -91,14 +91,7 @@ def run_motion(task: TaskRun) -> Result:
 
 def _end_picture(task: TaskRun, width: int, height: int) -> np.ndarray:
     """The picture the shot ends on (``end``: a file, or another shot's keyframe), fitted to the frame."""
-    end = task.params["end"]
-    if end.get("input"):
-        artifact = task.inputs.get(str(end["input"]))
-        path = artifact.outputs.get("image") if artifact is not None else None
-    else:
-        path = task.files.get(str(end.get("file")))
-    if path is None:
-        raise BackendError(f"{task.id}: the end picture {end!r} was not provided")
+    path = end_path(task)
     return read_fitted(path, width, height, "the end picture")
 
 
