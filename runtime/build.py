@@ -268,7 +268,7 @@ def _build_plan(opts: BuildOptions, cache_root: Path, started: float, store: Sto
         from .executors import ExecutorUnavailable
 
         try:
-            outcome = _execute(opts, store, plan, stale, cached, listener)
+            outcome = _execute(opts, store, plan, stale, cached, listener, history.durations_path)
         except ExecutorUnavailable as exc:
             sys.stderr.write(f"studio: error[{exc.code}]: {exc.args[0]}\n")
             listener.done(1, None)
@@ -340,11 +340,12 @@ class _Executed:
 
 
 def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str],
-             cached: dict[str, ActionRecord], listener: BuildListener) -> _Executed:
+             cached: dict[str, ActionRecord], listener: BuildListener, durations_path: Path) -> _Executed:
     from backends import load_backend
     from compiler.schedule import schedule
 
     from .executors import Executor, TaskExecutor
+    from .executors.priority import load_durations, save_durations
     from .models import ModelManager
     from .progress import make_reporter
 
@@ -360,6 +361,7 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
     cancel = opts.cancel if opts.cancel is not None else threading.Event()
     executor: TaskExecutor
     session = None
+    durations: dict[str, float] | None = None  # the local executor's estimates (Ray schedules by itself)
     if opts.executor == "ray":  # connect first: a cluster that cannot be reached is one clear error
         from .executors.ray_executor import RayExecutor
         from .executors.ray_session import connect
@@ -369,10 +371,13 @@ def _execute(opts: BuildOptions, store: Store, plan: LoadedPlan, stale: list[str
         executor = RayExecutor(session, tasks, store, reporter, opts.jobs, cancel, _warner(opts.format))
     else:
         reporter = Heard(make_reporter(opts.format, len(stale)), listener)
+        durations = load_durations(durations_path)
         executor = Executor(tasks, store, models, load_backend, reporter, opts.jobs or max(1, os.cpu_count() or 1),
-                            cancel, opts.first)
+                            cancel, opts.first, durations)
     try:
         outcome = executor.run(order.order, cached)
+        if durations is not None:
+            save_durations(durations_path, durations, outcome.seconds, outcome.status, list(tasks))
     finally:
         reporter.close()
         if opts.models is None:  # a build on its own (studio watch keeps models and Ray between builds)
@@ -392,6 +397,8 @@ class _History:
     def __init__(self, cache_root: Path, project: Path) -> None:
         self.path = history_path(cache_root, project)
         self.digest_path = self.path.with_suffix(".digest")
+        self.durations_path = self.path.with_suffix(".seconds")  # not *.json: gc reads those as plans
+        """Seconds each task took when it last ran (``executors.priority``: which ready task goes first)."""
 
     def previous(self) -> dict[str, Any]:
         return load_history(self.path)

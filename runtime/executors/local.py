@@ -26,6 +26,7 @@ from ..storage import StorageError
 from ..store import ActionRecord, Store
 from ..tasks import Task
 from .base import TASK_THREADS, Outcome, Reporter, failure_message, run_batch
+from .priority import critical_paths
 
 __all__ = ["TASK_THREADS", "Executor", "Outcome", "Reporter"]
 
@@ -45,6 +46,9 @@ class Executor:
     first: frozenset[str] = frozenset()
     """Task kinds that go before the others: while a task of these kinds is ready or running, no
     other task starts (``BuildOptions.first``; the preview page's shots before the film)."""
+    durations: Mapping[str, float] = field(default_factory=dict)
+    """Seconds each task id took when it last ran: among ready tasks, the one heading the longest
+    chain still to run starts first (``priority``)."""
 
     def run(self, order: Sequence[str], cached: Mapping[str, ActionRecord]) -> Outcome:
         """Run ``order`` (a topological order of the stale tasks); ``cached`` holds the hits."""
@@ -66,7 +70,9 @@ class Executor:
             for dep in self.tasks[tid].inputs.values():
                 if dep in position:
                     users.setdefault(dep, []).append(tid)
-        ready: list[tuple[int, int, str]] = []  # concurrent tasks whose inputs exist: first kinds, then position
+        path = critical_paths(self.tasks, order, self.durations)
+        ready: list[tuple[int, float, int, str]] = []  # concurrent tasks whose inputs exist: first kinds, then
+        # the longest chain of work behind them, then position
         serial = [tid for tid in order if not concurrent[tid]]  # model tasks run in exactly this order
         next_serial = 0
         serial_inflight = 0
@@ -86,7 +92,7 @@ class Executor:
             for user in users.get(tid, ()):
                 waiting[user] -= 1
                 if waiting[user] == 0 and concurrent[user] and user not in out.status:
-                    heapq.heappush(ready, (rank(user), position[user], user))
+                    heapq.heappush(ready, (rank(user), -path[user], position[user], user))
 
         def skip_dependents(tid: str) -> None:
             stack = list(users.get(tid, ()))
@@ -141,7 +147,7 @@ class Executor:
 
         for tid in order:
             if waiting[tid] == 0 and concurrent[tid]:
-                heapq.heappush(ready, (rank(tid), position[tid], tid))
+                heapq.heappush(ready, (rank(tid), -path[tid], position[tid], tid))
         try:
             while True:
                 if self.cancel.is_set():
@@ -157,7 +163,7 @@ class Executor:
                 while ready and len(running) - serial_inflight < self.jobs:
                     if ready[0][0] and holding():
                         break
-                    _, _, tid = heapq.heappop(ready)
+                    tid = heapq.heappop(ready)[-1]
                     if tid not in out.status:
                         start([tid])
                 if not running:

@@ -327,3 +327,45 @@ def test_first_kinds_run_before_the_others(tmp_path: Path, first: frozenset[str]
         assert events.index(("started", "motion")) < events.index(("started", "board"))
     else:
         assert events.index(("started", "board")) < events.index(("executed", "motion"))
+
+
+def test_the_ready_task_heading_the_longest_chain_starts_first(tmp_path: Path) -> None:
+    """A one-shot edit: the boards come before the shot's motion in plan order, but the motion heads
+    the longer chain (motion -> clip -> film), so with one free core it starts first; when the
+    boards took longer than that chain last time (``durations``), they go first instead."""
+    cpu = make_backend("cpu", concurrent=True)
+    tasks = [_kinded("key", "picture", "cpu", None), _kinded("board", "board", "cpu", None, {"k": "key"}),
+             _kinded("pdf", "book", "cpu", None, {"k": "key"}), _kinded("motion", "moving", "cpu", None, {"k": "key"}),
+             _kinded("shot", "clip", "cpu", None, {"m": "motion"}), _kinded("film", "whole", "cpu", None, {"s": "shot"})]
+    order = [t.id for t in tasks]
+    seen = {"key": 0.2, "board": 0.3, "pdf": 0.6, "motion": 1.0, "shot": 0.05, "film": 0.2}
+
+    def starts(durations: dict[str, float]) -> list[str]:
+        recorder = Recorder()
+        executor = Executor({t.id: t for t in tasks}, Store(tmp_path / "store"),
+                            ModelManager(None, {"cpu": cpu}.__getitem__), {"cpu": cpu}.__getitem__, recorder, 1,
+                            durations=durations)
+        outcome = executor.run(order, {})
+        assert all(s == "executed" for s in outcome.status.values()), outcome.failures
+        return [tid for event, tid in recorder.events if event == "started"]
+
+    assert starts(seen) == ["key", "motion", "pdf", "board", "shot", "film"]
+    assert starts({**seen, "board": 5.0})[:3] == ["key", "board", "motion"]
+    # nothing measured and kinds it cannot guess: every task weighs the same, the longest chain by count
+    assert starts({}) == ["key", "motion", "shot", "board", "pdf", "film"]
+
+
+def test_critical_paths_and_recorded_durations(tmp_path: Path) -> None:
+    from runtime.executors.priority import GUESS, critical_paths, load_durations, save_durations
+
+    tasks = {t.id: t for t in [_kinded("a", "keyframe", "cpu", None), _kinded("b", "shot", "cpu", None, {"x": "a"}),
+                               _kinded("c", "film", "cpu", None, {"x": "b", "y": "a"})]}
+    paths = critical_paths(tasks, ["a", "b", "c"], {"b": 2.0})
+    assert paths == {"c": GUESS["film"], "b": 2.0 + GUESS["film"], "a": GUESS["keyframe"] + 2.0 + GUESS["film"]}
+    assert critical_paths(tasks, ["b", "c"], {})["b"] == GUESS["shot"] + GUESS["film"]  # only stale tasks count
+    where = tmp_path / "history" / "p.seconds"
+    save_durations(where, {"gone": 1.0, "a": 9.0}, {"a": 0.25, "b": 3.0}, {"a": "executed", "b": "failed"}, ["a", "b"])
+    assert load_durations(where) == {"a": 0.25}  # failed runs say nothing; tasks no longer planned are dropped
+    for junk in (b"[1]", b"{not json", b'{"a": "x", "b": -1, "c": true, "d": 1e400, "e": 2}'):
+        where.write_bytes(junk)
+        assert load_durations(where) == ({"e": 2.0} if junk.startswith(b'{"a"') else {})

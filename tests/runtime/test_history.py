@@ -35,6 +35,9 @@ def test_gc_after_a_revert_keeps_the_current_build(project: Path, tmp_path: Path
     edit(project, "volume: 0.3", "volume: 0.6")  # revert: everything is cached, nothing runs
     code, summary, _ = build_json(project, cache=cache)
     assert code == 0 and summary["executed"] == []
+    (seconds,) = (cache / "history").glob("*.seconds")  # what each task took: the next build's order
+    assert set(json.loads(seconds.read_bytes())) == {t["id"] for t in json.loads(
+        (project / "build" / "report.json").read_text())["tasks"]}
     gc = studio("cache", "gc", str(project), "--cache", str(cache), "--format", "json")
     assert gc.returncode == 0, gc.stderr
     assert json.loads(gc.stdout)["removed_objects"] >= 2  # the edited build's soundtrack and film
