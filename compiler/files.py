@@ -242,6 +242,10 @@ def _probe(path: Path, media: Media, max_pixels: int) -> str | None:
         return None
     if path.suffix.lower() not in _AUDIO_SUFFIXES:
         return f"has an unsupported audio type '{path.suffix}' (use WAV, FLAC or OGG)"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        pcm = _pcm_wav_frames(path)
+        if pcm is not None:  # read by the standard library: no numpy or libsndfile in check and plan
+            return "holds no audio" if pcm <= 0 else _wav_truncated(path)
     try:
         import soundfile
 
@@ -254,6 +258,18 @@ def _probe(path: Path, media: Media, max_pixels: int) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return _wav_truncated(path)
     return None
+
+
+def _pcm_wav_frames(path: Path) -> int | None:
+    """The frames of an integer PCM WAV file as the standard library reads it, or None when it cannot
+    (float samples, WAVE_FORMAT_EXTENSIBLE, damage): libsndfile then decides."""
+    import wave
+
+    try:
+        with open_regular(path) as f, wave.open(f) as w:
+            return w.getnframes() if w.getframerate() > 0 and w.getnchannels() > 0 else 0
+    except (wave.Error, EOFError, OSError, Unreadable, ValueError):
+        return None
 
 
 def _wav_truncated(path: Path) -> str | None:

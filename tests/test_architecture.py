@@ -46,7 +46,7 @@ import sys, io, contextlib
 from runtime.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     code = main(sys.argv[1:])
-heavy = sorted(m for m in ("torch", "diffusers", "transformers", "numpy", "PIL") if m in sys.modules)
+heavy = sorted(m for m in ("torch", "diffusers", "transformers", "numpy", "PIL", "soundfile") if m in sys.modules)
 print(code, ",".join(heavy))
 """
 
@@ -58,6 +58,8 @@ def test_check_and_plan_import_no_ml_library(command: str) -> None:
     assert out[0] == "0"
     heavy = out[1].split(",") if len(out) > 1 else []
     assert not {"torch", "diffusers", "transformers"} & set(heavy), heavy
+    # nor numpy (0.05 s) nor libsndfile: the example's PCM WAV music is probed by the standard library
+    assert not {"numpy", "soundfile"} & set(heavy), heavy
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))

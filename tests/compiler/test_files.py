@@ -122,3 +122,23 @@ def test_truncated_wav_is_refused_not_played_partly(tmp_path: Path) -> None:
     streamed[at + 4: at + 8] = b"\xff\xff\xff\xff"
     theme.write_bytes(bytes(streamed))
     assert compile_project(project, backends=CATALOG).ok
+
+
+def test_wav_probes_read_pcm_with_the_standard_library_and_the_rest_with_libsndfile(tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile
+
+    from compiler.files import _probe
+
+    tone = (np.sin(np.arange(4800) / 8) * 0.5).astype(np.float32)
+    soundfile.write(tmp_path / "pcm.wav", tone, 48000, subtype="PCM_16")
+    soundfile.write(tmp_path / "float.wav", tone, 48000, subtype="FLOAT")  # not for the wave module
+    soundfile.write(tmp_path / "empty.wav", tone[:0], 48000, subtype="PCM_16")
+    for name in ("pcm.wav", "float.wav"):
+        assert _probe(tmp_path / name, "audio", 10**6) is None, name
+    assert _probe(tmp_path / "empty.wav", "audio", 10**6) == "holds no audio"
+    whole = (tmp_path / "pcm.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(whole[: len(whole) // 2])
+    assert "cut short" in (_probe(tmp_path / "cut.wav", "audio", 10**6) or "")
+    (tmp_path / "junk.wav").write_bytes(whole[:12] + b"fmt \xff\xff\xff\x7f" + b"\x00" * 64)
+    assert "not readable audio" in (_probe(tmp_path / "junk.wav", "audio", 10**6) or "")
