@@ -83,7 +83,7 @@ def run_soundtrack(task: TaskRun) -> Result:
         decoded = decode_audios([(speech[role], f"dialogue {role}", 1) for role in lines]
                                 + [(music[role], str(music[role]), CHANNELS) for role in files],
                                 sample_rate=sample_rate, scratch=scratch)
-        said = {role: d[:, 0] for role, d in zip(lines, decoded, strict=False)}
+        said = {role: d[:, 0] for role, d in zip(lines, decoded[: len(lines)], strict=True)}
         # 2. each shot's dialogue, as the shot mixes it
         dialogue = {str(entry["shot"]): mix_dialogue(entry.get("lines", ()), said, duration=int(entry["frames"]) / fps,
                                                      sample_rate=sample_rate)[0] for entry in timeline}
