@@ -1,19 +1,20 @@
 """The AAC settings of shot clips and the soundtrack, and the band the encoder is told to code.
 
-ffmpeg's native encoder with the ``twoloop`` coder, bit-exact. Its cost on 30 s of stereo at
-48 kHz and 192 kbit/s is about 0.8 CPU-s, most of the soundtrack task (``bench/render_soundtrack.py``).
-Two ways to make it cheaper were measured on the ``render_film.py`` bench mix (decoded AAC
-against the float mix, SNR per octave band from 60 Hz to 11 kHz):
+ffmpeg's native encoder with the ``twoloop`` coder, bit-exact. It is most of the soundtrack
+task's CPU time (``bench/render_soundtrack.py`` prints both, and the comparison below, on the
+``render_film.py`` bench mix; the figures are in bench/README.md). What was tried:
 
-- the ``fast`` coder costs the same in this ffmpeg (0.84 against 0.82 CPU-s), so ``twoloop``
-  stays; turning off M/S, intensity stereo, PNS or TNS saves little and costs quality;
-- telling the encoder how wide the sound is does both: by default it codes up to a cutoff
-  derived from the bitrate (18 kHz at 96 kbit/s a channel) and spends bits and search on bands
-  that hold nothing. Every source of a mix is resampled from its own rate, so the mix holds
-  nothing above the highest Nyquist frequency among its sources (the resampler's stop band lies
-  60 dB and more under the signal there). The bench mix (music at 16 kHz, eSpeak at 22.05 kHz)
-  coded up to 11,025 Hz took 0.65 CPU-s instead of 0.82, and came out closer to the mix in every
-  band (40, 38, 26, 26, 32, 28 dB before; 51, 51, 48, 43, 41, 37 dB after).
+- the ``fast`` coder costs as much as ``twoloop`` in this ffmpeg, so ``twoloop`` stays; switching
+  off intensity stereo, PNS or TNS saves next to nothing, switching off M/S stereo leaves the
+  decoded AAC much further from the mix;
+- telling the encoder how wide the sound is saves about a fifth of its time and makes the result
+  better: by default it codes up to a cutoff derived from the bitrate (18 kHz at 96 kbit/s a
+  channel) and spends bits and search on bands that hold nothing. Every source of a mix is
+  resampled from its own rate, so the mix holds nothing above the highest Nyquist frequency among
+  its sources (the resampler's stop band lies 60 dB and more under the signal there; the
+  limiter's and the ducking's slow gain changes add nothing audible above it). Coded up to that
+  band, the bench mix (music at 16 kHz, eSpeak at 22.05 kHz: 11,025 Hz) came out 9 to 22 dB
+  closer to the float mix in every octave band from 62.5 Hz to 11 kHz (SNR of the decoded AAC).
 
 A source whose rate cannot be read from its header (:func:`source_rate`) counts as full band, and
 then, as for 48 kHz sources, the encoder keeps its own cutoff: such mixes encode as before.
