@@ -8,7 +8,8 @@ H.264 settings every video in studio is encoded with (the procedural motion back
 Modules: ``encode`` (encoder settings), ``shot``, ``transition``, ``soundtrack`` (+ ``film_audio``
 and ``loudness``, EBU R128 normalisation in numpy), ``film`` (+ ``film_video``), ``subtitles``, ``timeline``
 (where shots sit in the film), ``mp4`` (frame counts and key frames read from the MP4 index),
-``captions`` (burnt-in captions drawn with Pillow), ``audio``, ``_bin``.
+``captions`` (burnt-in captions drawn with Pillow), ``audio``, ``aac`` (the AAC settings and the
+band it codes), ``_bin``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["KINDS", "NAME", "VERSION", "load", "run", "unload"]
 
 NAME = "ffmpeg"
-VERSION = "4"
+VERSION = "5"
 KINDS = frozenset({"shot", "transition", "soundtrack", "film", "subtitles"})
 
 

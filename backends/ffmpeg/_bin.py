@@ -19,7 +19,7 @@ import numpy as np
 
 from backends.base import BackendError
 
-__all__ = ["decode_audio", "ffmpeg_exe", "ffmpeg_reason", "run_ffmpeg"]
+__all__ = ["decode_audio", "decode_audios", "ffmpeg_exe", "ffmpeg_reason", "run_ffmpeg"]
 
 _QUIET = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 """Global options for every call: only real errors on stderr, no interactive keys."""
@@ -124,20 +124,23 @@ def run_ffmpeg(
     return b"".join(out) if stdout else stderr
 
 
+def _decoding(index: int, sample_rate: int, channels: int, out: str) -> list[str]:
+    """Output options decoding input ``index`` to raw float32 at ``sample_rate`` into ``out``."""
+    return [
+        "-map", f"{index}:a:0",
+        "-ac", str(channels),
+        "-af", f"aresample={sample_rate}:resampler=swr",
+        "-f", "f32le", "-c:a", "pcm_f32le",
+        out,
+    ]  # fmt: skip
+
+
 def decode_audio(path: Path, *, label: str, sample_rate: int, channels: int = 1) -> np.ndarray:
     """Decode any audio file to float32 samples at ``sample_rate``, shape ``(samples, channels)``.
 
     The message of a damaged file reads ``"<label>: cannot decode audio (<reason>)"``.
     """
-    args = [
-        "-threads", "1",
-        "-i", str(path),
-        "-map", "0:a:0",
-        "-ac", str(channels),
-        "-af", f"aresample={sample_rate}:resampler=swr",
-        "-f", "f32le", "-c:a", "pcm_f32le",
-        "pipe:1",
-    ]  # fmt: skip
+    args = ["-threads", "1", "-i", str(path), *_decoding(0, sample_rate, channels, "pipe:1")]
     try:
         raw = run_ffmpeg(args, what=label, stdout=True)
     except BackendError as exc:
@@ -146,3 +149,36 @@ def decode_audio(path: Path, *, label: str, sample_rate: int, channels: int = 1)
             reason = "the file has no audio stream"
         raise BackendError(f"{label}: cannot decode audio ({reason})") from None
     return np.frombuffer(raw, dtype="<f4").reshape(-1, channels).copy()
+
+
+def decode_audios(
+    sources: Sequence[tuple[Path, str, int]], *, sample_rate: int, scratch: Path
+) -> list[np.ndarray]:
+    """:func:`decode_audio` of each ``(path, label, channels)``, in one ffmpeg run: the same samples.
+
+    Each file has its own decoder and resampler in that run, as in a run of its own, and its own
+    raw output file in ``scratch``. One run instead of one per file saves starting ffmpeg, its
+    pipes and threads once per file: the bench soundtrack's three lines and its music decode in
+    about half the CPU time. When the run fails, each file is decoded on its own, so that the
+    message names the file that could not be decoded.
+    """
+    if len(sources) <= 1:
+        return [decode_audio(path, label=label, sample_rate=sample_rate, channels=channels)
+                for path, label, channels in sources]
+    args: list[str] = []
+    for path, _, _ in sources:
+        args += ["-threads", "1", "-i", str(path)]
+    outputs = [scratch / f"decoded{i}.f32" for i in range(len(sources))]
+    for i, ((_, _, channels), out) in enumerate(zip(sources, outputs, strict=True)):
+        args += _decoding(i, sample_rate, channels, str(out))
+    try:
+        run_ffmpeg(["-y", *args], what="decoding audio")
+    except BackendError:
+        for path, label, channels in sources:  # raises the failing file's own message
+            decode_audio(path, label=label, sample_rate=sample_rate, channels=channels)
+        raise
+    decoded = []
+    for (_, _, channels), out in zip(sources, outputs, strict=True):
+        decoded.append(np.fromfile(out, dtype="<f4").reshape(-1, channels))
+        out.unlink()
+    return decoded

@@ -43,7 +43,6 @@ from backends.base import BackendError
 from ._bin import run_ffmpeg
 
 __all__ = [
-    "AUDIO_SETTINGS",
     "PRESET",
     "SWS_FLAGS",
     "encode_frames",
@@ -58,10 +57,6 @@ SWS_FLAGS = "bitexact+accurate_rnd+full_chroma_int"
 ME_PARAMS = "me=dia:subme=1:partitions=none:rc-lookahead=5"
 """The cheaper analysis on top of ``PRESET`` (see the module's docstring)."""
 X264_PARAMS = "keyint=infinite:scenecut=0:open-gop=0:stitchable=1:" + ME_PARAMS
-AUDIO_SETTINGS: dict[str, str] = {"c:a": "aac", "aac_coder": "twoloop", "flags:a": "+bitexact"}
-"""AAC settings for shot clips and the film (the bitrate is per use)."""
-
-
 def keyframe_expr(keyframes_at: Sequence[int]) -> str:
     """``-force_key_frames`` value forcing key frames at exactly these frame numbers."""
     keys = sorted({int(k) for k in keyframes_at} | {0})

@@ -74,8 +74,8 @@ class Normalised:
     input_loudness: float | None
     """Integrated loudness before normalisation, LUFS; None when (nearly) silent."""
     loudness: float | None
-    """Integrated loudness after normalisation, LUFS: exact when ``linear``, estimated (to a few
-    hundredths of an LU) when ``limited``."""
+    """Integrated loudness after normalisation, LUFS (what :func:`integrated_loudness` of
+    ``samples`` gives, to rounding)."""
     gain: float
     """The linear gain applied before the limiter, dB."""
     mode: str
@@ -146,24 +146,35 @@ def _k_spectrum(sample_rate: int) -> tuple[int, int, np.ndarray]:
 
 
 def _k_weighted(x: np.ndarray, sample_rate: int) -> np.ndarray:
-    """``x`` (planar) through the K-weighting: FFT convolution, overlap-add, float32."""
+    """``x`` (planar) through the K-weighting: FFT convolution, overlap-add, float32.
+
+    Segments that are all zeros (silence, or a difference that is zero outside the limiter's
+    stretches) are left out of the FFTs: their pieces are zero.
+    """
     taps, size, spectrum = _k_spectrum(sample_rate)
     hop = size - taps
     channels, n = x.shape
     segments = max(1, -(-n // hop))
     padded = np.zeros((channels, segments * hop), np.float32)
     padded[:, :n] = x
-    pieces = np.fft.irfft(np.fft.rfft(padded.reshape(channels, segments, hop), n=size) * spectrum, n=size)
+    blocks = padded.reshape(channels, segments, hop)
+    sounding = np.flatnonzero(blocks.any(axis=(0, 2)))
+    pieces = np.zeros((channels, segments, size), np.float32) if len(sounding) < segments else blocks
+    if len(sounding) == segments:
+        pieces = np.fft.irfft(np.fft.rfft(blocks, n=size) * spectrum, n=size)
+    elif len(sounding):
+        pieces[:, sounding] = np.fft.irfft(np.fft.rfft(blocks[:, sounding], n=size) * spectrum, n=size)
     out = pieces[:, :, :hop].copy()
     out[:, 1:, :taps] += pieces[:, :-1, hop:]
     return out.reshape(channels, segments * hop)[:, :n]
 
 
-def _weighted_power(x: np.ndarray, sample_rate: int) -> np.ndarray:
+def _power(weighted: np.ndarray) -> np.ndarray:
     """Per sample, the sum over channels of the squared K-weighted signal (float64)."""
-    weighted = _k_weighted(x, sample_rate).astype(np.float64)
-    np.square(weighted, out=weighted)
-    return weighted.sum(axis=0)
+    squared = weighted.astype(np.float64)
+    np.square(squared, out=squared)
+    return squared.sum(axis=0)
+
 
 
 def _block_powers(power: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -186,7 +197,7 @@ def _gated(powers: np.ndarray) -> float | None:
 
 
 def _loudness(x: np.ndarray, sample_rate: int) -> float | None:
-    return _gated(_block_powers(_weighted_power(x, sample_rate), sample_rate))
+    return _gated(_block_powers(_power(_k_weighted(x, sample_rate)), sample_rate))
 
 
 def integrated_loudness(x: np.ndarray, sample_rate: int) -> float | None:
@@ -269,14 +280,15 @@ def _envelope(need: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.minimum(gain, 1.0, out=gain)
 
 
-def _limiter_gain(x: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray | None:
+def _stretches(x: np.ndarray, ceiling: float, sample_rate: int) -> list[tuple[int, np.ndarray]]:
+    """The limiter's gain where it is not 1: (first sample, gain from there on) of each stretch."""
     chunks = _candidates(x, ceiling)
     if len(chunks) == 0:
-        return None
+        return []
     peaks = _chunk_peaks(x, chunks).astype(np.float64)
     holds = (peaks > ceiling).any(axis=1)
     if not holds.any():
-        return None
+        return []
     chunks, need = chunks[holds], ceiling / np.maximum(peaks[holds], ceiling)
     n = x.shape[1]
     count = -(-n // _CHUNK)
@@ -289,7 +301,7 @@ def _limiter_gain(x: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray
     np.add.at(marks, np.minimum(chunks + ahead + 1, count), -1)
     active = np.concatenate([[0], (np.cumsum(marks)[:count] > 0).astype(np.int8), [0]])
     edges = np.flatnonzero(np.diff(active))
-    gain = np.ones(count * _CHUNK)
+    stretches = []
     for first, end in zip(edges[::2], edges[1::2], strict=True):
         inside = slice(*np.searchsorted(chunks, [first, end]))
         stretch = np.ones((end - first) * _CHUNK + _TAPS)
@@ -297,8 +309,8 @@ def _limiter_gain(x: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray
         spread = stretch[:-_TAPS].copy()
         for k in range(1, _TAPS):  # an over whose newest tap is sample m needs its gain on m - 11 .. m
             np.minimum(spread, stretch[k : k + len(spread)], out=spread)
-        gain[first * _CHUNK : end * _CHUNK] = _envelope(spread, sample_rate)
-    return gain[:n]
+        stretches.append((int(first) * _CHUNK, _envelope(spread, sample_rate)[: n - first * _CHUNK]))
+    return stretches
 
 
 def limiter_gain(x: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray | None:
@@ -308,19 +320,28 @@ def limiter_gain(x: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray 
     ramps down to it linearly ahead of time (:data:`ATTACK`) and back up after (:data:`RELEASE`),
     both as running minima (``min_j (need[j] + slope * |n - j|)``). None when nothing goes over.
     """
-    return _limiter_gain(_planar(x), ceiling, sample_rate)
+    planar = _planar(x)
+    stretches = _stretches(planar, ceiling, sample_rate)
+    if not stretches:
+        return None
+    gain = np.ones(planar.shape[1])
+    for first, part in stretches:
+        gain[first : first + len(part)] = part
+    return gain
 
 
 def _limit(x: np.ndarray, ceiling: float, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Planar ``x`` under the limiter (again, rarely, until its ramps leave no over behind), and the
-    gain it applied per sample."""
+    gain it applied per sample. ``x`` is limited in place, only where the gain is not 1."""
     applied = np.ones(x.shape[1])
     for _ in range(4):
-        gain = _limiter_gain(x, ceiling * _MARGIN, sample_rate)
-        if gain is None:
+        stretches = _stretches(x, ceiling * _MARGIN, sample_rate)
+        if not stretches:
             break
-        x = (x * gain).astype(np.float32)
-        applied *= gain
+        for first, gain in stretches:
+            end = first + len(gain)
+            x[:, first:end] = (x[:, first:end] * gain).astype(np.float32)
+            applied[first:end] *= gain
         if _true_peak(x, ceiling) <= ceiling:
             break
     return x, applied
@@ -334,10 +355,14 @@ def normalise(x: np.ndarray, sample_rate: int, target: float, ceiling: float = C
 
     While the limiter is in play, the loudness of each try is estimated from the K-weighted input
     and the limiter's gain (the weighting is linear and the gain changes slowly beside it), so
-    the K-weighting runs once; :func:`integrated_loudness` of the result tells the exact value.
+    the K-weighting runs once. The loudness of the result is then measured, exactly: as the
+    weighting is linear, the weighted result is the weighted input times the gain plus the
+    weighted difference the limiter made, which is zero outside its stretches and weighted only
+    where it is not.
     """
     planar = _planar(x)
-    power = _weighted_power(planar, sample_rate)
+    weighted = _k_weighted(planar, sample_rate)
+    power = _power(weighted)
     measured = _gated(_block_powers(power, sample_rate))
     if measured is None:
         return Normalised(planar.T.copy(), None, None, 0.0, "none")
@@ -358,4 +383,8 @@ def normalise(x: np.ndarray, sample_rate: int, target: float, ceiling: float = C
         if len(tried) > 1 and tried[-1][0] != tried[-2][0]:
             slope = min(1.0, max(0.1, (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0])))
         gain = round(gain + (target - tried[-1][1]) / slope, 2)
-    return Normalised(out.T.copy(), measured, tried[-1][1], tried[-1][0], "limited")
+    scale = np.float32(_linear(tried[-1][0]))
+    weighted *= scale
+    weighted += _k_weighted(out - planar * scale, sample_rate)
+    loudness = _gated(_block_powers(_power(weighted), sample_rate))
+    return Normalised(out.T.copy(), measured, loudness, tried[-1][0], "limited")

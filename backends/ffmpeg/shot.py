@@ -5,8 +5,9 @@ mono WAV of exactly ``round(duration * sample_rate)`` samples; (3) burn the subt
 action caption (``caption``) in when asked, over the finished frames (after the camera move:
 nothing crops or scales them), re-encoding with the studio settings and the motion's own key
 frames so the film can still cut it by stream copy; else keep the motion stream as is; (4) mux
-the clip: video copied, dialogue in AAC. A shot that burned something also outputs ``picture``,
-the motion video without it, which transitions blend before laying their own captions on top.
+the clip: video copied, dialogue in AAC (coded up to the speech's band, :mod:`.aac`). A shot that
+burned something also outputs ``picture``, the motion video without it, which transitions blend
+before laying their own captions on top.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ import numpy as np
 
 from backends.base import BackendError, Result, TaskRun
 
-from ._bin import decode_audio, run_ffmpeg
+from ._bin import decode_audios, run_ffmpeg
+from .aac import aac_args, bandwidth
 from .audio import add_at, samples_for, write_wav
 from .captions import render_action_caption, render_caption
-from .encode import AUDIO_SETTINGS, encode_graph, muxer_args
+from .encode import encode_graph, muxer_args
 from .mp4 import VideoTrack, read_video_track
 
-__all__ = ["mix_dialogue", "overlay_images", "run_shot", "subtitle_spans"]
+__all__ = ["decode_lines", "mix_dialogue", "overlay_images", "run_shot", "subtitle_spans"]
 
 SUBTITLE_MODES = ("none", "soft", "burn")
 
@@ -60,23 +62,31 @@ def _check_inputs(task: TaskRun) -> tuple[Path, VideoTrack]:
     return video, track
 
 
+def decode_lines(lines: Sequence[Mapping[str, Any]], audio: Mapping[str, Path], *, sample_rate: int, scratch: Path
+                 ) -> dict[str, np.ndarray]:
+    """Each line's speech (``audio``: the line's input role -> file), mono at ``sample_rate``, by role."""
+    roles = sorted({str(line["input"]) for line in lines})
+    sources = [(audio[role], f"dialogue {role}", 1) for role in roles]
+    decoded = decode_audios(sources, sample_rate=sample_rate, scratch=scratch)
+    return {role: samples[:, 0] for role, samples in zip(roles, decoded, strict=True)}
+
+
 def mix_dialogue(
-    lines: Sequence[Mapping[str, Any]], audio: Mapping[str, Path], *, duration: float, sample_rate: int
+    lines: Sequence[Mapping[str, Any]], speech: Mapping[str, np.ndarray], *, duration: float, sample_rate: int
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Place each line's speech at its ``start`` and sum them into a buffer of exactly ``duration``.
 
-    ``audio`` maps a line's input role to its speech file. Returns the mono samples and the lines
-    with their ``end`` (start + speech length, clipped to the shot).
+    ``speech`` maps a line's input role to its samples (:func:`decode_lines`). Returns the mono
+    samples and the lines with their ``end`` (start + speech length, clipped to the shot).
     """
     total = samples_for(duration, sample_rate)
     bus = np.zeros(total, dtype=np.float32)
     placed = []
     for line in lines:
-        role = str(line["input"])
-        speech = decode_audio(audio[role], label=f"dialogue {role}", sample_rate=sample_rate)[:, 0]
+        samples = speech[str(line["input"])]
         start = float(line.get("start", 0.0))
-        add_at(bus, speech, samples_for(start, sample_rate))
-        end = min(start + len(speech) / sample_rate, float(duration))
+        add_at(bus, samples, samples_for(start, sample_rate))
+        end = min(start + len(samples) / sample_rate, float(duration))
         placed.append(
             {
                 "start": round(start, 6),
@@ -123,10 +133,10 @@ def _burn(task: TaskRun, video: Path, track: VideoTrack, lines: list[dict[str, A
     )  # fmt: skip
 
 
-def _mux(task: TaskRun, video: Path, dialogue: Path, out: Path) -> None:
+def _mux(task: TaskRun, video: Path, dialogue: Path, band: int, out: Path) -> None:
     v = ffmpeg.input(str(video), threads=str(task.threads)).video
     a = ffmpeg.input(str(dialogue)).audio
-    options = {"c:v": "copy", **AUDIO_SETTINGS, "b:a": "96k", "ac": "1", "ar": str(int(task.params["sample_rate"]))}
+    options = {"c:v": "copy", **aac_args(96_000, 1, int(task.params["sample_rate"]), band)}
     args = ffmpeg.output(v, a, str(out), **options, **muxer_args()).get_args()
     run_ffmpeg(["-y", *args], what=f"{task.id}: muxing the clip")
 
@@ -139,22 +149,23 @@ def run_shot(task: TaskRun) -> Result:
     lines = list(params.get("lines", ()))
     task.report(0, 3)
     audio = {str(line["input"]): Path(task.inputs[str(line["input"])].outputs["audio"]) for line in lines}
-    samples, placed = mix_dialogue(lines, audio, duration=duration, sample_rate=sample_rate)
-    dialogue = write_wav(task.workdir / "dialogue.wav", samples, sample_rate)
-    task.report(1, 3)
     clip = task.workdir / "clip.mp4"
-    outputs = {"clip": clip, "dialogue": dialogue}
-    burn = (params.get("subtitles") == "burn" and any(str(line["text"]).strip() for line in placed)) \
-        or bool(str(params.get("caption") or "").strip())
     with tempfile.TemporaryDirectory(prefix=".shot-", dir=task.workdir) as tmp:
         scratch = Path(tmp)
+        speech = decode_lines(lines, audio, sample_rate=sample_rate, scratch=scratch)
+        samples, placed = mix_dialogue(lines, speech, duration=duration, sample_rate=sample_rate)
+        dialogue = write_wav(task.workdir / "dialogue.wav", samples, sample_rate)
+        task.report(1, 3)
+        outputs = {"clip": clip, "dialogue": dialogue}
+        burn = (params.get("subtitles") == "burn" and any(str(line["text"]).strip() for line in placed)) \
+            or bool(str(params.get("caption") or "").strip())
         if burn:
             outputs["picture"] = Path(shutil.copyfile(video, task.workdir / "picture.mp4"))
             burnt = scratch / "burnt.mp4"
             _burn(task, video, track, placed, burnt, scratch)
             video = burnt
         task.report(2, 3)
-        _mux(task, video, dialogue, clip)
+        _mux(task, video, dialogue, bandwidth(audio.values(), sample_rate), clip)
     task.report(3, 3)
     meta = {
         "frames": track.frames,
