@@ -3,12 +3,14 @@ printable board (``storyboard_pdf``) and the per-shot ``panel`` tasks they assem
 and in the one-shot edit.
 
 Builds render_film's project (``project()``: 30 s, ten shots) from an empty cache, edits one shot's
-action, builds again, and prints from each build's report.json the task seconds of those kinds, the
-tasks re-run, the edit's critical path through the boards against the edited shot's motion, and the
-CPU seconds of each build's whole process tree. Task seconds are wall time on the executor's threads:
-on a shared 2-core machine they grow with the load, so ``--code DIR`` measures another checkout of
-studio (an older commit unpacked with ``git archive``) and ``--alternate`` runs the two trees in turn,
-``--repeat`` times each, to compare them under the same load.
+action, builds again, and prints from each build's report.json the task seconds of those kinds and how
+many ran, the tasks re-run, the longest motion task (the boards run beside it in the edit), the build's
+wall seconds and the CPU seconds of its whole process tree. Task seconds are wall time on the
+executor's threads: on a shared 2-core machine they grow with the load and with the tasks beside them
+(one process, one GIL), so each build also counts the thread CPU seconds of the board kinds' backend
+``run`` calls (``board CPU``: the build runs in a child that wraps them; store commits not counted).
+``--code DIR`` measures another checkout of studio (an older commit unpacked with ``git archive``)
+and ``--alternate`` runs the two trees in turn, ``--repeat`` times each, under the same load.
 Usage: python bench/boards.py [--seconds 30] [--repeat N] [--code DIR] [--alternate]
 """
 
@@ -22,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,14 +42,51 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _build(code: Path, path: Path, cache: Path) -> tuple[float, dict]:
+def _build(code: Path, path: Path, cache: Path) -> tuple[float, dict, float]:
+    """(CPU seconds of the build's process tree, its report, thread CPU seconds of the board tasks' runs)."""
     env = dict(os.environ, STUDIO_CACHE=str(cache), PYTHONPATH=str(code))
-    cpu = _cpu()
-    done = subprocess.run([sys.executable, "-m", "runtime.cli", "build", str(path), "--format", "json"],
+    cpu, counts = _cpu(), path.parent / "board-cpu.json"
+    done = subprocess.run([sys.executable, __file__, "--child", str(code), str(counts), str(path)],
                           env=env, capture_output=True, text=True, cwd=code)
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
-    return _cpu() - cpu, json.loads((path / "build" / "report.json").read_text())
+    return _cpu() - cpu, json.loads((path / "build" / "report.json").read_text()), \
+        json.loads(counts.read_text())["cpu"]
+
+
+def child(code: Path, counts: Path, project: Path) -> int:
+    """``studio build PROJECT`` in this process, the board kinds' backend runs counted in thread CPU seconds."""
+    import functools
+    import importlib
+    import threading
+
+    sys.path[:] = [str(code)] + [p for p in sys.path if p != str(ROOT)]  # the studio measured: --code's
+    assert not any(m.split(".")[0] in ("runtime", "backends", "compiler") for m in sys.modules)
+    from runtime.cli import main as studio
+
+    assert Path(studio.__code__.co_filename).is_relative_to(code), studio.__code__.co_filename
+
+    total, lock = [0.0], threading.Lock()
+
+    def counted(run):  # type: ignore[no-untyped-def]
+        @functools.wraps(run)
+        def wrapper(task, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if task.kind not in KINDS:
+                return run(task, *args, **kwargs)
+            start = time.thread_time()
+            try:
+                return run(task, *args, **kwargs)
+            finally:
+                with lock:
+                    total[0] += time.thread_time() - start
+        return wrapper
+
+    for name in ("backends.procedural", "backends.export.pdf"):
+        module = importlib.import_module(name)
+        module.run = counted(module.run)  # type: ignore[attr-defined]
+    code = studio(["build", str(project), "--format", "json"])
+    counts.write_text(json.dumps({"cpu": total[0]}))
+    return code
 
 
 def _figures(report: dict) -> dict[str, float]:
@@ -66,22 +106,24 @@ def once(code: Path, seconds: float) -> tuple[dict[str, float], dict[str, float]
         shutil.copytree(ROOT / "examples" / "luca", work)
         (work / "film.studio.yaml").write_text(project(seconds))
         cache = Path(tmp) / "cache"
-        cpu, report = _build(code, work, cache)
-        clean = {**_figures(report), "cpu": cpu}
+        cpu, report, boards = _build(code, work, cache)
+        clean = {**_figures(report), "cpu": cpu, "board_cpu": boards}
         text = (work / "film.studio.yaml").read_text().replace(*EDIT, 1)
         (work / "film.studio.yaml").write_text(text)
-        cpu, report = _build(code, work, cache)
-        return clean, {**_figures(report), "cpu": cpu}
+        cpu, report, boards = _build(code, work, cache)
+        return clean, {**_figures(report), "cpu": cpu, "board_cpu": boards}
 
 
 def line(tree: str, build: str, f: dict[str, float]) -> str:
     boards = sum(f[k] for k in KINDS)
     return (f"{tree:<6} {build:<6} {f['panel']:6.2f} {f['storyboard']:6.2f} {f['storyboard_pdf']:6.2f} "
-            f"{boards:7.2f} {int(f['count']):5d} {int(f['tasks']):6d} {f['motion']:7.2f} {f['build']:7.2f} "
-            f"{f['cpu']:7.1f}")
+            f"{boards:7.2f} {f['board_cpu']:7.2f} {int(f['count']):3d} {int(f['tasks']):6d} {f['motion']:7.2f} "
+            f"{f['build']:7.2f} {f['cpu']:7.1f}")
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        raise SystemExit(child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])))
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--repeat", type=int, default=1)
@@ -94,10 +136,11 @@ def main() -> None:
     for _, code in trees:
         subprocess.run([sys.executable, "-m", "compileall", "-q", *PACKAGES], cwd=code, check=True,
                        stdout=subprocess.DEVNULL)
-    print("task seconds of the board tasks run (panel: all panel tasks together; n: how many board tasks ran),")
-    print("tasks run, the longest motion task, the build's wall seconds and its process tree's CPU seconds")
-    print(f"{'tree':<6} {'build':<6} {'panel':>6} {'sheet':>6} {'pdf':>6} {'boards':>7} {'n':>5} {'tasks':>6} "
-          f"{'motion':>7} {'wall':>7} {'CPU-s':>7}")
+    print("task seconds of the board tasks run (panel: all panel tasks together), their backends' thread CPU")
+    print("seconds (board CPU), how many ran (n), tasks run, the longest motion task, the build's wall seconds")
+    print("and its process tree's CPU seconds")
+    print(f"{'tree':<6} {'build':<6} {'panel':>6} {'sheet':>6} {'pdf':>6} {'boards':>7} {'b.CPU':>7} {'n':>3} "
+          f"{'tasks':>6} {'motion':>7} {'wall':>7} {'CPU-s':>7}")
     for _ in range(opts.repeat):
         for name, code in trees:
             clean, edit = once(code, opts.seconds)
