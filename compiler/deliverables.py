@@ -141,17 +141,17 @@ def timeline_task(film: Film, timeline: Sequence[Mapping[str, Any]], sample_rate
 
 
 def storyboard_pdf_task(film: Film) -> Task:
-    """inputs: the keyframes, and the speech of ``auto`` shots, by id: each shot carries the length
-    parameters of its shot task (``duration``, ``cut_in``, ``cut_out``, ``lines``), which the runtime
-    settles exactly as it settles the shot (``compiler.settle``). The board waits for no motion, so it
-    is there even when a video model fails."""
+    """inputs: the shots' ``panel`` tasks (their pictures at the printed size) and the speech of ``auto``
+    shots, by id: each shot carries the length parameters of its shot task (``duration``, ``cut_in``,
+    ``cut_out``, ``lines``), which the runtime settles exactly as it settles the shot
+    (``compiler.settle``). The board waits for no motion, so it is there even when a video model fails."""
     inputs: dict[str, str] = {}
     shots = []
     cast: dict[str, dict[str, Any]] = {}
     for k, shot in enumerate(film.shots):
         before = film.shots[k - 1].transition if k else None
-        keyframe = f"keyframe:{shot.scene}/{shot.id}"
-        inputs[keyframe] = keyframe
+        panel = f"panel:{shot.scene}/{shot.id}"  # its picture, made once per shot at the printed size
+        inputs[panel] = panel
         lines = []
         if shot.duration is None:
             lines = [{"input": _line_id(shot, ln.number)} for ln in shot.lines]
@@ -159,7 +159,7 @@ def storyboard_pdf_task(film: Film) -> Task:
         for element in shot.characters:
             cast.setdefault(element.name, {"name": element.name, "description": element.description,
                                            "color": element.color})
-        shots.append({"keyframe": keyframe, "id": shot.shot_id, "heading": shot.heading, "type": shot.type,
+        shots.append({"panel": panel, "id": shot.shot_id, "heading": shot.heading, "type": shot.type,
                       "duration": shot.duration if shot.duration is not None else "auto", "lines": lines,
                       "cut_in": before.duration if before is not None else 0.0,
                       "cut_out": shot.transition.duration if shot.transition is not None else 0.0,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NewType
 
+from .boards import print_width
 from .canonical import digest
 from .deliverables import OPTIONAL, masters_task, storyboard_pdf_task, timeline_task, wanted
 from .files import FileRef
@@ -28,7 +29,7 @@ KEY_VERSION = 2
 out of transitions (``compiler.timing``), so the same length parameters settle differently."""
 SAMPLE_RATE = 48_000
 TASK_KINDS = ("layout", "keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles",
-              "storyboard", "timeline", "storyboard_pdf", "masters", "enhance")
+              "panel", "storyboard", "timeline", "storyboard_pdf", "masters", "enhance")
 ENHANCE_FORMAT = 1
 """Version of the enhancement request (its instructions' wording): bump to re-run every enhancement."""
 PROMPTED = frozenset({"diffusers"})
@@ -36,8 +37,8 @@ PROMPTED = frozenset({"diffusers"})
 (the procedural backend draws from the elements, the shot type and the action, so editing a style's
 template re-renders nothing there)."""
 _TOOL_BACKENDS = {"layout": "procedural", "shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg",
-                  "film": "ffmpeg", "subtitles": "ffmpeg", "storyboard": "procedural",
-                  **{kind: backend for kind, (backend, _, _) in OPTIONAL.items()}}
+                  "film": "ffmpeg", "subtitles": "ffmpeg", "panel": "procedural",
+                  "storyboard": "procedural", **{kind: backend for kind, (backend, _, _) in OPTIONAL.items()}}
 
 
 LAYOUT_PARAMS = ("width", "height", "seed", "action", "shot_type", "palette", "location", "characters", "props",
@@ -153,12 +154,15 @@ class _Builder:
     def build(self) -> dict[TaskId, TaskSpec]:
         film = self.film
         shots = film.shots
+        printed = "storyboard_pdf" in wanted(film.output) and OPTIONAL["storyboard_pdf"][0] in self.backends
         for index, shot in enumerate(shots):
             prev = shots[index - 1] if index else None
             cut_in = prev.transition.duration if prev is not None and prev.transition is not None else 0.0
             cut_out = shot.transition.duration if shot.transition is not None else 0.0
             enhance = self.enhance(shot)
             keyframe = self.keyframe(shot, enhance)
+            if film.output.storyboard or printed:
+                self.panel(shot, keyframe, printed)
             lines = [self.speech(shot, line) for line in shot.lines]
             motion = self.motion(shot, keyframe, lines, cut_in, cut_out, enhance)
             self.shot(shot, motion, lines, cut_in, cut_out)
@@ -245,6 +249,21 @@ class _Builder:
             inputs["layout"] = self.add(shot_task("layout", shot), "layout", None, staged, files=refs)
         uses = {"gates": shot.gates.model} if shot.gates is not None else {}
         return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, inputs, files, uses)
+
+    def panel(self, shot: ShotR, keyframe: TaskId, printed: bool) -> TaskId:
+        """The shot's storyboard pictures, made once (``backends/procedural/panel.py``): the contact sheet's
+        marked thumbnail when it is made (``sheet``), the printable board's JPEG at its printed size when
+        that is (``print``). Only what this shot shows: its keyframe, its camera move and its transition
+        out; never its number, start or neighbours, so an edit elsewhere leaves its key alone."""
+        f = self.film
+        pdf = f.output.storyboard_pdf
+        params = {"move": shot.camera_move,
+                  "transition": ({"type": shot.transition.type, "duration": shot.transition.duration}
+                                 if shot.transition else None),
+                  "sheet": f.output.storyboard,
+                  "print": ({"width": print_width(pdf.paper, pdf.panels_per_page, (f.width, f.height))}
+                            if printed else None)}
+        return self.add(shot_task("panel", shot), "panel", None, params, {"keyframe": keyframe})
 
     def speech(self, shot: ShotR, line: LineR) -> TaskId:
         v = line.voice
@@ -382,11 +401,11 @@ class _Builder:
         return self.add(TaskId("film"), "film", None, params, inputs)
 
     def storyboard(self, timeline: list[dict[str, Any]]) -> TaskId:
-        """A contact sheet of the keyframes; an ``auto`` shot's length settles from its speech, so the
+        """A contact sheet of the shots' panels; an ``auto`` shot's length settles from its speech, so the
         sheet shows exact lengths."""
         f = self.film
         entries, speech = self.spoken_timeline(timeline)
-        shots = [{"input": shot_task("keyframe", s), "id": f"{s.scene}/{s.id}", "type": s.type,
+        shots = [{"input": shot_task("panel", s), "id": f"{s.scene}/{s.id}", "type": s.type,
                   "duration": entry["duration"], "cut_in": entry["cut_in"], "cut_out": entry["cut_out"],
                   "lines": entry["lines"] if s.duration is None else [], "auto": s.duration is None,
                   "action": s.action, "dialogue": [{"character": ln.character, "text": ln.text} for ln in s.lines],

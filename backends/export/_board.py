@@ -4,7 +4,8 @@ Landscape pages; a title page, then panels in a grid of ``panels_per_page`` (``G
 the keyframe in a thin frame, then a label line (number, shot id, shot size, length), a grey line
 (the scene heading on a scene's first shot, the camera move, the transition out), the action and
 the dialogue, screenplay style (the CHARACTER in bold, the line under it). Text that does not fit
-its panel ends in an ellipsis; the whole board uses the fonts in ``fonts/``.
+its panel ends in an ellipsis; the whole board uses the fonts in ``fonts/``. The grid's numbers
+(``compiler.boards``) are those the plan sized each panel's picture with.
 """
 
 from __future__ import annotations
@@ -15,29 +16,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GRIDS", "Board", "panel_size"]
+from compiler.boards import FOOTER, GAP, GRIDS, HEADER, MARGIN, MIN_SIZE, PAPER, Geometry, line_h
 
-GRIDS: dict[int, tuple[int, int]] = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 6: (3, 2), 8: (4, 2), 9: (3, 3),
-                                     12: (4, 3)}
-"""Panels per page -> (columns, rows); the spec's ``panels_per_page`` takes exactly these."""
-PAPER = {"a4": (297.0, 210.0), "letter": (279.4, 215.9)}
-"""Landscape page sizes in mm."""
+__all__ = ["GRIDS", "PAPER", "Board"]
+
 FONTS = Path(__file__).parent / "fonts"
-MARGIN, HEADER, FOOTER, GAP = 12.0, 9.0, 10.0, 6.0
-TEXT_SIZES = {1: 11.0, 2: 10.0, 3: 8.5, 4: 7.5}
-"""Body text size (pt) by the number of columns; a panel with much to say shrinks it, down to ``MIN_SIZE``."""
-MIN_SIZE = 6.0
 INK, GREY, RULE, ACCENT = (30, 30, 36), (110, 110, 120), (200, 200, 208), (27, 73, 101)
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 """The creation date every board carries (a real date would change its bytes on every build)."""
-PT = 25.4 / 72
 Paragraph = tuple[str, float, bool, tuple[int, int, int], float, float]
 """(text, size, bold, colour, indent, space before)."""
-
-
-def panel_size(board: Board) -> tuple[float, float]:
-    """Width and height (mm) of a panel's picture."""
-    return board.image_w, board.image_h
 
 
 def _words(name: str | None) -> str:
@@ -55,13 +43,9 @@ class Board:
     def __init__(self, paper: str, per_page: int, resolution: tuple[int, int]) -> None:
         from fpdf import FPDF
 
-        if paper not in PAPER:
-            raise ValueError(f"unknown paper {paper!r}")
-        if per_page not in GRIDS:
-            raise ValueError(f"panels_per_page must be one of {', '.join(map(str, GRIDS))}")
-        self.page_w, self.page_h = PAPER[paper]
-        self.cols, self.rows = GRIDS[per_page]
-        self.per_page = per_page
+        grid = Geometry(paper, per_page, resolution)  # the plan sized each panel's picture with the same numbers
+        self.page_w, self.page_h = grid.page_w, grid.page_h
+        self.cols, self.rows, self.per_page = grid.cols, grid.rows, grid.per_page
         pdf = FPDF(orientation="L", unit="mm", format=(self.page_h, self.page_w))
         pdf.set_creation_date(EPOCH)
         pdf.set_creator("studio")
@@ -74,16 +58,9 @@ class Board:
         self.glyphs = set(fonts["dejavu"].cmap) & set(fonts["dejavuB"].cmap)
         self.missing = 0
         self.title = ""
-        self.size = TEXT_SIZES[self.cols]
-        self.cell_w = (self.page_w - 2 * MARGIN - (self.cols - 1) * GAP) / self.cols
-        self.cell_h = (self.page_h - 2 * MARGIN - HEADER - FOOTER - (self.rows - 1) * GAP) / self.rows
-        aspect = resolution[1] / resolution[0]
-        text_min = max(self.cell_h * 0.3, 7 * self.line_h(self.size))
-        self.image_w = self.cell_w
-        self.image_h = self.cell_w * aspect
-        if self.image_h > self.cell_h - text_min:
-            self.image_h = max(self.cell_h - text_min, 10.0)
-            self.image_w = self.image_h / aspect
+        self.size = grid.size
+        self.cell_w, self.cell_h = grid.cell_w, grid.cell_h
+        self.image_w, self.image_h = grid.image_w, grid.image_h
         self.slot = 0
         self.scene: str | None = None
 
@@ -93,7 +70,7 @@ class Board:
 
     @staticmethod
     def line_h(size: float) -> float:
-        return size * PT * 1.25
+        return line_h(size)
 
     def clean(self, text: str, *, count: bool = False) -> str:
         """``text`` with what the fonts lack replaced by U+FFFD (counted in ``missing`` with ``count``),

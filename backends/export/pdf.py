@@ -2,9 +2,11 @@
 
 Steps: (1) each shot's length in frames, settled by the runtime from the shot's length parameters
 and its speech exactly as the shot itself is (``compiler.settle``), so the board gives the real
-length before any motion exists; (2) each keyframe scaled to its printed size at 200 dpi and embedded as JPEG;
-(3) the pages (:mod:`._board`): a title page (title, length, scenes, cast), then the panels in
-order, ``panels_per_page`` to a landscape page.
+length before any motion exists; (2) the pages (:mod:`._board`): a title page (title, length,
+scenes, cast), then the panels in order, ``panels_per_page`` to a landscape page. Each panel's
+picture is its shot's ``panel`` task's ``print`` JPEG, made once per shot at the printed size (200
+dpi, ``compiler.boards``) and embedded as it is: nothing here decodes or scales a keyframe, so an
+edit of one shot re-renders its panel and re-lays the pages.
 
 The text is set in DejaVu Sans (regular and bold, shipped in ``fonts/`` and embedded as subsets), so
 the PDF looks the same on every machine and printer and its text can be searched and copied. A
@@ -14,7 +16,6 @@ counts them. Determinism: a fixed creation date, and the document id derives fro
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,6 @@ VERSION = "1"
 KINDS = frozenset({"storyboard_pdf"})
 CONCURRENT = True
 
-DPI = 200
-"""Resolution keyframes are printed at (they are scaled down to it, never up)."""
-JPEG_QUALITY = 88
-
 
 def load(model: Mapping[str, Any]) -> None:
     return None
@@ -39,22 +36,6 @@ def load(model: Mapping[str, Any]) -> None:
 
 def unload(handle: object) -> None:
     return None
-
-
-
-def _keyframe_jpeg(path: Path, width_mm: float) -> bytes:
-    """The keyframe scaled (never up) to ``width_mm`` at ``DPI``, as JPEG bytes."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        picture = img.convert("RGB")
-    width = min(picture.width, max(16, round(width_mm / 25.4 * DPI)))
-    if width < picture.width:
-        picture = picture.resize((width, max(1, round(picture.height * width / picture.width))),
-                                 Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False, subsampling=0)
-    return out.getvalue()
 
 
 def _checked(task: TaskRun) -> tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]:
@@ -65,14 +46,14 @@ def _checked(task: TaskRun) -> tuple[Mapping[str, Any], Sequence[Mapping[str, An
     for shot in params["shots"]:
         if not isinstance(shot.get("frames"), int):
             raise BackendError(f"{task.id}: shot {shot.get('id')!r} has no settled 'frames'")
-        artifact = task.inputs.get(str(shot["keyframe"]))
-        if artifact is None or "image" not in artifact.outputs:
-            raise BackendError(f"{task.id}: no keyframe input '{shot['keyframe']}' with an 'image' output")
+        artifact = task.inputs.get(str(shot.get("panel")))
+        if artifact is None or "print" not in artifact.outputs:
+            raise BackendError(f"{task.id}: no panel input {shot.get('panel')!r} with a 'print' output")
     return params, list(params["shots"])
 
 
 def run(task: TaskRun, handle: object = None) -> Result:
-    from ._board import Board, panel_size
+    from ._board import Board
 
     params, shots = _checked(task)
     fps = int(params["fps"])
@@ -80,17 +61,13 @@ def run(task: TaskRun, handle: object = None) -> Result:
     frames = [int(shot["frames"]) for shot in shots]  # settled by the runtime, as the shots' own
     overlaps = sum(round(float(s["transition"]["duration"]) * fps) for s in shots[:-1] if s.get("transition"))
     board = Board(str(params["paper"]), int(params["panels_per_page"]), (int(params["width"]), int(params["height"])))
-    # 2. pictures at their printed size
-    image_mm = panel_size(board)[0]
-    pictures = []
-    for k, shot in enumerate(shots):
-        pictures.append(_keyframe_jpeg(Path(task.inputs[str(shot["keyframe"])].outputs["image"]), image_mm))
-        task.report(k + 1, len(shots) + 1)
-    # 3. pages
+    # 2. pages, with each panel's picture as its panel task made it
     board.title_page(str(params["title"]), shots, total_frames=sum(frames) - overlaps, fps=fps,
                      cast=list(params.get("cast", ())))
-    for number, (shot, length, picture) in enumerate(zip(shots, frames, pictures, strict=True), 1):
+    for number, (shot, length) in enumerate(zip(shots, frames, strict=True), 1):
+        picture = Path(task.inputs[str(shot["panel"])].outputs["print"]).read_bytes()
         board.panel(number, shot, length, fps, picture)
+        task.report(number, len(shots) + 1)
     out = task.workdir / "storyboard.pdf"
     out.write_bytes(board.output())
     task.report(len(shots) + 1, len(shots) + 1)

@@ -10,7 +10,9 @@ Kinds:
   of the backdrop; or an audio-reactive pattern when the shot has ``pattern``;
 - ``layout``: the control images of a shot's staging (depth, OpenPose-style skeletons, edges,
   per-element masks) for a conditioned image model (``control``);
-- ``storyboard``: a contact sheet of the keyframes with camera moves, transitions and lengths.
+- ``panel``: a shot's storyboard pictures, once per shot: the contact sheet's thumbnail with its
+  camera move, figures' moves, cuts and transition marked, and the printable board's JPEG (``panel``);
+- ``storyboard``: a contact sheet of the panels with each shot's caption and exact length.
 
 No weights, no GPU; the same task gives the same bytes on every run and machine. Heavy modules
 are imported when a task runs, so importing this package stays cheap.
@@ -27,7 +29,7 @@ __all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "un
 
 NAME = "procedural"
 VERSION = "3"
-KINDS = frozenset({"keyframe", "layout", "motion", "storyboard"})
+KINDS = frozenset({"keyframe", "layout", "motion", "panel", "storyboard"})
 CONCURRENT = True
 """Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""
 LOOKS = ("flat", "paint", "sketch")
@@ -60,6 +62,10 @@ def run(task: TaskRun, handle: Mapping[str, Any]) -> Result:
         from .motion import run_motion
 
         return run_motion(task)
+    if task.kind == "panel":
+        from .panel import run_panel
+
+        return run_panel(task)
     if task.kind == "storyboard":
         from .storyboard import run_storyboard
 

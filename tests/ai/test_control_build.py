@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from backends import CATALOG
 from runtime.build import load_plan
 from runtime.filecache import DigestCache
 from runtime.preview import PreviewState
@@ -114,9 +115,11 @@ def test_a_blocking_edit_rerenders_that_shots_layout_and_keyframe_only(built: tu
     code, summary, err = build_json(project)
     assert code == 0, err
     executed = set(summary["executed"])
-    # that shot's tasks, and the whole-film outputs that show its picture (the storyboards) or its clip
+    # that shot's tasks (its storyboard panel: the PDF's picture), and the whole-film outputs that show its
+    # picture (the storyboards) or its clip
+    panel = {"panel:pier/meet"} if "pdf" in CATALOG else set()  # planned for the PDF (the export extra)
     assert {t for t in executed if ":" in t} == {"layout:pier/meet", "keyframe:pier/meet", "motion:pier/meet",
-                                                 "shot:pier/meet"}
+                                                 "shot:pier/meet"} | panel
     assert {"film"} <= executed <= {
-        "layout:pier/meet", "keyframe:pier/meet", "motion:pier/meet", "shot:pier/meet", "film", "storyboard",
-        "storyboard_pdf", "timeline"}, executed
+        "layout:pier/meet", "keyframe:pier/meet", "panel:pier/meet", "motion:pier/meet", "shot:pier/meet", "film",
+        "storyboard", "storyboard_pdf", "timeline"}, executed

@@ -92,7 +92,7 @@ def near(img: np.ndarray, hex_colour: str, tolerance: int = 40) -> np.ndarray:
 def test_module_contract() -> None:
     assert procedural.NAME == "procedural"
     assert backends.CATALOG["procedural"].startswith(procedural.VERSION + "+imageio-ffmpeg-")
-    assert procedural.KINDS == {"keyframe", "layout", "motion", "storyboard"}
+    assert procedural.KINDS == {"keyframe", "layout", "motion", "panel", "storyboard"}
     assert procedural.load({"backend": "procedural", "params": {}}) == {"look": "flat"}
     assert procedural.load({"backend": "procedural"}) == {"look": "flat"}
     procedural.unload({"look": "flat"})
@@ -386,12 +386,19 @@ def test_bad_keyframe_parameters_are_reported(render, override: dict[str, Any], 
 # --- storyboard -------------------------------------------------------------------------------------
 
 
-def test_storyboard_is_a_contact_sheet_of_the_keyframes(render) -> None:
+def panel_of(render, keyframe: Result, move: str = "static", transition: dict[str, Any] | None = None,
+             **params: Any) -> Artifact:
+    """A shot's panel task, on the real backend, as the storyboard receives it."""
+    result = render("panel", inputs={"keyframe": Artifact(keyframe.outputs, keyframe.meta)}, move=move,
+                    transition=transition, **{"sheet": True, "print": None, **params})
+    return Artifact(result.outputs, result.meta)
+
+
+def test_storyboard_is_a_contact_sheet_of_the_panels(render) -> None:
     shots, inputs = [], {}
     for n, shot_type in enumerate(["wide", "close_up", "insert"]):
-        result = render(shot_type=shot_type)
-        role = f"keyframe:cove/{n}"
-        inputs[role] = Artifact(result.outputs, result.meta)
+        role = f"panel:cove/{n}"
+        inputs[role] = panel_of(render, render(shot_type=shot_type))
         dialogue = [{"character": "Luca", "text": "The sea..."}] if n == 1 else []
         shots.append(
             {
@@ -420,25 +427,26 @@ def test_storyboard_without_shots_is_just_the_title(render) -> None:
     assert sheet.shape[0] < 200
 
 
-def test_storyboard_names_a_missing_keyframe(render) -> None:
-    shot = {"input": "keyframe:cove/x", "id": "cove/x", "type": "wide", "duration": 1.0, "action": "", "dialogue": []}
-    with pytest.raises(BackendError, match="keyframe 'keyframe:cove/x' of shot 'cove/x' is missing"):
+def test_storyboard_names_a_missing_panel(render) -> None:
+    shot = {"input": "panel:cove/x", "id": "cove/x", "type": "wide", "duration": 1.0, "action": "", "dialogue": []}
+    with pytest.raises(BackendError, match="panel 'panel:cove/x' of shot 'cove/x' is missing"):
         render("storyboard", title="T", shots=[shot])
 
 
 def test_storyboard_panels_mark_moves_and_transitions(render, tmp_path: Path) -> None:
     """(Exact lengths: the runtime settles an auto shot's length from its speech before the backend
     runs, ``compiler.settle``; tests/runtime checks the board's lengths against the clips'.)"""
-    from backends.procedural.storyboard import MARK
+    from backends.procedural.panel import MARK
 
     shots, inputs = [], {}
+    keyframe = render(shot_type="wide")
     for n, move in enumerate(["static", "pan_right", "zoom_in"]):
-        result = render(shot_type="wide")
-        role = f"keyframe:cove/{n}"
-        inputs[role] = Artifact(result.outputs, result.meta)
+        role = f"panel:cove/{n}"
+        transition = {"type": "wipe", "duration": 0.5} if n == 1 else None
+        inputs[role] = panel_of(render, keyframe, move, transition)
         shots.append({"input": role, "id": f"cove/{n}", "type": "wide", "duration": 2.0, "auto": n == 2,
                       "action": "", "dialogue": [], "camera": {"move": move, "amount": None},
-                      "transition": {"type": "wipe", "duration": 0.5} if n == 1 else None})
+                      "transition": transition})
     exact = render("storyboard", inputs=inputs, title="T", fps=24, shots=shots)
     assert exact.meta["durations"] == [2.0, 2.0, 2.0]
     sheet = pixels(exact.outputs["image"])
@@ -446,22 +454,44 @@ def test_storyboard_panels_mark_moves_and_transitions(render, tmp_path: Path) ->
     thumbs = [sheet[top : top + 180, 32 + k * 344 : 32 + k * 344 + 320] for k in range(3)]
     marked = [int((np.abs(t.astype(int) - MARK).sum(axis=-1) < 10).sum()) for t in thumbs]
     assert marked[0] == 0 and marked[1] > 50 and marked[2] > 50
+    assert (thumbs[0] == pixels(inputs["panel:cove/0"].outputs["thumb"])).all()  # pasted as the panel made it
 
 
 def test_a_storyboard_panel_of_singles_names_the_cuts(render) -> None:
-    from backends.procedural.storyboard import MARK
+    from backends.procedural.panel import MARK
 
     shots, inputs = [], {}
     for n, shot_type in enumerate(["close_up", "medium"]):
-        result = render(shot_type=shot_type, speakers=["Luca", "Mira"])
-        role = f"keyframe:cove/{n}"
-        inputs[role] = Artifact(result.outputs, result.meta)
+        keyframe = render(shot_type=shot_type, speakers=["Luca", "Mira"])
+        role = f"panel:cove/{n}"
+        inputs[role] = panel_of(render, keyframe)
         shots.append({"input": role, "id": f"cove/{n}", "type": shot_type, "duration": 2.0, "auto": False,
                       "action": "", "dialogue": [], "camera": {"move": "static", "amount": None},
                       "transition": None})
-    assert inputs["keyframe:cove/0"].meta["setups"] == ["Luca", "Mira"]
+        if n == 0:
+            assert keyframe.meta["setups"] == ["Luca", "Mira"]
     sheet = pixels(render("storyboard", inputs=inputs, title="T", fps=24, shots=shots).outputs["image"])
     top = 32 + round(30 * 1.6) + 24
     corners = [sheet[top : top + 24, 32 + k * 344 : 32 + k * 344 + 120] for k in range(2)]
     marked = [int((np.abs(c.astype(int) - MARK).sum(axis=-1) < 10).sum()) for c in corners]
     assert marked[0] > 50 and marked[1] == 0  # "CUTS Luca > Mira" on the close-up; the two-shot has one setup
+
+
+def test_a_panel_makes_the_pictures_asked_for_the_same_bytes_each_time(render) -> None:
+    keyframe = render(shot_type="wide")
+    both = [panel_of(render, keyframe, "pan_left", print={"width": 100}) for _ in range(2)]
+    assert set(both[0].outputs) == {"thumb", "print"}
+    for name in ("thumb", "print"):
+        assert both[0].outputs[name].read_bytes() == both[1].outputs[name].read_bytes()
+    with Image.open(both[0].outputs["print"]) as im:  # scaled to the printed width, the keyframe's aspect
+        assert im.format == "JPEG" and im.size == (100, round(100 * H / W))
+    with Image.open(both[0].outputs["thumb"]) as im:
+        assert im.size == (320, 180)
+    printed = panel_of(render, keyframe, sheet=False, print={"width": 10_000})  # never scaled up
+    assert set(printed.outputs) == {"print"}
+    with Image.open(printed.outputs["print"]) as im:
+        assert im.size == (W, H)
+    with pytest.raises(BackendError, match="makes the contact sheet's picture"):
+        panel_of(render, keyframe, sheet=False)
+    with pytest.raises(BackendError, match="no keyframe input"):
+        render("panel", move="static", transition=None, sheet=True, print=None)

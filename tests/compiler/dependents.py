@@ -155,10 +155,10 @@ DEPENDENTS: dict[str, str] = {
     # An off-screen speaker is not drawn, nor counted among the speakers the staging turns to (the
     # edit unsets it on a line of a character the action draws anyway: the speakers change, not the cast).
     "scenes[].shots[].dialogue[].off_screen": "keyframe layout",
-    "scenes[].shots[].transition.type":
-        "film motion shot soundtrack storyboard storyboard_pdf subtitles timeline transition; next: motion shot",
+    "scenes[].shots[].transition.type":  # the panel marks the transition out
+        "film motion panel shot soundtrack storyboard storyboard_pdf subtitles timeline transition; next: motion shot",
     "scenes[].shots[].transition.duration":
-        "film motion shot soundtrack storyboard storyboard_pdf subtitles timeline transition; next: motion shot",
+        "film motion panel shot soundtrack storyboard storyboard_pdf subtitles timeline transition; next: motion shot",
     "scenes[].shots[].location": "keyframe layout",
     "scenes[].shots[].style": "enhance keyframe layout",
     "scenes[].shots[].models.image": "keyframe layout",
@@ -197,8 +197,8 @@ DEPENDENTS: dict[str, str] = {
     "output.loudness": "soundtrack",
     "output.crf": "motion shot transition",
     "output.caption": "keyframe shot transition",  # drawn on the keyframe and over the move,
-    "output.storyboard": "storyboard",
-    "output.storyboard_pdf.enabled": "storyboard_pdf",
+    "output.storyboard": "panel storyboard",  # a panel makes the pictures of the boards that are made
+    "output.storyboard_pdf.enabled": "panel storyboard_pdf",
     "output.storyboard_pdf.panels_per_page": "storyboard_pdf",
     "output.storyboard_pdf.paper": "storyboard_pdf",
     "output.timeline": "timeline",

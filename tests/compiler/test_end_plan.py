@@ -71,5 +71,5 @@ def test_the_end_shots_blocking_is_part_of_the_moving_shots_key(tmp_path: Path) 
     base = keys(compile_text(tmp_path, STAGED.format(blocking="")))
     moved = keys(compile_text(tmp_path, STAGED.format(blocking=", blocking: [{who: Luca, at: far_right}]")))
     changed = {t for t, k in moved.items() if base[t] != k}
-    assert changed == {"keyframe:s/b", "motion:s/b", "shot:s/b", "motion:s/a", "shot:s/a", "film", "timeline",
-                       "storyboard", "storyboard_pdf"}
+    assert changed == {"keyframe:s/b", "panel:s/b", "motion:s/b", "shot:s/b", "motion:s/a", "shot:s/a", "film",
+                       "timeline", "storyboard", "storyboard_pdf"}

@@ -65,10 +65,11 @@ def _as_reference(root: Path, name: str) -> bytes:
 
 
 GOLDEN_IDS = [
-    "keyframe:cove/establishing", "motion:cove/establishing", "shot:cove/establishing",
-    "keyframe:cove/peek", "motion:cove/peek", "shot:cove/peek",
-    "keyframe:cove/dare", "speech:cove/dare/1", "speech:cove/dare/2", "motion:cove/dare", "shot:cove/dare",
-    "keyframe:jump/leap", "motion:jump/leap", "shot:jump/leap",
+    "keyframe:cove/establishing", "panel:cove/establishing", "motion:cove/establishing", "shot:cove/establishing",
+    "keyframe:cove/peek", "panel:cove/peek", "motion:cove/peek", "shot:cove/peek",
+    "keyframe:cove/dare", "panel:cove/dare", "speech:cove/dare/1", "speech:cove/dare/2", "motion:cove/dare",
+    "shot:cove/dare",
+    "keyframe:jump/leap", "panel:jump/leap", "motion:jump/leap", "shot:jump/leap",
     "transition:cove/peek", "transition:jump/leap",
     "subtitles", "soundtrack", "film", "storyboard", "timeline", "storyboard_pdf",
 ]

@@ -80,8 +80,23 @@ def test_inserting_a_shot_changes_no_other_shot(tmp_path: Path) -> None:
     before = keys(compile_project(LUCA, backends=CATALOG))
     after = compile_data(tmp_path / "x", dump(data))
     for tid, key in before.items():
-        if tid.startswith(("keyframe:", "motion:", "speech:", "shot:")):
+        if tid.startswith(("keyframe:", "motion:", "speech:", "shot:", "panel:")):  # a panel: its shot's pictures
             assert after[tid] == key, tid
+
+
+def test_a_panel_key_holds_its_shot_alone(tmp_path: Path) -> None:
+    """A shot's storyboard panel reads its keyframe, its camera move and its transition out, never its
+    place: a shot inserted before it with a dissolve into it (which changes that shot's motion, now cut
+    in by the dissolve) and the board's new numbering leave every panel's key as it was."""
+    data = copy.deepcopy(BASE)
+    data["scenes"][0]["shots"].insert(0, {"id": "new", "duration": 1, "action": "gulls",
+                                          "transition": {"type": "dissolve", "duration": 0.5}})
+    before = keys(compile_project(LUCA, backends=CATALOG))
+    after = compile_data(tmp_path / "x", dump(data))
+    panels = [t for t in before if t.startswith("panel:")]
+    assert len(panels) == 4 and all(after[t] == before[t] for t in panels)
+    assert after["motion:cove/establishing"] != before["motion:cove/establishing"]  # the dissolve cuts into it
+    assert after["storyboard"] != before["storyboard"] and after["storyboard_pdf"] != before["storyboard_pdf"]
 
 
 def test_inserting_a_dialogue_line_keeps_speech_keys(tmp_path: Path) -> None:
@@ -128,7 +143,8 @@ EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
                {"keyframe:cove/peek", "storyboard", "storyboard_pdf", "timeline"}),
     "camera move": (lambda d, v: d["scenes"][0]["shots"][0]["camera"].__setitem__("move", v),
                     st.sampled_from(["static", "pan_left", "tilt_up", "zoom_in", "shake"]),
-                    {"motion:cove/establishing", "storyboard", "storyboard_pdf", "timeline"}),
+                    {"motion:cove/establishing", "panel:cove/establishing", "storyboard", "storyboard_pdf",
+                     "timeline"}),
     "duration": (lambda d, v: d["scenes"][1]["shots"][0].__setitem__("duration", v),
                  st.sampled_from([1, 1.5, 2.25, 4, 7]),
                  {"motion:jump/leap", "shot:jump/leap", "soundtrack", "storyboard", "subtitles", "storyboard_pdf"}),
@@ -148,8 +164,8 @@ EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
     "transition": (lambda d, v: d["scenes"][0]["shots"][1]["transition"].__setitem__("duration", v),
                    st.sampled_from([0.25, 1.0, 1.5]),
                    {"motion:cove/peek", "shot:cove/peek", "motion:cove/dare", "shot:cove/dare",
-                    "transition:cove/peek", "soundtrack", "film", "subtitles", "storyboard", "storyboard_pdf",
-                    "timeline"}),
+                    "transition:cove/peek", "panel:cove/peek", "soundtrack", "film", "subtitles", "storyboard",
+                    "storyboard_pdf", "timeline"}),
     # a voice's own emotion entry re-speaks only the lines in that emotion
     "used emotion": (lambda d, v: d["voices"]["alberto"].__setitem__("emotions", {"playful": {"rate": v}}),
                      st.integers(-50, 50), {"speech:cove/dare/1"}),

@@ -35,9 +35,10 @@ def test_masters_are_one_task_per_shot_from_its_keyframe_and_motion(tmp_path: Pa
     assert masters == ["masters:cove/establishing", "masters:cove/peek", "masters:cove/dare", "masters:jump/leap"]
     assert tasks["masters:cove/peek"].inputs == {"keyframe": "keyframe:cove/peek", "motion": "motion:cove/peek"}
     assert tasks["masters:cove/peek"].backend == "exr" and tasks["timeline"].backend == "otio"
-    assert set(tasks["storyboard_pdf"].inputs) == {f"keyframe:{s}" for s in ("cove/establishing", "cove/peek",
-                                                                             "cove/dare", "jump/leap")} \
+    assert set(tasks["storyboard_pdf"].inputs) == {f"panel:{s}" for s in ("cove/establishing", "cove/peek",
+                                                                          "cove/dare", "jump/leap")} \
         | {"speech:cove/dare/1", "speech:cove/dare/2"}  # dare is auto: its length comes from its speech
+    assert tasks["panel:cove/peek"].inputs == {"keyframe": "keyframe:cove/peek"}
 
 
 def test_an_action_edit_changes_the_board_and_timeline_keys_not_other_masters(tmp_path: Path) -> None:
@@ -55,6 +56,7 @@ def test_without_the_extra_defaults_are_left_out_with_one_note(tmp_path: Path) -
     result = compile_project(copy(tmp_path), backends=WITHOUT_EXPORT)
     assert result.plan is not None
     assert not {"timeline", "storyboard_pdf"} & set(result.plan.tasks)
+    assert result.plan.tasks["panel:cove/peek"].params["print"] is None  # the contact sheet's picture only
     assert render_text(result.diagnostics, result.sources) == (
         "note[W360]: timeline.otio and storyboard.pdf are not made: opentimelineio and fpdf2 are not installed "
         "(pip install 'studio[export]'; or turn them off in 'output')\n")

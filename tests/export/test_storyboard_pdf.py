@@ -59,22 +59,30 @@ def test_the_board_names_every_shot_and_line_and_every_page_renders(built: Path,
 
 
 def board(task_dir: Path, built: Path, shots: list[dict[str, Any]], **params: Any) -> tuple[Path, dict[str, Any]]:
-    """Run the pdf backend itself on the built keyframes."""
+    """Run the pdf backend itself on panels the procedural backend made of the built keyframes."""
+    from backends import procedural
     from backends.export import pdf
+    from compiler.boards import print_width
 
-    keyframes = {s["keyframe"]: Artifact({"image": built / "build" / "keyframes" /
-                                          (s["keyframe"].split(":", 1)[1].replace("/", "-") + ".png")})
-                 for s in shots}
+    params = {"title": "Board", "fps": 24, "width": 320, "height": 180, "panels_per_page": 6, "paper": "a4",
+              "shots": shots, **params}
+    width = print_width(params["paper"], params["panels_per_page"], (params["width"], params["height"]))
+    panels = {}
+    for s in shots:
+        keyframe = built / "build" / "keyframes" / (s["panel"].split(":", 1)[1].replace("/", "-") + ".png")
+        workdir = task_dir / "panels" / s["panel"].replace(":", "-").replace("/", "-")
+        workdir.mkdir(parents=True, exist_ok=True)
+        made = procedural.run(TaskRun(s["panel"], "panel", {"move": "static", "transition": None, "sheet": False,
+                                                           "print": {"width": width}},
+                                      {"keyframe": Artifact({"image": keyframe})}, {}, workdir), {})
+        panels[s["panel"]] = Artifact(made.outputs, made.meta)
     task_dir.mkdir(parents=True, exist_ok=True)
-    run = TaskRun("storyboard_pdf", "storyboard_pdf", {"title": "Board", "fps": 24, "width": 320, "height": 180,
-                                                       "panels_per_page": 6, "paper": "a4", "shots": shots,
-                                                       **params}, keyframes, {}, task_dir)
-    result = pdf.run(run)
+    result = pdf.run(TaskRun("storyboard_pdf", "storyboard_pdf", params, panels, {}, task_dir))
     return result.outputs["storyboard.pdf"], result.meta
 
 
 def shot(n: int, **extra: Any) -> dict[str, Any]:
-    return {"keyframe": "keyframe:cove/peek", "id": f"cove/shot-{n}", "heading": "EXT. COVE - DAY", "type": "medium",
+    return {"panel": "panel:cove/peek", "id": f"cove/shot-{n}", "heading": "EXT. COVE - DAY", "type": "medium",
             "duration": 2.0, "frames": 48, "lines": [], "camera": {"move": "static", "amount": None},
             "transition": None,
             "action": f"Action number {n}", "dialogue": [], **extra}

@@ -94,8 +94,8 @@ def test_editing_a_reference_image(project: Path, shared_cache: Path) -> None:
     assert code == 0, err
     shows_luca = ["cove/peek", "cove/dare", "jump/leap"]
     expected = {f"keyframe:{s}" for s in shows_luca} | {f"motion:{s}" for s in shows_luca} \
-        | {f"shot:{s}" for s in shows_luca} | {"transition:cove/peek", "transition:jump/leap", "film", "storyboard",
-                                               "storyboard_pdf", "timeline"}
+        | {f"shot:{s}" for s in shows_luca} | {f"panel:{s}" for s in shows_luca} \
+        | {"transition:cove/peek", "transition:jump/leap", "film", "storyboard", "storyboard_pdf", "timeline"}
     assert set(summary["executed"]) == expected  # not the soundtrack nor the subtitles: a picture changed, no word
 
 
@@ -121,7 +121,7 @@ def test_backend_failure_skips_dependents_and_finishes_the_rest(project: Path, s
     assert summary["failed"] == [{"id": "keyframe:jump/leap", "message": summary["failed"][0]["message"]}]
     assert "fully transparent" in summary["failed"][0]["message"]
     assert set(summary["skipped"]) == {"motion:jump/leap", "shot:jump/leap", "transition:jump/leap", "film",
-                                       "storyboard", "storyboard_pdf", "timeline"}
+                                       "panel:jump/leap", "storyboard", "storyboard_pdf", "timeline"}
     assert {"shot:cove/dare", "shot:cove/peek", "transition:cove/peek"} <= set(summary["cached"])
     text = studio("build", str(project), cache=shared_cache)
     assert text.returncode == 1
@@ -170,7 +170,7 @@ def test_cache_stats_and_gc(project: Path, tmp_path: Path) -> None:
     assert build_json(project, cache=cache)[0] == 0
     stats = json.loads(studio("cache", "stats", str(project), "--cache", str(cache), "--format", "json").stdout)
     # soundtrack, film and the timeline (it notes each track's volume)
-    assert stats["objects"] > 0 and stats["last_build"] == {"hits": 19, "misses": 3}
+    assert stats["objects"] > 0 and stats["last_build"] == {"hits": 23, "misses": 3}
     gc = json.loads(studio("cache", "gc", str(project), "--cache", str(cache), "--format", "json").stdout)
     assert gc["removed_objects"] >= 2  # the old soundtrack and film
     code, summary, _ = build_json(project, cache=cache)

@@ -1,11 +1,11 @@
 """An edit re-runs exactly the tasks whose output it changes (issue 10, item 19), end to end.
 
 Each task kind reads only what its output depends on: subtitles the words and their timing (never a
-picture), the soundtrack the speech and the tracks, transitions the pictures (the motion), the storyboard
-the keyframes, the words, the lengths, the camera moves and the transitions (it marks them), a shot's
-clip its motion and speech (the words only when they
-are burned in), the OpenTimelineIO timeline the shots and the lines, the PDF storyboard what the storyboard
-reads plus the camera, transitions and title. tests/compiler/test_keys.py checks the same at the level of
+picture), the soundtrack the speech and the tracks, transitions the pictures (the motion), a shot's
+storyboard panel its keyframe, camera move and transition (it marks them), the storyboard the panels,
+the words and the lengths, a shot's clip its motion and speech (the words only when they are burned in),
+the OpenTimelineIO timeline the shots and the lines, the PDF storyboard the panels, the words, the
+lengths, the camera, transitions and title. tests/compiler/test_keys.py checks the same at the level of
 keys, field by field."""
 
 from __future__ import annotations
@@ -29,10 +29,15 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 EDITS = {
     "camera move": (("move: pan_right", "move: pan_left"),
-                    {"motion:cove/establishing", "shot:cove/establishing", "film", "timeline", "storyboard_pdf",
-                     "storyboard"}),
+                    {"motion:cove/establishing", "shot:cove/establishing", "panel:cove/establishing", "film",
+                     "timeline", "storyboard_pdf", "storyboard"}),
     "transition type": (("type: dissolve", "type: wipe"),
-                        {"transition:cove/peek", "film", "timeline", "storyboard_pdf", "storyboard"}),
+                        {"transition:cove/peek", "panel:cove/peek", "film", "timeline", "storyboard_pdf",
+                         "storyboard"}),
+    # one shot's action: its keyframe and its panel alone among the pictures; the boards re-assemble
+    "action": (("peeks over a rock", "peeks over a stone"),
+               {"keyframe:cove/peek", "panel:cove/peek", "motion:cove/peek", "shot:cove/peek",
+                "transition:cove/peek", "film", "timeline", "storyboard_pdf", "storyboard"}),
     "title": (("title: Luca Sees the Sea", "title: Luca and the Sea"),
               {"film", "storyboard", "timeline", "storyboard_pdf"}),
     "loudness": (("subtitles: soft", "subtitles: soft\n  loudness: -20"), {"soundtrack", "film"}),
