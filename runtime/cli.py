@@ -7,7 +7,10 @@ Nothing in here imports an ML library; backends are imported by the executor whe
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -301,9 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return new_command(args)
         if args.command == "mcp":
-            from .mcp import serve
+            from .mcp import serve as serve_mcp
 
-            return serve(args.root, args.llm, args.allow_path)
+            return serve_mcp(args.root, args.llm, args.allow_path)
         if args.command in ("edit", "undo", "redo"):
             from .commands.edit import edit_command, undo_command
 
@@ -334,5 +337,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def entry() -> None:
+    """The ``studio`` command: :func:`main`, then an exit that skips tearing the interpreter down.
+
+    Freeing every object and module of a build (numpy, Pillow, fpdf2's fonts, the plan) took 0.15
+    to 0.2 s after the last task had finished, a tenth of a one-shot edit. Like mypy's
+    ``hard_exit``, the process ends with ``os._exit`` once its output is flushed and the ``atexit``
+    handlers have run (a local Ray instance is shut down there); only when no other thread is left,
+    so nothing unfinished is cut short. Every file studio writes is closed (and renamed into place)
+    before ``main`` returns. Tests and programs that call ``main`` keep a normal interpreter."""
+    code = main()
+    if threading.active_count() == 1:
+        try:
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:  # a closed pipe, an interrupt: leave the exit to Python
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
