@@ -102,7 +102,7 @@ def gc(store: RemoteStore, max_size: int | None, max_age: float | None, fmt: str
 def verify(store: RemoteStore, fmt: str) -> int:
     start = time.perf_counter()
     digests = [o.digest for o in store.stored_objects()]
-    corrupt = [d for d, ok in zip(digests, store._map(store.verify, digests)) if not ok]
+    corrupt = [d for d, ok in zip(digests, store.verify_many(digests)) if not ok]
     present = set(digests) - set(corrupt)
     dangling = [r.key for r in store.records()  # a record written since the listing: look again
                 if not set(r.digests()) <= present and not all(store.has_object(*o) for o in r.digests().items())]

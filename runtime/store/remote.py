@@ -157,7 +157,8 @@ class RemoteStore:
         return f"actions/{key[:2]}/{key}.json"
 
     @staticmethod
-    def _map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    def parallel(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(item) for item in items]`` on up to ``_PARALLEL`` threads (remote round trips overlap)."""
         items = list(items)
         if len(items) <= 1:
             return [fn(item) for item in items]
@@ -170,7 +171,7 @@ class RemoteStore:
 
     def read_records(self, keys: Iterable[str]) -> dict[str, ActionRecord]:
         keys = list(dict.fromkeys(keys))  # tasks with equal keys (the same line in two shots) ask once
-        found = self._map(self.read_record, keys)
+        found = self.parallel(self.read_record, keys)
         return {key: record for key, record in zip(keys, found) if record is not None}
 
     def has_object(self, digest: str, size: int) -> bool:
@@ -188,7 +189,7 @@ class RemoteStore:
     def lookup_many(self, keys: Iterable[str]) -> dict[str, ActionRecord]:
         records = self.read_records(keys)
         wanted = sorted({(d, s) for r in records.values() for d, s in r.digests().items()})
-        present = {d for (d, s), ok in zip(wanted, self._map(lambda ds: self.has_object(*ds), wanted)) if ok}
+        present = {d for (d, s), ok in zip(wanted, self.parallel(lambda ds: self.has_object(*ds), wanted)) if ok}
         return {k: r for k, r in records.items() if all(d in present for d in r.digests())}
 
     def fetch_object(self, digest: str, size: int, dest: Path) -> bool:
@@ -276,6 +277,10 @@ class RemoteStore:
                 return True
         self.discard_object(digest)
         return False
+
+    def verify_many(self, digests: Iterable[str]) -> list[bool]:
+        """:meth:`verify` of each digest, in parallel; in the same order."""
+        return self.parallel(self.verify, digests)
 
     def write_manifest(self, ident: str, keys: Iterable[str]) -> None:
         data = json.dumps({"keys": sorted(set(keys)), "written": round(time.time(), 3)}, separators=(",", ":"))

@@ -95,7 +95,7 @@ class TieredStore(Store):
             self.announce(self.manifest_id, keys)
         try:
             records = remote.read_records(missing)
-            pulled = remote._map(self._pull, list(records.values()))
+            pulled = remote.parallel(self._pull, list(records.values()))
         except RemoteError as exc:
             self._failed(exc)
             return found
