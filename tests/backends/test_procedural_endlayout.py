@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from backends import procedural
-from backends.base import Artifact, Result, TaskRun
+from backends.base import Artifact, TaskRun
 from backends.procedural._camera import check_camera
 from backends.procedural.endlayout import moving_frames
 from backends.procedural.motion import StagedShot
@@ -30,19 +30,6 @@ def element(name: str, description: str, color: str | None = None) -> dict[str, 
 LUCA = element("Luca", "a shy boy", "#e600e6")
 ALBERTO = element("Alberto", "a bold boy", "#0028f0")
 MIRA = element("Mira", "a tall girl", "#fa8200")
-
-
-@pytest.fixture
-def run(tmp_path: Path):
-    counter = itertools.count()
-
-    def run(kind: str, params: dict[str, Any], inputs: dict[str, Artifact] | None = None) -> Result:
-        workdir = tmp_path / f"task{next(counter)}"
-        workdir.mkdir()
-        task = TaskRun(f"{kind}:cove/x", kind, params, inputs or {}, {}, workdir)
-        return procedural.run(task, procedural.load({"backend": "procedural", "params": {}}))
-
-    return run
 
 
 def keyframe(run, characters: list[dict[str, Any]], blocking: list[dict[str, Any]], **extra: Any) -> Artifact:  # type: ignore[no-untyped-def]

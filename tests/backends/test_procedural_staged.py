@@ -17,8 +17,7 @@ import pytest
 import soundfile
 from PIL import Image
 
-from backends import procedural
-from backends.base import Artifact, Result, TaskRun
+from backends.base import Artifact
 from backends.procedural._camera import check_camera
 from backends.procedural._mouth import levels
 from backends.procedural.motion import StagedShot
@@ -35,19 +34,6 @@ def element(name: str, description: str, color: str | None = None) -> dict[str, 
 ALBERTO = element("Alberto", "a bold boy in a yellow tank top", "#e9c46a")
 LUCA = element("Luca", "a shy boy with curly brown hair and a green shirt")
 COVE = element("Cove", "a rocky cove by the sea")
-
-
-@pytest.fixture
-def run(tmp_path: Path):
-    counter = itertools.count()
-
-    def run(kind: str, params: dict[str, Any], inputs: dict[str, Artifact] | None = None) -> Result:
-        workdir = tmp_path / f"task{next(counter)}"
-        workdir.mkdir()
-        task = TaskRun(f"{kind}:cove/x", kind, params, inputs or {}, {}, workdir)
-        return procedural.run(task, procedural.load({"backend": "procedural", "params": {}}))
-
-    return run
 
 
 def keyframe(run, **overrides: Any) -> Artifact:  # type: ignore[no-untyped-def]
