@@ -3,9 +3,10 @@
 Prints the clean build's wall time against the film's length (target: at least 3x real time on
 the 2-core development machine, goal 5x), frames per second of keyframes, motion and encoding,
 and the rebuild time after editing one shot's action (target: under a tenth of the clean build).
-The edit is timed twice: as a new ``studio build`` process (its start, imports and compile
-included) and inside a running ``studio watch`` (the writer's loop: from the ``changed`` event,
-after the watch's 300 ms debounce, to the next ``watching`` event, so its process is warm).
+The edit is timed as a new ``studio build`` process (its start, imports and compile included) and
+inside a running ``studio watch`` (the writer's loop: from the ``changed`` event, after the watch's
+300 ms debounce, to the next ``watching`` event): three edits of that shot, the first in a fresh
+watch (which imports what the rebuild needs, fpdf2 among it) and the fastest of the next two.
 Each build also reports the CPU seconds of its whole process tree (studio, ffmpeg, eSpeak): on a
 machine shared with other work, wall time says little and CPU time stays meaningful.
 ``--repeat N`` runs the pair N times and keeps the fastest of each.
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -83,33 +85,44 @@ def build(path: Path, cache: Path, jobs: int) -> tuple[float, float, dict]:
     return elapsed, cpu, json.loads((path / "build" / "report.json").read_text())
 
 
-def watched_edit(path: Path, cache: Path, jobs: int, old: str, new: str) -> float:
-    """Seconds from ``studio watch`` hearing the edit (its ``changed`` event) to its next ``watching``."""
+WATCH_EDITS = ("@Cove glitters at dusk, @Luca watches", "@Cove glitters at night, @Luca watches",
+               "@Cove glitters at dawn, @Luca watches")
+
+
+def watched_edits(path: Path, cache: Path, jobs: int, old: str) -> list[float]:
+    """Seconds from ``studio watch`` hearing each edit of one shot (its ``changed`` event) to its next
+    ``watching``: the first edit in a fresh watch, then the writer's steady state (libraries the
+    first rebuild imported, fpdf2 among them, stay imported)."""
     env = dict(os.environ, STUDIO_CACHE=str(cache))
     cmd = [sys.executable, "-m", "runtime.cli", "watch", str(path), "--format", "json"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
+    took: list[float] = []
     try:
-        changed = None
+        changed: float | None = None
         for line in proc.stderr:
             event = json.loads(line).get("event") if line.startswith("{") else None
-            if event == "watching" and changed is None:  # the first (no-op) build is done: edit
+            if event == "changed":
+                changed = time.perf_counter()
+            elif event == "watching":
+                if changed is not None:
+                    took.append(time.perf_counter() - changed)
+                    changed = None
+                if len(took) == len(WATCH_EDITS):
+                    return took
+                new = WATCH_EDITS[len(took)]
                 text = (path / "film.studio.yaml").read_text()
                 (path / "film.studio.yaml").write_text(text.replace(old, new, 1))
-                changed = 0.0
-            elif event == "changed":
-                changed = time.perf_counter()
-            elif event == "watching" and changed:
-                return time.perf_counter() - changed
-        raise SystemExit("studio watch ended before rebuilding the edit")
+                old = new
+        raise SystemExit("studio watch ended before rebuilding the edits")
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
 
 
-def once(seconds: float, jobs: int) -> dict[str, float]:
+def once(seconds: float, jobs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "film"
         shutil.copytree(ROOT / "examples" / "luca", work)
@@ -125,8 +138,7 @@ def once(seconds: float, jobs: int) -> dict[str, float]:
         (work / "film.studio.yaml").write_text(text)
         again, again_cpu, report = build(work, cache, jobs)
         ran = [t["id"] for t in report["tasks"] if t["status"] == "executed"]
-        warm = watched_edit(work, cache, jobs, "@Cove glitters at noon, @Luca watches",
-                            "@Cove glitters at dusk, @Luca watches")
+        warm = watched_edits(work, cache, jobs, "@Cove glitters at noon, @Luca watches")
         return {"warm": warm, "length": film["meta"]["duration"], "frames": film["meta"]["frames"], "clean": clean,
                 "clean_cpu": clean_cpu, "again": again, "again_cpu": again_cpu, "rebuilt": len(ran),
                 "keyframes": sum(1 for t in report["tasks"] if t["kind"] == "keyframe"), **by_kind}
@@ -157,8 +169,10 @@ def main() -> None:
           f" task-s; speech {best.get('speech', 0):.2f} task-s")
     print(f"one-shot edit: rebuilt {best['rebuilt']} tasks in {again:.1f} s = {again / clean:.2f} of the clean "
           f"build; {again_cpu:.1f} CPU-s = {again_cpu / clean_cpu:.2f} of its CPU")
-    warm = min(r["warm"] for r in runs)
-    print(f"the same kind of edit in a running studio watch: {warm:.2f} s = {warm / clean:.2f} of the clean build")
+    first = min(r["warm"][0] for r in runs)
+    steady = min(min(r["warm"][1:]) for r in runs)
+    print(f"the same kind of edit in a running studio watch: the first {first:.2f} s = {first / clean:.2f} of the "
+          f"clean build; the next ones {steady:.2f} s = {steady / clean:.2f}")
 
 
 if __name__ == "__main__":
