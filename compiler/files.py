@@ -242,10 +242,14 @@ def _probe(path: Path, media: Media, max_pixels: int) -> str | None:
         return None
     if path.suffix.lower() not in _AUDIO_SUFFIXES:
         return f"has an unsupported audio type '{path.suffix}' (use WAV, FLAC or OGG)"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+    wav = head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+    if wav:
+        trouble = _wav_truncated(path)  # first: it bounds the chunks any reader below walks
+        if trouble:
+            return trouble
         pcm = _pcm_wav_frames(path)
         if pcm is not None:  # read by the standard library: no numpy or libsndfile in check and plan
-            return "holds no audio" if pcm <= 0 else _wav_truncated(path)
+            return "holds no audio" if pcm <= 0 else None
     try:
         import soundfile
 
@@ -255,8 +259,6 @@ def _probe(path: Path, media: Media, max_pixels: int) -> str | None:
         return f"is not readable audio ({exc})"
     if info.frames <= 0 or info.samplerate <= 0:
         return "holds no audio"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return _wav_truncated(path)
     return None
 
 
@@ -272,15 +274,23 @@ def _pcm_wav_frames(path: Path) -> int | None:
         return None
 
 
+WAV_CHUNKS = 1000
+"""Chunks a WAV file may have before its audio: real ones have a handful (fmt, LIST, fact, data);
+a file of millions of empty chunks would keep any reader walking them for minutes."""
+
+
 def _wav_truncated(path: Path) -> str | None:
-    """Why a WAV file is cut short (its data chunk promises more bytes than follow), or None.
+    """Why a WAV file is cut short (its data chunk promises more bytes than follow) or has more than
+    ``WAV_CHUNKS`` chunks before its audio, or None.
 
     libsndfile plays such a file up to where it ends, so a half-copied music track would go
     unnoticed. A size of 0 or 0xFFFFFFFF is a streaming writer's "unknown" and passes."""
     with open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
         offset = 12
-        while offset + 8 <= size:
+        for _ in range(WAV_CHUNKS):
+            if offset + 8 > size:
+                return None
             f.seek(offset)
             chunk = f.read(8)
             declared = int.from_bytes(chunk[4:8], "little")
@@ -291,4 +301,4 @@ def _wav_truncated(path: Path) -> str | None:
                 return (f"is cut short: its header promises {declared} bytes of audio but {present} follow "
                         "(an interrupted copy or export?)")
             offset += 8 + declared + (declared & 1)
-    return None
+    return f"has more than {WAV_CHUNKS:,} chunks before its audio (damaged, or not written by an audio program)"

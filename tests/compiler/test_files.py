@@ -142,3 +142,19 @@ def test_wav_probes_read_pcm_with_the_standard_library_and_the_rest_with_libsndf
     assert "cut short" in (_probe(tmp_path / "cut.wav", "audio", 10**6) or "")
     (tmp_path / "junk.wav").write_bytes(whole[:12] + b"fmt \xff\xff\xff\x7f" + b"\x00" * 64)
     assert "not readable audio" in (_probe(tmp_path / "junk.wav", "audio", 10**6) or "")
+
+
+def test_a_wav_with_a_flood_of_chunks_is_refused_without_walking_them_all(tmp_path: Path) -> None:
+    """Bounded work for hostile input: 200,000 empty chunks before the audio would keep a chunk
+    walker busy for seconds (a 4 GB file, for minutes); the probe stops after ``WAV_CHUNKS``."""
+    import struct
+
+    from compiler.files import WAV_CHUNKS, _probe
+
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16)
+    body = b"junk\x00\x00\x00\x00" * 200_000 + fmt + b"data" + struct.pack("<I", 4) + b"\x00\x00\x01\x00"
+    (tmp_path / "flood.wav").write_bytes(b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body)
+    assert f"more than {WAV_CHUNKS:,} chunks" in (_probe(tmp_path / "flood.wav", "audio", 10**6) or "")
+    few = b"junk\x00\x00\x00\x00" * 10 + fmt + b"data" + struct.pack("<I", 4) + b"\x00\x00\x01\x00"
+    (tmp_path / "few.wav").write_bytes(b"RIFF" + struct.pack("<I", 4 + len(few)) + b"WAVE" + few)
+    assert _probe(tmp_path / "few.wav", "audio", 10**6) is None
