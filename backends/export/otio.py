@@ -29,7 +29,7 @@ from typing import Any
 from backends.base import Artifact, BackendError, Result, TaskRun
 from backends.ffmpeg.timeline import Placement, place_shots, shot_frames, track_start
 
-__all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "load", "run", "unload"]
+__all__ = ["CONCURRENT", "KINDS", "NAME", "VERSION", "load", "run", "unload", "warm"]
 
 NAME = "otio"
 VERSION = "1"
@@ -46,6 +46,11 @@ def load(model: Mapping[str, Any]) -> None:
 
 def unload(handle: object) -> None:
     return None
+
+
+def warm() -> None:
+    """Import OpenTimelineIO ahead of the first timeline (``studio watch``)."""
+    opentimelineio()
 
 
 def opentimelineio() -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
 
-__all__ = ["KINDS", "NAME", "VERSION", "load", "run", "unload"]
+__all__ = ["KINDS", "NAME", "VERSION", "load", "run", "unload", "warm"]
 
 NAME = "ffmpeg"
 VERSION = "5"
@@ -31,6 +31,11 @@ def load(model: Any) -> None:
 
 def unload(handle: Any) -> None:
     """Nothing to release."""
+
+
+def warm() -> None:
+    """Import the task modules (ffmpeg-python, numpy, soundfile) ahead of the first task (``studio watch``)."""
+    from . import film, shot, soundtrack, subtitles, transition  # noqa: F401
 
 
 def run(task: TaskRun, handle: Any = None) -> Result:

@@ -25,7 +25,7 @@ from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
 
-__all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload"]
+__all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload", "warm"]
 
 NAME = "procedural"
 VERSION = "3"
@@ -47,6 +47,12 @@ def load(model: Mapping[str, Any]) -> dict[str, Any]:
 
 def unload(handle: Mapping[str, Any]) -> None:
     """Nothing to free."""
+
+
+def warm() -> None:
+    """Import what the animatic's tasks import when they run (numpy, Pillow, the drawing modules):
+    ``studio watch`` calls it while it waits, so the first edit does not pay for it."""
+    from . import keyframe, motion, panel, storyboard  # noqa: F401
 
 
 def run(task: TaskRun, handle: Mapping[str, Any]) -> Result:
