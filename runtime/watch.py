@@ -135,12 +135,20 @@ class _Plans(BuildListener):
     def __init__(self, inner: BuildListener | None) -> None:
         self.inner = inner or BuildListener()
         self.plan: LoadedPlan | None = None
+        self._seen: tuple[str, set[str]] | None = None
 
     def backends(self) -> set[str]:
-        try:
-            return {t.backend for t in self.plan.tasks.values()} if self.plan is not None and self.plan.ok else set()
-        except Exception:  # a plan cache that went away: nothing to warm this time
+        """The backends of the latest plan's tasks (read once per plan: a no-op build's tasks come
+        from the plan cache only when asked)."""
+        plan = self.plan
+        if plan is None or not plan.ok:
             return set()
+        if self._seen is None or self._seen[0] != plan.tasks_digest:
+            try:
+                self._seen = (plan.tasks_digest, {t.backend for t in plan.tasks.values()})
+            except Exception:  # a plan cache that went away: nothing to warm this time
+                return set()
+        return self._seen[1]
 
     def changed(self, paths: list[str]) -> None:
         self.inner.changed(paths)
