@@ -8,6 +8,7 @@ ffmpeg's own complaint.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import threading
@@ -66,6 +67,20 @@ def _drain(stream: object, into: list[bytes]) -> None:
     into.append(stream.read())  # type: ignore[attr-defined]
 
 
+PIPE_BYTES = 1 << 20
+"""The pipe that feeds ffmpeg frames, widened from Linux's 64 KiB (the most an unprivileged process
+may ask for by default): a 720p frame is 2.7 MB, and through 64 KiB it took 42 round trips between
+the writer and ffmpeg. Measured on 72 frames: 3,040 context switches -> 210, the processes' system
+time 0.17-0.31 -> 0.13-0.16 s; the bytes written are the same."""
+
+
+def _widen(fd: int) -> None:
+    with contextlib.suppress(ImportError, OSError, AttributeError):  # not Linux, or a lower limit: as it is
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
 def run_ffmpeg(
     args: Sequence[str],
     *,
@@ -87,6 +102,8 @@ def run_ffmpeg(
         stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    if proc.stdin is not None:
+        _widen(proc.stdin.fileno())
     err: list[bytes] = []
     out: list[bytes] = []
     readers = [threading.Thread(target=_drain, args=(proc.stderr, err), daemon=True)]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from backends import ffmpeg as backend
@@ -116,3 +117,23 @@ def ebur128(samples: np.ndarray, rate: int) -> tuple[float, float]:
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     assert loudness is not None and peak is not None, summary
     return float(loudness.group(1)), float(peak.group(1))
+
+
+def test_the_pipe_that_feeds_ffmpeg_is_widened_where_the_system_allows() -> None:
+    """A 720p frame is 2.7 MB: through Linux's default 64 KiB pipe the writer and ffmpeg took turns
+    42 times a frame. ``_widen`` asks for ``PIPE_BYTES``; elsewhere it leaves the pipe as it is."""
+    import os
+
+    from backends.ffmpeg._bin import PIPE_BYTES, _widen
+
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("no pipe sizes on this system")
+    read, write = os.pipe()
+    try:
+        _widen(write)
+        limit = int(open("/proc/sys/fs/pipe-max-size").read())
+        assert fcntl.fcntl(write, fcntl.F_GETPIPE_SZ) == (PIPE_BYTES if limit >= PIPE_BYTES else 65536)
+    finally:
+        os.close(read)
+        os.close(write)
