@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import header  # noqa: E402
-from bench.render_film import PACKAGES, project  # noqa: E402
+from bench.render_film import PACKAGES, lay_out  # noqa: E402
 
 KINDS = ("panel", "storyboard", "storyboard_pdf")
 EDIT = ("@Cove glitters, @Luca watches the waves", "@Cove glitters at noon, @Luca watches")
@@ -84,9 +83,9 @@ def child(code: Path, counts: Path, project: Path) -> int:
     for name in ("backends.procedural", "backends.export.pdf"):
         module = importlib.import_module(name)
         module.run = counted(module.run)  # type: ignore[attr-defined]
-    code = studio(["build", str(project), "--format", "json"])
+    exit_code = studio(["build", str(project), "--format", "json"])
     counts.write_text(json.dumps({"cpu": total[0]}))
-    return code
+    return exit_code
 
 
 def _figures(report: dict) -> dict[str, float]:
@@ -102,10 +101,7 @@ def _figures(report: dict) -> dict[str, float]:
 def once(code: Path, seconds: float) -> tuple[dict[str, float], dict[str, float]]:
     """(clean build figures, one-shot edit figures) of ``code``'s studio."""
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "film"
-        shutil.copytree(ROOT / "examples" / "luca", work)
-        (work / "film.studio.yaml").write_text(project(seconds))
-        cache = Path(tmp) / "cache"
+        work, cache = lay_out(Path(tmp), seconds)
         cpu, report, boards = _build(code, work, cache)
         clean = {**_figures(report), "cpu": cpu, "board_cpu": boards}
         text = (work / "film.studio.yaml").read_text().replace(*EDIT, 1)

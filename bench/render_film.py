@@ -122,12 +122,17 @@ def watched_edits(path: Path, cache: Path, jobs: int, old: str) -> list[float]:
         proc.wait(timeout=30)
 
 
+def lay_out(tmp: Path, seconds: float) -> tuple[Path, Path]:
+    """(the bench project, written into ``tmp`` beside the luca example's files; an empty cache there)."""
+    work = tmp / "film"
+    shutil.copytree(ROOT / "examples" / "luca", work)
+    (work / "film.studio.yaml").write_text(project(seconds))
+    return work, tmp / "cache"
+
+
 def once(seconds: float, jobs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "film"
-        shutil.copytree(ROOT / "examples" / "luca", work)
-        (work / "film.studio.yaml").write_text(project(seconds))
-        cache = Path(tmp) / "cache"
+        work, cache = lay_out(Path(tmp), seconds)
         clean, clean_cpu, report = build(work, cache, jobs)
         film = next(t for t in report["tasks"] if t["id"] == "film")
         by_kind: dict[str, float] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import spec
 from ..film import ElementR, LineR
-from .context import Context, _hint
+from .context import Context
 
 
 class Blocking(Context):
@@ -51,13 +51,4 @@ class Blocking(Context):
 
     def character(self, name: str, path: tuple[str | int, ...]) -> ElementR | None:
         """The character element ``name`` (E301 unknown, E308 not a character)."""
-        element = self.elements.get(name)
-        if element is None:
-            chars = [n for n, e in self.p.elements.items() if e.kind == "character"]
-            self.error("E301", f"unknown character '{name}'", self.span(*path), _hint(name, chars, "characters"),
-                       name=name)
-            return None
-        if element.kind != "character":
-            self.error("E308", f"'{name}' is a {element.kind}, not a character", self.span(*path), name=name)
-            return None
-        return element
+        return self.element_of("character", name, path)

@@ -73,6 +73,19 @@ class Context:
     def warn(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic.warning(code, message, span, hint))
 
+    def element_of(self, kind: str, name: str, path: tuple[str | int, ...]) -> ElementR | None:
+        """The ``kind`` element (character, location) ``name`` written at ``path``, or None after E301
+        (no such element, with the nearest names of that kind) or E308 (an element of another kind)."""
+        element = self.elements.get(name)
+        if element is None:
+            known = [n for n, e in self.p.elements.items() if e.kind == kind]
+            self.error("E301", f"unknown {kind} '{name}'", self.span(*path), _hint(name, known, f"{kind}s"), name=name)
+            return None
+        if element.kind != kind:
+            self.error("E308", f"'{name}' is a {element.kind}, not a {kind}", self.span(*path), name=name)
+            return None
+        return element
+
     def sub_span(self, span: Span, needle: str, nth: int = 0) -> Span:
         """The span of the ``nth`` occurrence of ``needle`` inside ``span`` in the source text."""
         src = self.source.source

@@ -165,12 +165,4 @@ class Resolver(Gates, Enhancement, Blocking, Frames, Prompts, Dialogue, CrossChe
         name, path = self.inherited(("location",), i, scene, j, shot)
         if name is None:
             return None
-        element = self.elements.get(name)
-        if element is None:
-            locations = [n for n, e in self.p.elements.items() if e.kind == "location"]
-            self.error("E301", f"unknown location '{name}'", self.span(*path), _hint(name, locations, "locations"),
-                       name=name)
-            return None
-        if element.kind != "location":
-            self.error("E308", f"'{name}' is a {element.kind}, not a location", self.span(*path), name=name)
-        return element
+        return self.element_of("location", name, path)
