@@ -9,7 +9,7 @@ Modules: ``encode`` (encoder settings), ``shot``, ``transition``, ``soundtrack``
 and ``loudness``, EBU R128 normalisation in numpy), ``film`` (+ ``film_video``), ``subtitles``, ``timeline``
 (where shots sit in the film), ``mp4`` (frame counts and key frames read from the MP4 index),
 ``captions`` (burnt-in captions drawn with Pillow), ``audio``, ``aac`` (the AAC settings and the
-band it codes), ``_bin``.
+band it codes), ``ycbcr`` (BT.709 Y'CbCr in integers: frames drawn in the encoder's colours), ``_bin``.
 """
 
 from __future__ import annotations

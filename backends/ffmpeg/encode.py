@@ -41,8 +41,10 @@ import numpy as np
 from backends.base import BackendError
 
 from ._bin import run_ffmpeg
+from .ycbcr import to_yuv420p
 
 __all__ = [
+    "COLOURS",
     "PRESET",
     "SWS_FLAGS",
     "encode_frames",
@@ -56,6 +58,8 @@ PRESET = "veryfast"
 SWS_FLAGS = "bitexact+accurate_rnd+full_chroma_int"
 ME_PARAMS = "me=dia:subme=1:partitions=none:rc-lookahead=5"
 """The cheaper analysis on top of ``PRESET`` (see the module's docstring)."""
+COLOURS = ("rgb", "ycbcr")
+"""What :func:`encode_frames` takes: RGB, or BT.709 limited-range Y'CbCr 4:4:4 (``ycbcr``)."""
 X264_PARAMS = "keyint=infinite:scenecut=0:open-gop=0:stitchable=1:" + ME_PARAMS
 def keyframe_expr(keyframes_at: Sequence[int]) -> str:
     """``-force_key_frames`` value forcing key frames at exactly these frame numbers."""
@@ -141,7 +145,7 @@ def _checked(frames: Iterable[np.ndarray]) -> tuple[tuple[int, int], Iterator[np
 def _frame_shape(frame: np.ndarray, i: int) -> tuple[int, int]:
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         got = f"{frame.dtype} {frame.shape}" if isinstance(frame, np.ndarray) else type(frame).__name__
-        raise BackendError(f"frame {i} must be an (height, width, 3) uint8 RGB array, got {got}")
+        raise BackendError(f"frame {i} must be an (height, width, 3) uint8 RGB or Y'CbCr array, got {got}")
     return frame.shape[0], frame.shape[1]
 
 
@@ -155,19 +159,30 @@ def encode_frames(
     threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
     total: int | None = None,
+    colour: str = "rgb",
 ) -> None:
-    """Encode RGB frames (``(H, W, 3)`` uint8, H and W even) into an H.264 MP4 at ``path``.
+    """Encode frames (``(H, W, 3)`` uint8, H and W even) into an H.264 MP4 at ``path``.
 
-    Frames are piped to ffmpeg as they come, so a generator renders while ffmpeg encodes.
-    ``progress(done, total)`` is called after each frame; ``total`` defaults to ``len(frames)``
-    when ``frames`` has a length, else 0 (unknown).
+    ``colour``: ``rgb`` (converted by swscale, bit-exact), or ``ycbcr``: BT.709 limited-range Y'CbCr
+    4:4:4 (:mod:`.ycbcr`), whose chroma is averaged to 4:2:0 here and piped as ``yuv420p``, half the
+    bytes, with no conversion left for ffmpeg. Frames are piped to ffmpeg as they come, so a generator
+    renders while ffmpeg encodes. ``progress(done, total)`` is called after each frame; ``total``
+    defaults to ``len(frames)`` when ``frames`` has a length, else 0 (unknown).
     """
     fps = _check_fps(fps)
+    if colour not in COLOURS:
+        raise BackendError(f"unknown frame colour {colour!r}; known: {', '.join(COLOURS)}")
     if total is None:
         total = len(frames) if isinstance(frames, Sized) else 0
     (height, width), checked = _checked(frames)
-    source = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=fps)
-    video = _tagged(source.filter("scale", out_color_matrix="bt709", out_range="tv", flags=SWS_FLAGS))
+    size = f"{width}x{height}"
+    if colour == "ycbcr":
+        video = _tagged(ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="yuv420p", s=size, framerate=fps))
+        chunks = (to_yuv420p(f).data for f in checked)
+    else:
+        source = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=size, framerate=fps)
+        video = _tagged(source.filter("scale", out_color_matrix="bt709", out_range="tv", flags=SWS_FLAGS))
+        chunks = (np.ascontiguousarray(f).data.cast("B") for f in checked)
     out = video.output(
         str(path), an=None, **video_args(crf=crf, keyframes_at=keyframes_at, threads=threads), **muxer_args()
     )
@@ -176,7 +191,7 @@ def encode_frames(
     run_ffmpeg(
         args,
         what=f"encoding {path.name}",
-        stdin_chunks=(np.ascontiguousarray(f).data.cast("B") for f in checked),
+        stdin_chunks=chunks,
         on_chunk=report,
     )
 

@@ -28,7 +28,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "unload", "warm"]
 
 NAME = "procedural"
-VERSION = "3"
+VERSION = "4"
 KINDS = frozenset({"keyframe", "layout", "motion", "panel", "storyboard"})
 CONCURRENT = True
 """Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""

@@ -6,6 +6,10 @@ a cover in front. A part is drawn once per pose, size and facing (``_figures``, 
 then only moved, so a shot of a few hundred frames draws a handful of pictures. The speaker's
 parts are brightened a little (``HIGHLIGHT``) as they speak.
 
+Colour: a cast draws in RGB (keyframes) or, with ``space="ycbcr"``, hands out its sprites converted to
+BT.709 Y'CbCr (motion, which encodes Y'CbCr as it is: ``backends.ffmpeg.ycbcr``). Parts are drawn and
+brightened in RGB either way; each sprite is converted once, when it is first placed.
+
 Sizes: ``scale`` is output pixels per stage (keyframe) pixel. A camera with one zoom for the whole
 shot draws sprites at that scale; a zoom or dolly draws them at the stage's own size, on the
 backdrop, and motion resamples the two together.
@@ -28,7 +32,10 @@ from .staging.layout import Staging
 from .staging.skeleton import Body, body
 from .staging.timeline import ActorState
 
-__all__ = ["HIGHLIGHT", "QUANT", "Cast", "Placed", "fade", "place"]
+__all__ = ["HIGHLIGHT", "QUANT", "SPACES", "Cast", "Placed", "fade", "place"]
+
+SPACES = ("rgb", "ycbcr")
+"""The colours a cast's placed sprites come in."""
 
 HIGHLIGHT = (0.09, 0.07, 0.03)
 """Colour gain of a speaker at full voice (red, green, blue): a warm brightening."""
@@ -51,8 +58,12 @@ Clip = tuple[float, float, float, float]
 class Cast:
     """Sprites of a staged shot's figures, drawn once per pose and size and kept."""
 
-    def __init__(self, staging: Staging, *, look: str, seed: int, stage_h: int, interior: bool) -> None:
+    def __init__(self, staging: Staging, *, look: str, seed: int, stage_h: int, interior: bool,
+                 space: str = "rgb") -> None:
+        if space not in SPACES:
+            raise ValueError(f"unknown colour space {space!r}")
         self.staging, self.look, self.seed, self.stage_h, self.interior = staging, look, seed, stage_h, interior
+        self.space = space
         self.cache: dict[tuple[object, ...], Sprite] = {}
 
     # --- drawing one part -------------------------------------------------------------------
@@ -132,15 +143,18 @@ class Cast:
                 if bright is None:
                     bright = self.cache[key] = sprite.brighter(tuple(1.0 + g * gain for g in HIGHLIGHT))  # type: ignore[arg-type]
                 sprite = bright
-            yield Placed(sprite, x, y)
+            yield self._placed(sprite, x, y)
         if not st.back:
             if st.mouth:
-                yield Placed(self.part(st, scale, "mouth", clip, st.mouth), ux, uy)
+                yield self._placed(self.part(st, scale, "mouth", clip, st.mouth), ux, uy)
             if st.blink and st.pose.eyes != "closed":
                 lid = self._lid(st, scale, clip)
-                yield Placed(self.part(st, scale, "blink", clip, (st.blink == 2, lid)), ux, uy)
+                yield self._placed(self.part(st, scale, "blink", clip, (st.blink == 2, lid)), ux, uy)
         if st.pose.cover:
-            yield Placed(self.part(st, scale, "cover", clip), ax, ay)
+            yield self._placed(self.part(st, scale, "cover", clip), ax, ay)
+
+    def _placed(self, sprite: Sprite, x: float, y: float) -> Placed:
+        return Placed(sprite.ycbcr() if self.space == "ycbcr" else sprite, x, y)
 
 
 def place(frame: np.ndarray, p: Placed) -> None:

@@ -24,7 +24,7 @@ QUANT = 4
 @dataclass
 class Sprite:
     rgb: np.ndarray
-    """Premultiplied colour, uint8 ``(h, w, 3)``."""
+    """Premultiplied colour, uint8 ``(h, w, 3)`` (RGB, or Y'CbCr for a sprite from :meth:`ycbcr`)."""
     alpha: np.ndarray
     """uint8 ``(h, w)``."""
     dx: int
@@ -33,6 +33,7 @@ class Sprite:
     _parts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _shifted: dict[tuple[int, int], Sprite] = field(default_factory=dict, repr=False)
     _flat: tuple[int, np.ndarray] | None = field(default=None, repr=False)
+    _ycbcr: Sprite | None = field(default=None, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -65,6 +66,14 @@ class Sprite:
         k = np.asarray(gain, np.float32)
         rgb = np.minimum(self.rgb.astype(np.float32) * k + np.float32(0.5), self.alpha[..., None].astype(np.float32))
         return Sprite(rgb.astype(np.uint8), self.alpha, self.dx, self.dy)
+
+    def ycbcr(self) -> Sprite:
+        """This sprite's colour as premultiplied BT.709 Y'CbCr (``rgb`` then holds Y', Cb, Cr), made once."""
+        if self._ycbcr is None:
+            from backends.ffmpeg.ycbcr import from_premultiplied
+
+            self._ycbcr = Sprite(from_premultiplied(self.rgb, self.alpha), self.alpha, self.dx, self.dy)
+        return self._ycbcr
 
     def blit(self, frame: np.ndarray, x: int, y: int) -> None:
         """Lay the sprite over ``frame`` (uint8 RGB) with its top-left pixel at (x, y)."""

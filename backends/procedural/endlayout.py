@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from backends.base import Artifact, BackendError
+from backends.ffmpeg.ycbcr import from_rgb
 
 from ._compose import Cast, fade, place
 from ._io import read_fitted
@@ -68,7 +69,7 @@ class EndLayout:
     """Output pixels per end-keyframe pixel, across and down (1 within one film)."""
 
     @staticmethod
-    def read(end: Artifact, width: int, height: int, task_id: str) -> EndLayout:
+    def read(end: Artifact, width: int, height: int, task_id: str, space: str = "rgb") -> EndLayout:
         try:
             data = json.loads(end.outputs["layout"].read_text(encoding="utf-8"))
             staging = Staging.from_json(data["staging"])
@@ -76,13 +77,13 @@ class EndLayout:
             end_w, end_h = int(data["size"][0]), int(data["size"][1])
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise BackendError(f"{task_id}: the end shot's layout cannot be read: {exc}") from None
-        cast = Cast(staging, look=look, seed=seed, stage_h=end_h, interior=interior)
+        cast = Cast(staging, look=look, seed=seed, stage_h=end_h, interior=interior, space=space)
         # what the end keyframe draws: the middle of its shot, still
         _, states = frame_states(staging, KEY_DURATION / 2, round(KEY_DURATION / 2 * 24), duration=KEY_DURATION,
                                  fps=24, seed=seed, px=1.0 / end_h, still=True)
+        background = read_fitted(end.outputs["background"], width, height, "the end shot's background")
         return EndLayout(staging, cast, {st.actor.name: st for st in states if st.actor.name}, states,
-                         read_fitted(end.outputs["background"], width, height, "the end shot's background"),
-                         (width / end_w, height / end_h))
+                         from_rgb(background) if space == "ycbcr" else background, (width / end_w, height / end_h))
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ class _Motion:
 
 def moving_frames(shot: StagedShot, end: Artifact, task_id: str) -> tuple[Iterator[np.ndarray], dict[str, Any]]:
     """The shot's frames moving to the end layout, and ``meta`` naming who moves, leaves and arrives."""
-    layout = EndLayout.read(end, shot.width, shot.height, task_id)
+    layout = EndLayout.read(end, shot.width, shot.height, task_id, shot.space)
     motion = _Motion(shot, layout)
     _, _, names = motion.layers(0, 0.0, 0.0)
     return motion.frames(), {"moved": names["moved"], "out": names["out"], "in": names["in"]}

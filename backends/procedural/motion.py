@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from backends.base import Artifact, BackendError, Result, TaskRun, end_path
+from backends.ffmpeg.ycbcr import from_rgb
 
 from ._camera import PARALLAX, View, check_camera, path, uses_parallax
 from ._compose import Cast, Placed, fade, place
@@ -49,12 +50,14 @@ def run_motion(task: TaskRun) -> Result:
     seed = check_seed(p, task.id)
     keyframe = task.inputs.get("keyframe")
     meta: dict[str, Any] = {"frames": frames, "fps": fps}
+    space = "ycbcr"  # drawn in the encoder's colours (``backends.ffmpeg.ycbcr``); a pattern is drawn in RGB
     if p.get("pattern"):
         from .pattern import pattern_frames
 
         palette_from = read_image(keyframe.outputs["image"], "the keyframe image") if keyframe is not None else None
         video = pattern_frames(p["pattern"], task.files, palette_from, width, height, frames, fps, seed, task.id)
         meta["pattern"] = p["pattern"].get("style", "cppn")
+        space = "rgb"
     else:
         if keyframe is None or "image" not in keyframe.outputs:
             raise BackendError(f"{task.id}: a motion task needs its keyframe input")
@@ -63,17 +66,18 @@ def run_motion(task: TaskRun) -> Result:
         end = task.inputs.get(str(p["end"].get("input"))) if p.get("end") else None
         if "layout" in keyframe.outputs and "background" in keyframe.outputs:
             shot = StagedShot(keyframe, task.id, move, amount, frames, fps, width, height, seed,
-                              speech_lines(p, task.inputs, fps, task.id))
+                              speech_lines(p, task.inputs, fps, task.id), space=space)
             meta["setups"] = shot.setups()
             video = shot.frames()
             if has_layout(end):  # another shot's procedural keyframe: its figures are where they go
                 video, meta["end_layout"] = moving_frames(shot, end, task.id)  # type: ignore[arg-type]
         else:
             image = read_image(keyframe.outputs["image"], "the keyframe image")
-            video = camera_frames(image, move, amount, frames, fps, width, height, seed, _focus(keyframe.meta))
+            video = camera_frames(image, move, amount, frames, fps, width, height, seed, _focus(keyframe.meta), space)
     if p.get("end"):
         if "end_layout" not in meta:  # a picture (a file, an image model's keyframe): a cross-fade
-            video = toward(video, _end_picture(task, width, height), frames)
+            end_picture = _end_picture(task, width, height)
+            video = toward(video, from_rgb(end_picture) if space == "ycbcr" else end_picture, frames)
         meta["end"] = p["end"].get("input") or p["end"].get("file")
     out = task.workdir / "video.mp4"
     encode_frames(
@@ -85,6 +89,7 @@ def run_motion(task: TaskRun) -> Result:
         threads=task.threads,
         progress=task.progress,
         total=frames,
+        colour=space,
     )
     return Result(outputs={"video": out}, meta=meta)
 
@@ -167,26 +172,33 @@ def _focus(meta: Mapping[str, Any]) -> tuple[float, float]:
 
 
 def camera_frames(image: np.ndarray, move: str, amount: float, frames: int, fps: int, width: int, height: int,
-                  seed: int, focus: tuple[float, float] = (0.5, 0.5)) -> Iterator[np.ndarray]:
-    """The move over one picture: uint8 ``(height, width, 3)``, one per frame, lazily."""
+                  seed: int, focus: tuple[float, float] = (0.5, 0.5), space: str = "rgb") -> Iterator[np.ndarray]:
+    """The move over one RGB picture: uint8 ``(height, width, 3)``, one per frame, lazily, in RGB or
+    (``space="ycbcr"``) in Y'CbCr."""
     views = path(move, amount, frames, fps=fps, seed=seed, focus=focus, aspect=width / height, width=width)
-    flat = source(image, [v[0] for v in views], height, width)
+    flat = source(from_rgb(image) if space == "ycbcr" else image, [v[0] for v in views], height, width)
     for i in range(frames):
         yield flat.frame(i)
 
 
 class StagedShot:
-    """A shot drawn from its keyframe's layout: the backdrop through the camera, figures on it."""
+    """A shot drawn from its keyframe's layout: the backdrop through the camera, figures on it.
+
+    Frames come in RGB, or with ``space="ycbcr"`` in Y'CbCr (what motion encodes: the backdrop is
+    converted once, each sprite once, instead of every frame)."""
 
     def __init__(self, keyframe: Artifact, task_id: str, move: str, amount: float, frames: int, fps: int,
-                 width: int, height: int, seed: int, lines: Sequence[Line]) -> None:
+                 width: int, height: int, seed: int, lines: Sequence[Line], space: str = "rgb") -> None:
         try:
             data = json.loads(keyframe.outputs["layout"].read_text(encoding="utf-8"))
             self.staging = Staging.from_json(data["staging"])
             look, kf_seed, interior = str(data["look"]), int(data["seed"]), bool(data["interior"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise BackendError(f"{task_id}: the keyframe's layout cannot be read: {exc}") from None
+        self.space = space
         self.plate = read_image(keyframe.outputs["background"], "the keyframe background")
+        if space == "ycbcr":
+            self.plate = from_rgb(self.plate)
         self.frames_n, self.fps, self.width, self.height, self.seed = frames, fps, width, height, seed
         self.lines, self.still = list(lines), move == "hold"
         ph, pw = self.plate.shape[:2]
@@ -195,7 +207,7 @@ class StagedShot:
         parallax = PARALLAX if uses_parallax(move) and self.staging.ledge is None else 0.0
         self.views = path(move, amount, frames, fps=fps, seed=seed, focus=focus, aspect=width / height,
                           parallax=parallax, width=width)
-        self.cast = Cast(self.staging, look=look, seed=kf_seed, stage_h=ph, interior=interior)
+        self.cast = Cast(self.staging, look=look, seed=kf_seed, stage_h=ph, interior=interior, space=space)
         self.windows = [_window(v[1], ph, pw, height, width) for v in self.views]
         scales = [1.0 / w[2] for w in self.windows]
         self.render_scale = round(max(scales), 6)

@@ -52,9 +52,10 @@ def start_and_end(run) -> tuple[Artifact, Artifact]:  # type: ignore[no-untyped-
     return start, end
 
 
-def frames_to(start: Artifact, end: Artifact, move: str = "static") -> tuple[list[np.ndarray], dict[str, Any]]:
+def frames_to(start: Artifact, end: Artifact, move: str = "static",
+              space: str = "rgb") -> tuple[list[np.ndarray], dict[str, Any]]:
     m, a = check_camera({"move": move, "amount": None}, "t")
-    shot = StagedShot(start, "t", m, a, FRAMES, FPS, W, H, 5, [])
+    shot = StagedShot(start, "t", m, a, FRAMES, FPS, W, H, 5, [], space=space)
     frames, meta = moving_frames(shot, end, "t")
     return list(frames), meta
 
@@ -155,3 +156,16 @@ def test_figures_over_a_starting_picture_fade_as_a_whole(run, tmp_path: Path) ->
     alpha = (half["image"] - under)[ok] / span[ok]
     assert len(alpha) > 300
     assert float(np.mean(np.abs(alpha - 0.5) > 0.1)) < 0.01  # was 10 % (the parts' overlaps at 0.75)
+
+
+@pytest.mark.parametrize("move", ["static", "zoom_in"])
+def test_moving_to_the_end_layout_in_ycbcr_is_the_rgb_motion_converted(run, move: str) -> None:  # type: ignore[no-untyped-def]
+    from backends.ffmpeg.ycbcr import from_rgb
+
+    start, end = start_and_end(run)
+    rgb, meta = frames_to(start, end, move)
+    ycbcr, meta2 = frames_to(start, end, move, space="ycbcr")
+    assert meta == meta2
+    for ours, theirs in zip(ycbcr, rgb, strict=True):
+        diff = np.abs(ours.astype(int) - from_rgb(theirs))
+        assert diff.max() <= 3 and diff.mean() < 0.3

@@ -268,3 +268,15 @@ def test_bad_patterns_are_reported(song: Path, tmp_path: Path) -> None:
                 {"track": "audio:s", "style": "cppn"}, {"audio:s": tmp_path / "noise.wav"}, None, W, H, 1, 12, 1, "m"
             )
         )
+
+
+@pytest.mark.parametrize("move", ["pan_left", "zoom_out", "shake"])
+def test_camera_frames_in_ycbcr_are_the_rgb_frames_converted(move: str) -> None:
+    from backends.ffmpeg.ycbcr import from_rgb
+
+    rng = np.random.default_rng(7)
+    img = np.repeat(np.repeat(rng.integers(0, 256, (H // 8, W // 8, 3), dtype=np.uint8), 8, 0), 8, 1)
+    rgb = camera_frames(img, move, 0.3, 12, 24, W, H, 1)
+    ycbcr = camera_frames(img, move, 0.3, 12, 24, W, H, 1, space="ycbcr")
+    for ours, theirs in zip(ycbcr, rgb, strict=True):
+        assert np.abs(ours.astype(int) - from_rgb(theirs)).max() <= 2

@@ -227,3 +227,24 @@ def test_a_layout_that_cannot_be_read_is_reported(run, tmp_path: Path) -> None:
         shot(broken)
     data = json.loads(kf.outputs["layout"].read_text())
     assert Staging.from_json(data["staging"]).setups
+
+
+# --- drawn in the encoder's colours ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("move", ["static", "pan_right", "zoom_in", "dolly_in", "hold"])
+def test_frames_drawn_in_ycbcr_are_the_rgb_frames_converted(run, tmp_path: Path, move: str) -> None:
+    """Motion draws in Y'CbCr (backdrop and sprites converted once); every step after is a weighted
+    mean, so the frames are the RGB frames converted, up to each step's rounding."""
+    from backends.ffmpeg.ycbcr import from_rgb
+
+    kf = keyframe(run, shot_type="medium", speakers=["Luca"], action="@Alberto waves at @Luca")
+    data, rate = soundfile.read(speech(tmp_path / "a.wav", 1.0), dtype="int16")
+    first, opening = levels(data, rate, 0.25, FPS)
+    lines = [Line("Luca", 0.25, 1.25, opening, first)]
+    m, a = check_camera({"move": move, "amount": None}, "t")
+    rgb = StagedShot(kf, "t", m, a, 36, FPS, W, H, 5, lines).frames()
+    ycbcr = StagedShot(kf, "t", m, a, 36, FPS, W, H, 5, lines, space="ycbcr").frames()
+    for ours, theirs in zip(ycbcr, rgb, strict=True):
+        diff = np.abs(ours.astype(int) - from_rgb(theirs))
+        assert diff.max() <= 3 and diff.mean() < 0.3
