@@ -9,9 +9,11 @@ a file at the first packet of *any* stream past the out point, and the clip's au
 it a frame early. Those bodies get a video-only copy first, all in one ffmpeg run.
 
 Stream copy needs two things of a segment: its first frame is a key frame, and its parameter
-sets (SPS/PPS) equal those of the studio encoder at this size. A segment that fails either
-(a video model that ignored ``keyframes_at``, a clip made by another encoder) is re-encoded with
-the studio settings instead: it costs time, never a wrong frame.
+sets (SPS/PPS) equal those of the others. When every clip and transition has the same parameter
+sets, those are the film's; otherwise the studio encoder's at this size are (probed by encoding one
+frame), and a segment that differs (a clip made by another encoder) or does not start on a key
+frame (a video model that ignored ``keyframes_at``) is re-encoded with the studio settings: it
+costs time, never a wrong frame.
 """
 
 from __future__ import annotations
@@ -119,13 +121,31 @@ def _transition(task: TaskRun, k: int, p: Placement, config: bytes, scratch: Pat
     return _re_encode(task, path, scratch / f"transition{k}.mp4", 0, track.frames, DEFAULT_CRF, p.transition)
 
 
+def _shared_config(task: TaskRun, placed: list[Placement]) -> bytes | None:
+    """The parameter sets every clip and transition segment has, when they all have the same: then
+    they join by copy as they are, and the studio encoder's own need not be probed (an encode of one
+    frame, 0.05 s of every one-shot edit in a new process). None when they differ (or one cannot be
+    read: its checks below say why)."""
+    configs = set()
+    try:
+        for p in placed:
+            configs.add(read_video_track(Path(task.inputs[p.shot].outputs["clip"])).config)
+            if p.transition is not None:
+                configs.add(read_video_track(Path(task.inputs[p.transition].outputs["video"])).config)
+    except (BackendError, KeyError, OSError):
+        return None
+    return configs.pop() if len(configs) == 1 and b"" not in configs else None
+
+
 def concat_list(task: TaskRun, placed: list[Placement], scratch: Path) -> Path:
     """Write the concat demuxer's list of the film's video segments, in order."""
     fps = int(task.params["fps"])
     first = read_video_track(Path(task.inputs[placed[0].shot].outputs["clip"]), label=f"{placed[0].shot}: clip")
-    config = studio_config(
-        int(task.params.get("width") or first.width), int(task.params.get("height") or first.height), fps
-    )
+    config = _shared_config(task, placed)
+    if config is None:
+        config = studio_config(
+            int(task.params.get("width") or first.width), int(task.params.get("height") or first.height), fps
+        )
     segments: list[Segment] = []
     copies: list[tuple[Path, Path]] = []
     for k, p in enumerate(placed):
