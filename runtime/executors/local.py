@@ -21,6 +21,7 @@ from typing import Any
 
 from backends.base import ProgressFn
 
+from ..malloc import tune as tune_malloc
 from ..models import ModelManager
 from ..storage import StorageError
 from ..store import ActionRecord, Store
@@ -52,6 +53,8 @@ class Executor:
 
     def run(self, order: Sequence[str], cached: Mapping[str, ActionRecord]) -> Outcome:
         """Run ``order`` (a topological order of the stale tasks); ``cached`` holds the hits."""
+        if order:  # frames are allocated and freed by the megabyte from here on (numpy has imported ctypes)
+            tune_malloc()
         loads, load_seconds = self.models.loads, self.models.load_seconds
         out = self._run_all(order, cached)
         out.loads, out.load_seconds = self.models.loads - loads, self.models.load_seconds - load_seconds
