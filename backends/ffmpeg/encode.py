@@ -123,26 +123,31 @@ def _global_args(threads: int) -> list[str]:
     return ["-y", "-sws_flags", SWS_FLAGS, "-filter_threads", n, "-filter_complex_threads", n]
 
 
-def _checked(frames: Iterable[np.ndarray]) -> tuple[tuple[int, int], Iterator[np.ndarray]]:
+def _checked(frames: Iterable[np.ndarray], planar: bool = False) -> tuple[tuple[int, int], Iterator[np.ndarray]]:
     it = iter(frames)
     first = next(it, None)
     if first is None:
         raise BackendError("no frames to encode")
-    shape = _frame_shape(first, 0)
+    shape = _frame_shape(first, 0, planar)
     if shape[0] % 2 or shape[1] % 2:
         raise BackendError(f"frame size {shape[1]}x{shape[0]} must be even in both directions for yuv420p")
 
     def frames_out() -> Iterator[np.ndarray]:
         yield first
         for i, frame in enumerate(it, 1):
-            if _frame_shape(frame, i) != shape:
+            if _frame_shape(frame, i, planar) != shape:
                 raise BackendError(f"frame {i} is {frame.shape}, frame 0 was {first.shape}: all frames must match")
             yield frame
 
     return shape, frames_out()
 
 
-def _frame_shape(frame: np.ndarray, i: int) -> tuple[int, int]:
+def _frame_shape(frame: np.ndarray, i: int, planar: bool = False) -> tuple[int, int]:
+    """(height, width) of the picture; with ``planar``, a 2-D frame is planar 4:2:0 (Y' rows, then Cb and Cr)."""
+    if planar and isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and frame.ndim == 2:
+        if frame.shape[0] % 3 or frame.shape[1] % 2:
+            raise BackendError(f"frame {i}: a planar 4:2:0 frame is (height * 3 / 2, width), got {frame.shape}")
+        return frame.shape[0] * 2 // 3, frame.shape[1]
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         got = f"{frame.dtype} {frame.shape}" if isinstance(frame, np.ndarray) else type(frame).__name__
         raise BackendError(f"frame {i} must be an (height, width, 3) uint8 RGB or Y'CbCr array, got {got}")
@@ -163,8 +168,9 @@ def encode_frames(
 ) -> None:
     """Encode frames (``(H, W, 3)`` uint8, H and W even) into an H.264 MP4 at ``path``.
 
-    ``colour``: ``rgb`` (converted by swscale, bit-exact), or ``ycbcr``: BT.709 limited-range Y'CbCr
-    4:4:4 (:mod:`.ycbcr`), whose chroma is averaged to 4:2:0 here and piped as ``yuv420p``, half the
+    ``colour``: ``rgb`` (converted by swscale, bit-exact), or ``ycbcr``: BT.709 limited-range Y'CbCr,
+    either 4:4:4 (:mod:`.ycbcr`; its chroma is averaged to 4:2:0 here) or already planar 4:2:0, a 2-D
+    ``(H * 3 / 2, W)`` array (Y' rows, then the Cb and Cr planes), piped as ``yuv420p``: half the
     bytes, with no conversion left for ffmpeg. Frames are piped to ffmpeg as they come, so a generator
     renders while ffmpeg encodes. ``progress(done, total)`` is called after each frame; ``total``
     defaults to ``len(frames)`` when ``frames`` has a length, else 0 (unknown).
@@ -174,11 +180,11 @@ def encode_frames(
         raise BackendError(f"unknown frame colour {colour!r}; known: {', '.join(COLOURS)}")
     if total is None:
         total = len(frames) if isinstance(frames, Sized) else 0
-    (height, width), checked = _checked(frames)
+    (height, width), checked = _checked(frames, planar=colour == "ycbcr")
     size = f"{width}x{height}"
     if colour == "ycbcr":
         video = _tagged(ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="yuv420p", s=size, framerate=fps))
-        chunks = (to_yuv420p(f).data for f in checked)
+        chunks = (np.ascontiguousarray(f).data if f.ndim == 2 else to_yuv420p(f).data for f in checked)
     else:
         source = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="rgb24", s=size, framerate=fps)
         video = _tagged(source.filter("scale", out_color_matrix="bt709", out_range="tv", flags=SWS_FLAGS))

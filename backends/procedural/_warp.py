@@ -103,31 +103,33 @@ def _lerp(
     return res
 
 
-def _take_cols(src: np.ndarray, idx: np.ndarray, out: np.ndarray) -> np.ndarray:
+def _take_cols(src: np.ndarray, idx: np.ndarray, out: np.ndarray, channel: int | None = None) -> np.ndarray:
     """``src[:, idx]`` of a C-contiguous ``(h, w, c)`` array as ``(h, len(idx) * c)``, via one
-    flat ``take`` (faster than fancy indexing on the middle axis)."""
+    flat ``take`` (faster than fancy indexing on the middle axis); only ``channel`` when given."""
     h, w, c = src.shape
-    cols = (idx[:, None] * c + np.arange(c)).ravel()
+    cols = idx * c + channel if channel is not None else (idx[:, None] * c + np.arange(c)).ravel()
     return np.take(src.reshape(h, w * c), cols, axis=1, out=out)
 
 
-def resample(src: np.ndarray, rows: Axis, cols: Axis, scratch: Scratch | None = None) -> np.ndarray:
+def resample(src: np.ndarray, rows: Axis, cols: Axis, scratch: Scratch | None = None,
+             channel: int | None = None) -> np.ndarray:
     """Bilinear samples of ``src`` (uint8 ``(h, w, c)``) at the grid ``rows`` x ``cols``: columns
-    first, on only the source rows needed, then rows. Returns a new array.
+    first, on only the source rows needed, then rows. Returns a new array (one channel of it when
+    ``channel`` is given: ``(rows, cols, 1)``).
 
     The maths runs on 2-D ``(rows, cols * c)`` views with weights repeated per channel, so every
     numpy loop is long and contiguous (a trailing broadcast axis of 1 would make it crawl).
     """
     scratch = scratch or Scratch()
-    c = src.shape[2]
+    c = src.shape[2] if channel is None else 1
     lo, hi = int(rows.i0[0]), int(rows.i1[-1]) + 1
     part = src[lo:hi]
     if not part.flags.c_contiguous:
         part = np.ascontiguousarray(part)
     shape = (hi - lo, len(cols.i0) * c)
-    a = _take_cols(part, cols.i0, scratch.get(3, shape, np.uint8))
+    a = _take_cols(part, cols.i0, scratch.get(3, shape, np.uint8), channel)
     if cols.w.any():
-        b = _take_cols(part, cols.i1, scratch.get(4, shape, np.uint8))
+        b = _take_cols(part, cols.i1, scratch.get(4, shape, np.uint8), channel)
         inv, w = np.repeat(cols.inv, c)[None, :], np.repeat(cols.w, c)[None, :]
         a = _lerp(a, b, inv, w, scratch, scratch.get(2, shape, np.uint8))
     out_shape = (len(rows.i0), shape[1])
@@ -210,7 +212,7 @@ class Plane:
 
 
 class Sampler:
-    """A changing zoom: both resampling passes every frame."""
+    """A changing zoom: both resampling passes every frame (``i420``: straight to planar 4:2:0)."""
 
     def __init__(self, src: np.ndarray, views: Sequence[View], out_h: int, out_w: int) -> None:
         self.src = np.ascontiguousarray(src)
@@ -233,6 +235,23 @@ class Sampler:
         if box is not None:
             rows, cols = rows[box[0] : box[1]], cols[box[2] : box[3]]
         return resample(self.src, rows, cols, self.scratch)
+
+    def i420(self, i: int, picture: np.ndarray | None = None) -> np.ndarray:
+        """Frame ``i`` of ``picture`` (default: the source; Y'CbCr 4:4:4, the source's size) as planar
+        4:2:0, ``(h * 3 // 2, w)``: Y' sampled at every pixel, Cb and Cr once per 2x2 block, at its
+        centre. Half the samples of a 4:4:4 frame, and nothing left to average before encoding."""
+        src = self.src if picture is None else picture
+        y, x, step = _window(self.views[i], self.src.shape[0], self.src.shape[1], self.h, self.w)
+        rows, cols = self.axes(i)
+        h2, w2 = self.h // 2, self.w // 2
+        c_rows = axis(h2, src.shape[0], y + step / 2.0, 2.0 * step)
+        c_cols = axis(w2, src.shape[1], x + step / 2.0, 2.0 * step)
+        out = np.empty((self.h * 3 // 2, self.w), np.uint8)
+        out[: self.h] = resample(src, rows, cols, self.scratch, channel=0).reshape(self.h, self.w)
+        chroma = out[self.h :].reshape(2, h2, w2)
+        for c in (1, 2):
+            chroma[c - 1] = resample(src, c_rows, c_cols, self.scratch, channel=c).reshape(h2, w2)
+        return out
 
     def key(self, i: int) -> object:
         return self.views[i]

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from backends.base import Artifact, BackendError, Result, TaskRun, end_path
-from backends.ffmpeg.ycbcr import from_rgb
+from backends.ffmpeg.ycbcr import from_rgb, to_yuv420p
 
 from ._camera import PARALLAX, View, check_camera, path, uses_parallax
 from ._compose import Cast, Placed, fade, place
@@ -106,6 +106,9 @@ def toward(frames: Iterator[np.ndarray], end: np.ndarray, count: int) -> Iterato
     last = max(1, count - 1)
     target = end.astype(np.float32)
     for i, frame in enumerate(frames):
+        if frame.ndim == 2 and end.ndim == 3:  # planar 4:2:0 Y'CbCr (a zoom's): the end in the same layout
+            end = to_yuv420p(end).reshape(frame.shape)
+            target = end.astype(np.float32)
         x = i / last
         w = np.float32(x * x * (3.0 - 2.0 * x))
         if w == 0:
@@ -298,6 +301,9 @@ class StagedShot:
                     place(picture, p)
                 picture = fade(self.plate, picture, self.staging.opacity)
                 previous = key
+            if self.space == "ycbcr":  # straight to the encoder's planar 4:2:0
+                yield sampler.i420(i, picture)
+                continue
             rows, cols = sampler.axes(i)
             yield resample(picture, rows, cols, scratch)
 
