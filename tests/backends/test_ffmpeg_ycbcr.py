@@ -124,3 +124,21 @@ def test_ycbcr_encoding_is_deterministic(tmp_path: Path) -> None:
 def test_an_unknown_colour_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="unknown frame colour 'bgr'"):
         encode_frames([np.zeros((8, 8, 3), np.uint8)], tmp_path / "x.mp4", fps=24, crf=18, colour="bgr")
+
+
+def test_planar_frames_encode_exactly_as_the_444_frames_they_average(tmp_path: Path) -> None:
+    frames = [from_rgb(np.roll(picture(72, 128), 7 * i, axis=1)) for i in range(4)]
+    planar = [to_yuv420p(f).reshape(108, 128) for f in frames]
+    encode_frames(frames, tmp_path / "a.mp4", fps=24, crf=18, colour="ycbcr")
+    encode_frames(planar, tmp_path / "b.mp4", fps=24, crf=18, colour="ycbcr")
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+
+
+@pytest.mark.parametrize(("colour", "frame", "message"), [
+    ("ycbcr", np.zeros((100, 64), np.uint8), "planar 4:2:0 frame"),
+    ("ycbcr", np.zeros((108, 63), np.uint8), "planar 4:2:0 frame"),
+    ("rgb", np.zeros((108, 64), np.uint8), "uint8 RGB"),
+])
+def test_malformed_planar_frames_are_refused(tmp_path: Path, colour: str, frame: np.ndarray, message: str) -> None:
+    with pytest.raises(BackendError, match=message):
+        encode_frames([frame], tmp_path / "x.mp4", fps=24, crf=18, colour=colour)
