@@ -280,3 +280,22 @@ def test_camera_frames_in_ycbcr_are_the_rgb_frames_converted(move: str) -> None:
     ycbcr = camera_frames(img, move, 0.3, 12, 24, W, H, 1, space="ycbcr")
     for ours, theirs in zip(ycbcr, rgb, strict=True):
         assert np.abs(ours.astype(int) - from_rgb(theirs)).max() <= 2
+
+
+def test_a_zoom_sampled_to_planar_420_matches_sampling_444_then_averaging() -> None:
+    """``Sampler.i420``: Y' exactly as the full sampling; chroma once per 2x2 block at its centre, within
+    a level of the block's mean where the picture is smooth (and identical at zoom 1 up to rounding)."""
+    from backends.ffmpeg.ycbcr import from_rgb, to_yuv420p
+    from backends.procedural._camera import View
+    from backends.procedural._warp import Sampler, resample
+
+    yy, xx = np.mgrid[0:90, 0:160]
+    img = from_rgb(np.stack([xx * 1.5, yy * 2.5, (xx + yy)], -1).clip(0, 255).astype(np.uint8))
+    views = [View(1.0, 0.5, 0.5), View(1.3, 0.45, 0.55), View(1.9, 0.6, 0.4)]
+    sampler = Sampler(img, views, 90, 160)
+    for i in range(len(views)):
+        planar = sampler.i420(i)
+        full = resample(img, *sampler.axes(i))
+        assert planar.shape == (135, 160)
+        assert np.array_equal(planar[:90], full[..., 0])
+        assert np.abs(planar.astype(int) - to_yuv420p(full).reshape(135, 160)).max() <= 1
