@@ -5,6 +5,8 @@ Kinds:
   trees, city or a room, by day or night), props as simple shapes and the shot's characters
   staged from its action text and blocking (``staging``), in a ``look`` (flat, sketch, paint)
   chosen by the model's ``params``; it also writes the staging as ``layout``;
+- ``backdrop``: a keyframe's painted backdrop alone (the place, its light and framing), shared by
+  the shots that show the same one and cached apart, so an edit of a shot's action repaints nothing;
 - ``motion``: the shot played out: every frame draws the figures as the staging has them then
   (moves, poses, breathing, blinks, the speaker's mouth from the speech) over the camera's view
   of the backdrop; or an audio-reactive pattern when the shot has ``pattern``;
@@ -29,7 +31,7 @@ __all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "un
 
 NAME = "procedural"
 VERSION = "3"
-KINDS = frozenset({"keyframe", "layout", "motion", "panel", "storyboard"})
+KINDS = frozenset({"backdrop", "keyframe", "layout", "motion", "panel", "storyboard"})
 CONCURRENT = True
 """Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""
 LOOKS = ("flat", "paint", "sketch")
@@ -52,7 +54,7 @@ def unload(handle: Mapping[str, Any]) -> None:
 def warm() -> None:
     """Import what the animatic's tasks import when they run (numpy, Pillow, the drawing modules):
     ``studio watch`` calls it while it waits, so the first edit does not pay for it."""
-    from . import keyframe, motion, panel, storyboard  # noqa: F401
+    from . import backdrop, keyframe, motion, panel, storyboard  # noqa: F401
 
 
 def run(task: TaskRun, handle: Mapping[str, Any]) -> Result:
@@ -60,6 +62,10 @@ def run(task: TaskRun, handle: Mapping[str, Any]) -> Result:
         from .keyframe import run_keyframe
 
         return run_keyframe(task, str(handle.get("look", "flat")))
+    if task.kind == "backdrop":
+        from .backdrop import run_backdrop
+
+        return run_backdrop(task)
     if task.kind == "layout":
         from .control import run_layout
 
