@@ -17,6 +17,7 @@ change its bytes. The keyframe reads it back with ``read_backdrop``, which trust
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,13 @@ def read_backdrop(path: Path, width: int, height: int, what: str) -> np.ndarray:
             if header != ((3, height, width), False, DTYPE):
                 raise BackendError(f"{what} is not a {width}x{height} backdrop (planar float32 3x{height}x{width}): "
                                    f"shape {header[0]}, dtype {header[2]}{', Fortran order' if header[1] else ''}")
+            size, expected = os.fstat(f.fileno()).st_size - f.tell(), count * DTYPE.itemsize
+            if size != expected:
+                raise BackendError(f"{what} holds {size} bytes of pixels, not {expected}: it is "
+                                   f"{'truncated' if size < expected else 'padded'}")
             data = np.fromfile(f, dtype=DTYPE, count=count)
-            if data.size != count or f.read(1):
-                raise BackendError(f"{what} holds {data.size * DTYPE.itemsize} bytes of pixels or more, not "
-                                   f"{count * DTYPE.itemsize}: it is truncated or padded")
+            if data.size != count:  # changed while read
+                raise BackendError(f"{what} was cut short while it was read")
     except OSError as exc:
         raise BackendError(f"cannot read {what}: {exc}") from None
     lo, hi = data.min(), data.max()
