@@ -2,7 +2,8 @@
 
 Each task's key is a SHA-256 over the canonical bytes of its kind, backend name and version, model
 identity, parameters, the keys of its inputs (a Merkle DAG) and the digests of the user files it
-reads. Task ids (``<kind>:<scene>/<shot>[/<n>]``) name tasks for people; they never enter a key.
+reads. Task ids (``<kind>:<scene>/<shot>[/<n>]``; film-wide tasks by kind; a backdrop, shared by shots,
+``backdrop:<place>/<shot type>/<digest>``) name tasks for people; they never enter a key.
 Parameters follow the per-kind contract in backends/README.md.
 """
 

@@ -209,9 +209,10 @@ def named_by_reader(result: Compilation) -> tuple[dict[str, str], dict[str, list
     them renames it, and shots that paint the same backdrop share one task."""
     assert result.plan is not None
     tasks = result.plan.tasks
-    keys = {t.id: t.key for t in tasks.values() if t.kind != "backdrop"}
-    inputs = {t.id: [f"backdrop@{t.id}" if role == "backdrop" else i for role, i in t.inputs.items()]
-              for t in tasks.values() if t.kind != "backdrop"}
+    keys: dict[str, str] = {t.id: t.key for t in tasks.values() if t.kind != "backdrop"}
+    inputs: dict[str, list[str]] = {
+        t.id: [f"backdrop@{t.id}" if role == "backdrop" else i for role, i in t.inputs.items()]
+        for t in tasks.values() if t.kind != "backdrop"}
     for t in tasks.values():
         if "backdrop" in t.inputs:
             keys[f"backdrop@{t.id}"] = tasks[t.inputs["backdrop"]].key
