@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from backends import CATALOG, procedural
 from backends.base import Artifact, BackendError, Result, TaskRun
@@ -31,7 +32,8 @@ PARAMS: dict[str, Any] = {
     "setting": {"interior": False, "time": "dusk", "place": "HIDDEN COVE"},
 }  # fmt: skip
 KEYFRAME: dict[str, Any] = {
-    **PARAMS, "seed": 5, "action": "@Luca waves", "caption": False, "props": [],
+    **PARAMS, "seed": 5, "action": "@Luca waves", "caption": False,
+    "props": [{"name": "Ball", "description": "a red ball", "color": None, "references": []}],
     "characters": [{"name": "Luca", "description": "a shy boy", "color": "#2a9d8f", "references": []}],
 }  # fmt: skip
 
@@ -60,11 +62,18 @@ def test_a_backdrop_reads_only_its_own_parameters(tmp_path: Path) -> None:
         run("backdrop", {**PARAMS, "action": "@Luca waves"}, tmp_path / "b")
 
 
-@pytest.mark.parametrize("look", ["flat", "sketch"])
-def test_a_keyframe_from_the_backdrop_task_is_the_keyframe_that_paints_it(tmp_path: Path, look: str) -> None:
+@pytest.mark.parametrize(("look", "start"), [("flat", False), ("sketch", False), ("paint", True)])
+def test_a_keyframe_from_the_backdrop_task_is_the_keyframe_that_paints_it(tmp_path: Path, look: str,
+                                                                          start: bool) -> None:
+    """The props drawn, the look applied and a starting picture laid under it on the backdrop task's floats."""
     backdrop = run("backdrop", PARAMS, tmp_path / "b")
-    given = run("keyframe", KEYFRAME, tmp_path / "given", {"backdrop": Artifact(backdrop.outputs)}, look=look)
-    painted = run("keyframe", KEYFRAME, tmp_path / "painted", look=look)
+    params, files = dict(KEYFRAME), {}
+    if start:
+        picture = tmp_path / "start.png"
+        Image.new("RGB", (40, 30), (200, 40, 90)).save(picture)
+        params["start"], files = {"file": "start", "strength": 0.6}, {"start": picture}
+    given = run("keyframe", params, tmp_path / "given", {"backdrop": Artifact(backdrop.outputs)}, files, look)
+    painted = run("keyframe", params, tmp_path / "painted", files=files, look=look)
     assert set(given.outputs) == set(painted.outputs) == {"image", "background", "layout"}
     for name in given.outputs:
         assert given.outputs[name].read_bytes() == painted.outputs[name].read_bytes(), name
