@@ -2,12 +2,14 @@
 
 Each task's key is a SHA-256 over the canonical bytes of its kind, backend name and version, model
 identity, parameters, the keys of its inputs (a Merkle DAG) and the digests of the user files it
-reads. Task ids (``<kind>:<scene>/<shot>[/<n>]``) name tasks for people; they never enter a key.
+reads. Task ids (``<kind>:<scene>/<shot>[/<n>]``; film-wide tasks by kind; a backdrop, shared by shots,
+``backdrop:<place>/<shot type>/<digest>``) name tasks for people; they never enter a key.
 Parameters follow the per-kind contract in backends/README.md.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,30 +22,34 @@ from .files import FileRef
 from .film import Film, LineR, ModelRef, ShotR
 from .schedule import Schedule, schedule
 
-__all__ = ["KEY_VERSION", "LAYOUT_PARAMS", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId", "TaskSpec", "UnknownBackend",
-           "needs_layout", "plan"]
+__all__ = ["BACKDROP_PARAMS", "KEY_VERSION", "LAYOUT_PARAMS", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId",
+           "TaskSpec", "UnknownBackend", "needs_layout", "plan"]
 
 TaskId = NewType("TaskId", str)
 KEY_VERSION = 2
 """Bump to invalidate every cache key (a change in what keys mean). 2: settled timing keeps speech
 out of transitions (``compiler.timing``), so the same length parameters settle differently."""
 SAMPLE_RATE = 48_000
-TASK_KINDS = ("layout", "keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film", "subtitles",
-              "panel", "storyboard", "timeline", "storyboard_pdf", "masters", "enhance")
+TASK_KINDS = ("backdrop", "layout", "keyframe", "motion", "speech", "shot", "transition", "soundtrack", "film",
+              "subtitles", "panel", "storyboard", "timeline", "storyboard_pdf", "masters", "enhance")
 ENHANCE_FORMAT = 1
 """Version of the enhancement request (its instructions' wording): bump to re-run every enhancement."""
 PROMPTED = frozenset({"diffusers"})
 """Backends whose pictures follow the rendered prompt: only their tasks carry ``prompt`` and ``negative``
 (the procedural backend draws from the elements, the shot type and the action, so editing a style's
 template re-renders nothing there)."""
-_TOOL_BACKENDS = {"layout": "procedural", "shot": "ffmpeg", "transition": "ffmpeg", "soundtrack": "ffmpeg",
-                  "film": "ffmpeg", "subtitles": "ffmpeg", "panel": "procedural",
+_TOOL_BACKENDS = {"backdrop": "procedural", "layout": "procedural", "shot": "ffmpeg", "transition": "ffmpeg",
+                  "soundtrack": "ffmpeg", "film": "ffmpeg", "subtitles": "ffmpeg", "panel": "procedural",
                   "storyboard": "procedural", **{kind: backend for kind, (backend, _, _) in OPTIONAL.items()}}
 
 
 LAYOUT_PARAMS = ("width", "height", "seed", "action", "shot_type", "palette", "location", "characters", "props",
                  "setting", "speakers", "blocking")
 """The keyframe parameters the staging depends on: a layout task's parameters (``backends/procedural/control.py``)."""
+BACKDROP_PARAMS = ("width", "height", "shot_type", "palette", "location", "setting")
+"""The keyframe parameters its painted backdrop depends on: a backdrop task's parameters
+(``backends/procedural/backdrop.py``: the place, its light, the palette, the framing and depth blur;
+never the action, the figures or the seed)."""
 
 
 def needs_layout(shot: ShotR) -> bool:
@@ -243,12 +249,45 @@ class _Builder:
             if shot.gates.model.path is not None:  # local weights: by content, like any file
                 m = shot.gates.model
                 files["gates:model"] = FileRef(str(m.weights), Path(m.path), str(m.identity))  # type: ignore[arg-type]
+        if shot.image_model.backend == "procedural" and shot.card is None:  # its painting, cached apart
+            inputs["backdrop"] = self.backdrop(shot, params, files)
         if needs_layout(shot):  # the animatic's staging, rendered as control images
             staged = {k: params[k] for k in LAYOUT_PARAMS if k in params}
             refs = {role: ref for role, ref in files.items() if role.startswith("ref:")}  # figure colours
             inputs["layout"] = self.add(shot_task("layout", shot), "layout", None, staged, files=refs)
         uses = {"gates": shot.gates.model} if shot.gates is not None else {}
         return self.add(shot_task("keyframe", shot), "keyframe", shot.image_model, params, inputs, files, uses)
+
+    def backdrop(self, shot: ShotR, keyframe: dict[str, Any], files: dict[str, FileRef]) -> TaskId:
+        """A procedural keyframe's painted backdrop, one task for every shot that paints the same one
+        (``backends/procedural/backdrop.py``): its parameters are the keyframe's ``BACKDROP_PARAMS``, with
+        the location's reference images (files) only where its colours come from them (no ``color``).
+
+        Its id, ``backdrop:<location>/<shot type>/<digest>``, reads as the place (the location's name,
+        else the heading's place words as a slug, else ``none``) and framing it shows; the digest (10 hex
+        digits of the parameters' and files' canonical digest, all 64 in the unlikely case two different
+        backdrops share those 10) tells apart the backdrops of one place and framing (another palette,
+        time or size). Nothing else enters it, so it stays the same when another shot is edited, when
+        shots move, and for every shot that shares it."""
+        painted = {k: keyframe[k] for k in BACKDROP_PARAMS}
+        location = painted["location"]
+        refs: dict[str, FileRef] = {}
+        if location is not None and location["color"] is None:  # the colours are read from the pictures
+            refs = {role: files[role] for role in location["references"]}
+        elif location is not None:  # its colour wins: the pictures are not read
+            painted["location"] = {**location, "references": []}
+        read = {role: f.digest for role, f in refs.items()}
+        ident = digest({"params": painted, "files": read})
+        place = location["name"] if location is not None else \
+            re.sub(r"[^a-z0-9]+", "-", shot.setting.place.lower()).strip("-")[:40].strip("-") or "none"
+        for n in (10, len(ident)):
+            tid = TaskId(f"backdrop:{place}/{shot.type}/{ident[:n]}")
+            same = self.tasks.get(tid)
+            if same is None:
+                return self.add(tid, "backdrop", None, painted, files=refs)
+            if same.params == painted and {role: f.digest for role, f in same.files.items()} == read:
+                return tid  # another shot paints the same backdrop
+        raise AssertionError(f"two backdrops share the digest {ident}")
 
     def panel(self, shot: ShotR, keyframe: TaskId, printed: bool) -> TaskId:
         """The shot's storyboard pictures, made once (``backends/procedural/panel.py``): the contact sheet's

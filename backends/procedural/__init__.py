@@ -5,6 +5,8 @@ Kinds:
   trees, city or a room, by day or night), props as simple shapes and the shot's characters
   staged from its action text and blocking (``staging``), in a ``look`` (flat, sketch, paint)
   chosen by the model's ``params``; it also writes the staging as ``layout``;
+- ``backdrop``: a keyframe's painted backdrop alone (the place, its light and framing), shared by
+  the shots that show the same one and cached apart, so an edit of a shot's action repaints nothing;
 - ``motion``: the shot played out: every frame draws the figures as the staging has them then
   (moves, poses, breathing, blinks, the speaker's mouth from the speech) over the camera's view
   of the backdrop; or an audio-reactive pattern when the shot has ``pattern``;
@@ -20,7 +22,8 @@ are imported when a task runs, so importing this package stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from backends.base import BackendError, Result, TaskRun
@@ -29,11 +32,16 @@ __all__ = ["CONCURRENT", "KINDS", "LOOKS", "NAME", "VERSION", "load", "run", "un
 
 NAME = "procedural"
 VERSION = "4"
-KINDS = frozenset({"keyframe", "layout", "motion", "panel", "storyboard"})
+KINDS = frozenset({"backdrop", "keyframe", "layout", "motion", "panel", "storyboard"})
 CONCURRENT = True
 """Pure CPU work with no shared state: tasks run beside each other on the executor's threads."""
 LOOKS = ("flat", "paint", "sketch")
 """Values of the model parameter ``look``; the default is ``flat``."""
+_IMPORTS = threading.Lock()
+"""Tasks of several kinds start together on the executor's threads (a backdrop beside a keyframe), and
+their modules are imported when they first run: one thread at a time. Two threads importing submodules
+of one package (``staging``) while its ``__init__`` imports them too deadlock (Python's
+``_DeadlockError``, or a half-initialised module's missing name)."""
 
 
 def load(model: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,28 +60,43 @@ def unload(handle: Mapping[str, Any]) -> None:
 def warm() -> None:
     """Import what the animatic's tasks import when they run (numpy, Pillow, the drawing modules):
     ``studio watch`` calls it while it waits, so the first edit does not pay for it."""
-    from . import keyframe, motion, panel, storyboard  # noqa: F401
+    with _IMPORTS:
+        from . import backdrop, keyframe, motion, panel, storyboard  # noqa: F401
 
 
 def run(task: TaskRun, handle: Mapping[str, Any]) -> Result:
-    if task.kind == "keyframe":
+    with _IMPORTS:
+        runner = _runner(task.kind)
+    if runner is None:
+        raise BackendError(f"{task.id}: the procedural backend renders {', '.join(sorted(KINDS))}, "
+                           f"not {task.kind!r} tasks")
+    return runner(task, handle)
+
+
+def _runner(kind: str) -> Callable[[TaskRun, Mapping[str, Any]], Result] | None:
+    """The function that runs a task of ``kind`` (its module imported), or None for a kind not served."""
+    if kind == "backdrop":
+        from .backdrop import run_backdrop
+
+        return lambda task, handle: run_backdrop(task)
+    if kind == "keyframe":
         from .keyframe import run_keyframe
 
-        return run_keyframe(task, str(handle.get("look", "flat")))
-    if task.kind == "layout":
+        return lambda task, handle: run_keyframe(task, str(handle.get("look", "flat")))
+    if kind == "layout":
         from .control import run_layout
 
-        return run_layout(task)
-    if task.kind == "motion":
+        return lambda task, handle: run_layout(task)
+    if kind == "motion":
         from .motion import run_motion
 
-        return run_motion(task)
-    if task.kind == "panel":
+        return lambda task, handle: run_motion(task)
+    if kind == "panel":
         from .panel import run_panel
 
-        return run_panel(task)
-    if task.kind == "storyboard":
+        return lambda task, handle: run_panel(task)
+    if kind == "storyboard":
         from .storyboard import run_storyboard
 
-        return run_storyboard(task)
-    raise BackendError(f"{task.id}: the procedural backend renders {', '.join(sorted(KINDS))}, not {task.kind!r} tasks")
+        return lambda task, handle: run_storyboard(task)
+    return None

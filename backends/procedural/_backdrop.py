@@ -1,8 +1,8 @@
 """Backdrops: sky, sea, land, cliffs, trees, buildings or a room, painted in float32 numpy.
 
-``render_backdrop`` returns an opaque planar ``(3, h, w)`` float32 image in 0..1. Structure
-comes from a generator keyed on the location (the same place in every shot); only arithmetic
-is used, so the pixels are the same on every machine.
+``paint_backdrop`` (and ``render_backdrop``, which keeps a few in the process) returns an opaque
+planar ``(3, h, w)`` float32 image in 0..1. Structure comes from a generator keyed on the location
+(the same place in every shot); only arithmetic is used, so the pixels are the same on every machine.
 """
 
 from __future__ import annotations
@@ -69,23 +69,30 @@ class _Painter:
 _MEMO: collections.OrderedDict[tuple[object, ...], np.ndarray] = collections.OrderedDict()
 _MEMO_LOCK = threading.Lock()
 MEMO_SIZE = 6
-"""Backdrops kept in the process: the shots of one place and framing share one (each keyframe task
-is separate, but they run in one process; a backdrop at 720p is 11 MB)."""
+"""Backdrops kept in the process by ``render_backdrop`` (a backdrop at 720p is 11 MB). A build paints
+each backdrop once in its own task (``backdrop.run_backdrop``, unmemoised: no two tasks paint the
+same one); the memo serves keyframes painted without that task (direct callers: tests, benches), whose
+shots of one place and framing share one."""
+
+
+def paint_backdrop(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float,
+                   blur: int = 0) -> np.ndarray:
+    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels, ``blur`` a box-blur
+    radius (depth of field). Painted on every call."""
+    img = _paint(scene, colours, w, h, horizon, ground)
+    return box_blur(img, blur) if blur else img
 
 
 def render_backdrop(scene: Scene, colours: dict[str, RGB], w: int, h: int, horizon: float, ground: float,
                     blur: int = 0) -> np.ndarray:
-    """The backdrop for ``scene``; ``horizon`` and ``ground`` are rows in pixels, ``blur`` a box-blur
-    radius (depth of field). A new array each call."""
+    """``paint_backdrop``, kept in the process (``_MEMO``). A new array each call."""
     key = (scene, tuple(sorted(colours.items())), w, h, horizon, ground, blur)
     with _MEMO_LOCK:
         done = _MEMO.get(key)
         if done is not None:
             _MEMO.move_to_end(key)
             return done.copy()
-    img = _paint(scene, colours, w, h, horizon, ground)
-    if blur:
-        img = box_blur(img, blur)
+    img = paint_backdrop(scene, colours, w, h, horizon, ground, blur)
     img.flags.writeable = False
     with _MEMO_LOCK:
         _MEMO[key] = img

@@ -8,22 +8,24 @@ motion draws the figures in every frame, and from which pose or depth pictures c
 it), the drawn figures, each one's verbs and colour sources, the scene and its cutting.
 
 Steps: 1 check the parameters and resolve colours, 2 read the scene (heading and location) and
-the action (verbs, blocking) and stage the shot, 3 paint the backdrop and props, 4 apply the look,
-5 lay the backdrop over the starting picture (``start``, image-to-image) at its strength, 6 draw
-the figures as they are in the middle of the shot, 7 caption, 8 write.
+the action (verbs, blocking) and stage the shot, 3 take the painted backdrop from the ``backdrop``
+input (a ``backdrop`` task's, ``backdrop.py``; painted here when there is none: the same floats, so
+the same bytes either way) and draw the props, 4 apply the look, 5 lay the backdrop over the
+starting picture (``start``, image-to-image) at its strength, 6 draw the figures as they are in the
+middle of the shot, 7 caption, 8 write.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from backends.base import Result, TaskRun
+from backends.base import BackendError, Result, TaskRun
 
-from ._backdrop import render_backdrop
 from ._compose import Cast, fade, place
 from ._draw import Layer, polygon
 from ._io import interleave, read_fitted, to_uint8, write_png
@@ -33,19 +35,12 @@ from ._props import draw_prop
 from ._scene import FRAMING, Scene, classify, scene_colours
 from ._spec import KeyframeSpec, check_keyframe
 from ._text import caption, card
+from .backdrop import painted, read_backdrop
 from .staging.figure import figure_for
 from .staging.layout import Staging, stage
 from .staging.lexicon import read_action
 from .staging.timeline import KEY_DURATION, frame_states
 
-DEPTH_BLUR = {
-    "medium": 0.0025,
-    "close_up": 0.007,
-    "extreme_close_up": 0.011,
-    "over_the_shoulder": 0.005,
-    "insert": 0.008,
-}
-"""Backdrop blur radius per shot type, as a fraction of the frame height (depth of field)."""
 LAYOUT_VERSION = 1
 
 
@@ -62,7 +57,14 @@ class Keyframe:
 
 def run_keyframe(task: TaskRun, look: str) -> Result:
     spec = check_keyframe(task.id, task.params, task.files)
-    frame = render_keyframe(spec, look)
+    given = task.inputs.get("backdrop")
+    plate = None
+    if given is not None and spec.card is None:
+        path = given.outputs.get("backdrop")
+        if path is None:
+            raise BackendError(f"{task.id}: the backdrop input has no 'backdrop' output")
+        plate = read_backdrop(Path(path), spec.width, spec.height, f"{task.id}: the backdrop {Path(path).name}")
+    frame = render_keyframe(spec, look, plate)
     task.report(1, 1)
     outputs = {"image": write_png(task.workdir / "image.png", frame.image)}
     if frame.layout is not None and frame.background is not None:
@@ -93,12 +95,13 @@ def layout_json(spec: KeyframeSpec, scene: Scene, staging: Staging, look: str | 
             "size": [spec.width, spec.height], "staging": staging.to_json()}
 
 
-def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging: Staging, look: str) -> np.ndarray:
-    """The backdrop with its props, in the look, over the starting picture: uint8 RGB."""
+def backdrop(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any], staging: Staging, look: str,
+             plate: np.ndarray | None = None) -> np.ndarray:
+    """The backdrop with its props, in the look, over the starting picture: uint8 RGB. ``plate`` is the
+    painted backdrop (planar float32, written over: a backdrop task's, read back); None paints it."""
     w, h = spec.width, spec.height
-    horizon, ground = (f * h for f in FRAMING[spec.shot_type])
     back = Layer(h, w, opaque=True)
-    back.rgb = render_backdrop(scene, colours, w, h, horizon, ground, round(DEPTH_BLUR.get(spec.shot_type, 0.0) * h))
+    back.rgb = plate if plate is not None else painted(spec, scene, colours)
     if staging.ledge is not None:
         _ledge(back, staging.ledge, staging.seat, w, h)
     by_name = {p.name: p for p in spec.props}
@@ -124,7 +127,8 @@ def _ledge(layer: Layer, ledge: tuple[float, float, float], colour: RGB, w: int,
             mix(colour, (1.0, 1.0, 1.0), 0.25), soft=1.0)
 
 
-def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
+def render_keyframe(spec: KeyframeSpec, look: str, plate: np.ndarray | None = None) -> Keyframe:
+    """The keyframe; ``plate`` is its painted backdrop when a backdrop task made it (else painted here)."""
     w, h = spec.width, spec.height
     if spec.card is not None:  # a title card: text on a plain ground; no scene, no figures, no layout
         image = card(w, h, spec.card, spec.palette)
@@ -133,7 +137,7 @@ def render_keyframe(spec: KeyframeSpec, look: str) -> Keyframe:
     scene = classify(spec.location, spec.setting)
     colours = scene_colours(scene, spec.location, spec.palette)
     staging = staging_for(spec, scene, colours)
-    plate = backdrop(spec, scene, colours, staging, look)
+    plate = backdrop(spec, scene, colours, staging, look, plate)
     image = plate.copy()
     cast = Cast(staging, look=look, seed=spec.seed, stage_h=h, interior=scene.interior)
     _, states = frame_states(staging, KEY_DURATION / 2, round(KEY_DURATION / 2 * 24), duration=KEY_DURATION, fps=24,

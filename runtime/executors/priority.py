@@ -28,7 +28,7 @@ from ..tasks import Task
 
 __all__ = ["GUESS", "critical_paths", "estimate", "load_durations", "save_durations"]
 
-GUESS = {"keyframe": 0.2, "speech": 0.05, "shot": 0.08, "transition": 0.25, "subtitles": 0.01,
+GUESS = {"backdrop": 0.15, "keyframe": 0.1, "speech": 0.05, "shot": 0.08, "transition": 0.25, "subtitles": 0.01,
          "soundtrack": 1.0, "film": 0.2, "storyboard": 0.1, "storyboard_pdf": 0.5, "timeline": 0.03,
          "panel": 0.04}
 """Seconds a task of each kind takes when it has never run here; a motion task: ``PER_FRAME`` each."""

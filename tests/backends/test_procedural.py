@@ -92,7 +92,7 @@ def near(img: np.ndarray, hex_colour: str, tolerance: int = 40) -> np.ndarray:
 def test_module_contract() -> None:
     assert procedural.NAME == "procedural"
     assert backends.CATALOG["procedural"].startswith(procedural.VERSION + "+imageio-ffmpeg-")
-    assert procedural.KINDS == {"keyframe", "layout", "motion", "panel", "storyboard"}
+    assert procedural.KINDS == {"backdrop", "keyframe", "layout", "motion", "panel", "storyboard"}
     assert procedural.load({"backend": "procedural", "params": {}}) == {"look": "flat"}
     assert procedural.load({"backend": "procedural"}) == {"look": "flat"}
     procedural.unload({"look": "flat"})

@@ -76,9 +76,9 @@ DEPENDENTS: dict[str, str] = {
     "project.title": "film storyboard storyboard_pdf timeline",
     "project.description": "",
     "project.fps": "film masters motion shot soundtrack storyboard storyboard_pdf subtitles timeline transition",
-    "project.resolution": "film keyframe layout masters motion shot storyboard_pdf timeline transition",
+    "project.resolution": "backdrop film keyframe layout masters motion shot storyboard_pdf timeline transition",
     "project.seed": "keyframe layout motion",
-    "project.style": "enhance keyframe layout",
+    "project.style": "backdrop enhance keyframe layout",  # the palette is painted into the backdrop
     "project.models.image": "keyframe",
     "project.models.video": "motion",
     "project.models.speech": "speech",
@@ -89,7 +89,7 @@ DEPENDENTS: dict[str, str] = {
     "project.gates.identity.min": "keyframe",
     "project.gates.prompt.min": "keyframe",
     "project.gates.retries": "keyframe",
-    "models.*.backend": "keyframe layout",  # a procedural model is not gated: no layout,
+    "models.*.backend": "backdrop keyframe layout",  # a procedural model is not gated: no layout; it paints a backdrop
     "models.*.kind": "",  # a model in use cannot change kind and stay valid: only an unused one can
     "models.*.weights": "keyframe",
     "models.*.revision": "keyframe",
@@ -105,7 +105,7 @@ DEPENDENTS: dict[str, str] = {
     "models.*.description": "",
     "styles.*.prompt": "enhance keyframe motion",  # a diffusers video model is prompted too
     "styles.*.negative": "keyframe motion",
-    "styles.*.palette": "keyframe layout",
+    "styles.*.palette": "backdrop keyframe layout",
     "styles.*.lora.weights": "keyframe",
     "styles.*.lora.scale": "keyframe",
     "styles.*.enhance.model": "enhance",
@@ -139,7 +139,7 @@ DEPENDENTS: dict[str, str] = {
     "scenes[].description": "",
     "scenes[].location": "keyframe layout",
     "scenes[].style": "enhance keyframe layout motion",
-    "scenes[].models.image": "keyframe layout",
+    "scenes[].models.image": "backdrop keyframe layout",  # procedural: a backdrop task
     "scenes[].models.video": "motion",
     "scenes[].models.speech": "speech",
     "scenes[].shots[].id": "film masters soundtrack storyboard storyboard_pdf subtitles timeline",  # seed given
@@ -161,7 +161,7 @@ DEPENDENTS: dict[str, str] = {
         "film motion panel shot soundtrack storyboard storyboard_pdf subtitles timeline transition; next: motion shot",
     "scenes[].shots[].location": "keyframe layout",
     "scenes[].shots[].style": "enhance keyframe layout",
-    "scenes[].shots[].models.image": "keyframe layout",
+    "scenes[].shots[].models.image": "backdrop keyframe layout",
     "scenes[].shots[].models.video": "motion",
     "scenes[].shots[].models.speech": "speech",
     "scenes[].shots[].seed": "keyframe layout motion",

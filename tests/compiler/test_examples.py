@@ -65,10 +65,14 @@ def _as_reference(root: Path, name: str) -> bytes:
 
 
 GOLDEN_IDS = [
+    "backdrop:Cove/wide/6c11752d26",
     "keyframe:cove/establishing", "panel:cove/establishing", "motion:cove/establishing", "shot:cove/establishing",
+    "backdrop:Cove/medium/e9e46afee4",
     "keyframe:cove/peek", "panel:cove/peek", "motion:cove/peek", "shot:cove/peek",
+    "backdrop:Cove/close_up/c603dc4aa3",
     "keyframe:cove/dare", "panel:cove/dare", "speech:cove/dare/1", "speech:cove/dare/2", "motion:cove/dare",
     "shot:cove/dare",
+    "backdrop:cliff-above-the-cove/wide/77c10afb74",  # no location: the heading's place
     "keyframe:jump/leap", "panel:jump/leap", "motion:jump/leap", "shot:jump/leap",
     "transition:cove/peek", "transition:jump/leap",
     "subtitles", "soundtrack", "film", "storyboard", "timeline", "storyboard_pdf",

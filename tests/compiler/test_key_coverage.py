@@ -192,8 +192,9 @@ def scope(doc: dict[str, Any], where: fields.Path) -> tuple[str, str | None] | N
 
 
 def owner(tid: str) -> str | None:
-    """``keyframe:cove/dare`` -> ``cove/dare``; film-wide tasks -> None."""
-    if ":" not in tid:
+    """``keyframe:cove/dare`` -> ``cove/dare``; film-wide tasks, and backdrops (shared by the shots that
+    paint the same one: ``backdrop:<place>/<shot type>/<digest>``) -> None."""
+    if ":" not in tid or tid.startswith("backdrop:"):
         return None
     parts = tid.split(":", 1)[1].split("/")
     return "/".join(parts[:2])

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from backends import CATALOG
-from compiler import compile_project
+from compiler import Compilation, compile_project
 from tests.compiler.helpers import keys
 from tests.conftest import LUCA, copy_example
 
@@ -80,7 +80,7 @@ def test_inserting_a_shot_changes_no_other_shot(tmp_path: Path) -> None:
     before = keys(compile_project(LUCA, backends=CATALOG))
     after = compile_data(tmp_path / "x", dump(data))
     for tid, key in before.items():
-        if tid.startswith(("keyframe:", "motion:", "speech:", "shot:", "panel:")):  # a panel: its shot's pictures
+        if tid.startswith(("backdrop:", "keyframe:", "motion:", "speech:", "shot:", "panel:")):  # a panel: its shot's
             assert after[tid] == key, tid
 
 
@@ -151,7 +151,7 @@ EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
     "shot type": (lambda d, v: d["scenes"][0]["shots"][0].__setitem__("type", v),
                   st.sampled_from(["medium", "close_up", "establishing", "pov"]),
                   {"keyframe:cove/establishing", "motion:cove/establishing", "storyboard", "storyboard_pdf",
-                   "timeline"}),
+                   "timeline", "backdrop@keyframe:cove/establishing"}),
     "voice pitch": (lambda d, v: d["voices"]["alberto"].__setitem__("pitch", v),
                     st.integers(0, 100).filter(lambda v: v != 40),  # 40 is the pitch it has
                     {"speech:cove/dare/1"}),
@@ -160,7 +160,9 @@ EDITS: dict[str, tuple[Edit, st.SearchStrategy[Any], set[str]]] = {
                        {"keyframe:cove/dare", "keyframe:jump/leap"}),
     "description": (lambda d, v: d["elements"]["Cove"].__setitem__("description", v),
                     st.text("abcdefgh ", min_size=1, max_size=20).filter(lambda s: s.strip()),
-                    {"keyframe:cove/establishing", "keyframe:cove/peek", "keyframe:cove/dare"}),
+                    {"keyframe:cove/establishing", "keyframe:cove/peek", "keyframe:cove/dare",
+                     "backdrop@keyframe:cove/establishing", "backdrop@keyframe:cove/peek",
+                     "backdrop@keyframe:cove/dare"}),
     "transition": (lambda d, v: d["scenes"][0]["shots"][1]["transition"].__setitem__("duration", v),
                    st.sampled_from([0.25, 1.0, 1.5]),
                    {"motion:cove/peek", "shot:cove/peek", "motion:cove/dare", "shot:cove/dare",
@@ -191,11 +193,28 @@ def test_single_field_edit_changes_exactly_its_dependents(tmp_path: Path, data: 
     apply, values, direct = EDITS[name]
     value = data.draw(values, label="value")
     base = compile_project(LUCA, backends=CATALOG)
-    assert base.plan is not None
     edited = copy.deepcopy(BASE)
     apply(edited, value)
-    after = compile_data(tmp_path / "p", dump(edited))
-    before = keys(base)
+    directory = tmp_path / "p"
+    compile_data(directory, dump(edited))
+    before, inputs = named_by_reader(base)
+    after, _ = named_by_reader(compile_project(directory, backends=CATALOG))
     changed = {t for t in before if before[t] != after[t]}
-    inputs = {t.id: list(t.inputs.values()) for t in base.plan.tasks.values()}
     assert changed == dependents(inputs, direct), name
+
+
+def named_by_reader(result: Compilation) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The plan's keys and inputs with each keyframe's backdrop named by that keyframe
+    (``backdrop@keyframe:cove/peek``): a backdrop's id holds a digest of its parameters, so an edit of
+    them renames it, and shots that paint the same backdrop share one task."""
+    assert result.plan is not None
+    tasks = result.plan.tasks
+    keys: dict[str, str] = {t.id: t.key for t in tasks.values() if t.kind != "backdrop"}
+    inputs: dict[str, list[str]] = {
+        t.id: [f"backdrop@{t.id}" if role == "backdrop" else i for role, i in t.inputs.items()]
+        for t in tasks.values() if t.kind != "backdrop"}
+    for t in tasks.values():
+        if "backdrop" in t.inputs:
+            keys[f"backdrop@{t.id}"] = tasks[t.inputs["backdrop"]].key
+            inputs[f"backdrop@{t.id}"] = []
+    return keys, inputs

@@ -336,7 +336,8 @@ def test_the_ready_task_heading_the_longest_chain_starts_first(tmp_path: Path) -
     cpu = make_backend("cpu", concurrent=True)
     tasks = [_kinded("key", "picture", "cpu", None), _kinded("board", "board", "cpu", None, {"k": "key"}),
              _kinded("pdf", "book", "cpu", None, {"k": "key"}), _kinded("motion", "moving", "cpu", None, {"k": "key"}),
-             _kinded("shot", "clip", "cpu", None, {"m": "motion"}), _kinded("film", "whole", "cpu", None, {"s": "shot"})]
+             _kinded("shot", "clip", "cpu", None, {"m": "motion"}),
+             _kinded("film", "whole", "cpu", None, {"s": "shot"})]
     order = [t.id for t in tasks]
     seen = {"key": 0.2, "board": 0.3, "pdf": 0.6, "motion": 1.0, "shot": 0.05, "film": 0.2}
 
