@@ -65,12 +65,13 @@ class Board:
 
     def clean(self, text: str, *, count: bool = False) -> str:
         """``text`` with what the fonts lack replaced by U+FFFD (counted in ``missing`` with ``count``),
-        and no control characters."""
+        and no control characters nor soft hyphens (a line never breaks at one: it would print as a
+        hyphen mid-line)."""
         out = []
         for ch in text:
             if ch in "\t\n":
                 out.append(" ")
-            elif ord(ch) < 32 or ord(ch) == 127:
+            elif ord(ch) < 32 or ord(ch) == 127 or ch == "\u00ad":
                 continue
             elif ord(ch) in self.glyphs:
                 out.append(ch)
