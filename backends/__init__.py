@@ -20,7 +20,7 @@ def _bundled(package: str) -> str:
 
 
 _VERSIONS = {"procedural": "4", "espeak": "1", "ffmpeg": "5", "diffusers": "3", "transformers": "2",
-             "openai": "1", "otio": "1", "pdf": "1", "exr": "1"}
+             "openai": "1", "otio": "1", "pdf": "2", "exr": "1"}
 """Backend name -> the ``VERSION`` its module declares (a test keeps them equal)."""
 
 _FFMPEG = _bundled("imageio-ffmpeg")
@@ -41,7 +41,7 @@ hours of GPU time; a build with a fresh ``--cache DIR`` (or without ``.studio``)
 
 def _library(*packages: str) -> str | None:
     """The versions of the libraries an export backend writes its files with (a new OpenTimelineIO,
-    fpdf2 or OpenEXR may write other bytes), or None when one is not installed: the backend is
+    reportlab or OpenEXR may write other bytes), or None when one is not installed: the backend is
     then absent from the catalog and its deliverables are not planned (``compiler.deliverables``)."""
     try:
         return "".join(f"+{p}-{metadata.version(p)}" for p in packages)
@@ -49,7 +49,7 @@ def _library(*packages: str) -> str | None:
         return None
 
 
-_EXPORT = {"otio": _library("opentimelineio"), "pdf": _library("fpdf2"),
+_EXPORT = {"otio": _library("opentimelineio"), "pdf": _library("reportlab"),
            "exr": _library("OpenEXR", "opencolorio", "numpy")}
 """The ``export`` extra's backends (their tasks are cheap next to AI renders, so library versions may
 enter their keys). The masters' colour conversion takes only a matrix and a curve from OpenColorIO

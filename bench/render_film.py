@@ -8,7 +8,7 @@ cached: the edit repaints nothing).
 The edit is timed as a new ``studio build`` process (its start, imports and compile included) and
 inside a running ``studio watch`` (the writer's loop: from the ``changed`` event, after the watch's
 300 ms debounce, to the next ``watching`` event): three edits of that shot, the first in a fresh
-watch (which imports what the rebuild needs, fpdf2 among it) and the fastest of the next two.
+watch (which imports what the rebuild needs, the PDF library among it) and the fastest of the next two.
 Each build also reports the CPU seconds of its whole process tree (studio, ffmpeg, eSpeak): on a
 machine shared with other work, wall time says little and CPU time stays meaningful.
 ``--repeat N`` runs the pair N times and keeps the fastest of each.
@@ -94,7 +94,7 @@ WATCH_EDITS = ("@Cove glitters at dusk, @Luca watches", "@Cove glitters at night
 def watched_edits(path: Path, cache: Path, jobs: int, old: str) -> list[float]:
     """Seconds from ``studio watch`` hearing each edit of one shot (its ``changed`` event) to its next
     ``watching``: the first edit in a fresh watch, then the writer's steady state (libraries the
-    first rebuild imported, fpdf2 among them, stay imported)."""
+    first rebuild imported, the PDF library among them, stay imported)."""
     env = dict(os.environ, STUDIO_CACHE=str(cache))
     cmd = [sys.executable, "-m", "runtime.cli", "watch", str(path), "--format", "json"]
     if jobs:

@@ -35,7 +35,7 @@ __all__ = [
 
 OPTIONAL: dict[str, tuple[str, str, str]] = {
     "timeline": ("otio", "timeline.otio", "opentimelineio"),
-    "storyboard_pdf": ("pdf", "storyboard.pdf", "fpdf2"),
+    "storyboard_pdf": ("pdf", "storyboard.pdf", "reportlab"),
     "masters": ("exr", "the EXR masters", "OpenEXR and opencolorio"),
 }
 """Task kind -> (backend, what it delivers, the packages its backend needs)."""

@@ -340,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry() -> None:
     """The ``studio`` command: :func:`main`, then an exit that skips tearing the interpreter down.
 
-    Freeing every object and module of a build (numpy, Pillow, fpdf2's fonts, the plan) took 0.15
+    Freeing every object and module of a build (numpy, Pillow, the PDF library's fonts, the plan) took 0.15
     to 0.2 s after the last task had finished, a tenth of a one-shot edit. Like mypy's
     ``hard_exit``, the process ends with ``os._exit`` once its output is flushed and the ``atexit``
     handlers have run (a local Ray instance is shut down there); only when no other thread is left,

@@ -172,9 +172,9 @@ class _Plans(BuildListener):
 
 def warm(names: AbstractSet[str], load_backend: Callable[[str], ModuleType]) -> set[str]:
     """Run each backend's optional ``warm()`` (its task modules and their libraries imported) while the
-    watch waits, so the first edit does not pay for imports a no-op start never made (0.5 s for the
-    animatic: numpy, Pillow, fpdf2). Returns the names tried; a backend that fails to warm is left for
-    its task to report."""
+    watch waits, so the first edit does not pay for imports a no-op start never made (the animatic's:
+    numpy, Pillow, reportlab). Returns the names tried; a backend that fails to warm is left for its task
+    to report."""
     for name in sorted(names):
         with contextlib.suppress(Exception):
             hook = getattr(load_backend(name), "warm", None)

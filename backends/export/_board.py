@@ -1,29 +1,28 @@
-"""The pages of the printable storyboard, drawn with fpdf2 (imported here, when a task runs).
+"""The pages of the printable storyboard, drawn on a :class:`._canvas.Sheet` (reportlab, imported with
+this module, when a task runs).
 
 Landscape pages; a title page, then panels in a grid of ``panels_per_page`` (``GRIDS``). A panel is
 the keyframe in a thin frame, then a label line (number, shot id, shot size, length), a grey line
 (the scene heading on a scene's first shot, the camera move, the transition out), the action and
 the dialogue, screenplay style (the CHARACTER in bold, the line under it). Text that does not fit
 its panel ends in an ellipsis; the whole board uses the fonts in ``fonts/``. The grid's numbers
-(``compiler.boards``) are those the plan sized each panel's picture with.
+(``compiler.boards``) are those the plan sized each panel's picture with. The footer's page count is
+known before the pages are drawn: the title page, then ``ceil(shots / panels_per_page)``.
 """
 
 from __future__ import annotations
 
-import datetime
-import io
+import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from compiler.boards import FOOTER, GAP, GRIDS, HEADER, MARGIN, MIN_SIZE, PAPER, Geometry, line_h
 
+from ._canvas import Sheet
+
 __all__ = ["GRIDS", "PAPER", "Board"]
 
-FONTS = Path(__file__).parent / "fonts"
 INK, GREY, RULE, ACCENT = (30, 30, 36), (110, 110, 120), (200, 200, 208), (27, 73, 101)
-EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-"""The creation date every board carries (a real date would change its bytes on every build)."""
 Paragraph = tuple[str, float, bool, tuple[int, int, int], float, float]
 """(text, size, bold, colour, indent, space before)."""
 
@@ -41,23 +40,15 @@ def _seconds(frames: int, fps: int) -> str:
 
 class Board:
     def __init__(self, paper: str, per_page: int, resolution: tuple[int, int]) -> None:
-        from fpdf import FPDF
-
         grid = Geometry(paper, per_page, resolution)  # the plan sized each panel's picture with the same numbers
         self.page_w, self.page_h = grid.page_w, grid.page_h
         self.cols, self.rows, self.per_page = grid.cols, grid.rows, grid.per_page
-        pdf = FPDF(orientation="L", unit="mm", format=(self.page_h, self.page_w))
-        pdf.set_creation_date(EPOCH)
-        pdf.set_creator("studio")
-        pdf.set_auto_page_break(False)
-        pdf.set_margins(MARGIN, MARGIN, MARGIN)
-        pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        self.pdf = pdf
-        fonts: Any = pdf.fonts  # TTF fonts (fpdf2 types them as core or TTF)
-        self.glyphs = set(fonts["dejavu"].cmap) & set(fonts["dejavuB"].cmap)
+        self.pdf = Sheet(self.page_w, self.page_h)
+        self.glyphs = self.pdf.glyphs
         self.missing = 0
         self.title = ""
+        self.total = 1
+        """Pages the board will have (the footer's "n / total")."""
         self.size = grid.size
         self.cell_w, self.cell_h = grid.cell_w, grid.cell_h
         self.image_w, self.image_h = grid.image_w, grid.image_h
@@ -66,7 +57,7 @@ class Board:
 
     @property
     def pages(self) -> int:
-        return self.pdf.page_no()
+        return self.pdf.pages
 
     @staticmethod
     def line_h(size: float) -> float:
@@ -74,12 +65,13 @@ class Board:
 
     def clean(self, text: str, *, count: bool = False) -> str:
         """``text`` with what the fonts lack replaced by U+FFFD (counted in ``missing`` with ``count``),
-        and no control characters."""
+        and no control characters nor soft hyphens (a line never breaks at one: it would print as a
+        hyphen mid-line)."""
         out = []
         for ch in text:
             if ch in "\t\n":
                 out.append(" ")
-            elif ord(ch) < 32 or ord(ch) == 127:
+            elif ord(ch) < 32 or ord(ch) == 127 or ch == "\u00ad":
                 continue
             elif ord(ch) in self.glyphs:
                 out.append(ch)
@@ -89,15 +81,11 @@ class Board:
         return "".join(out)
 
     def font(self, size: float, bold: bool = False, color: tuple[int, int, int] = INK) -> None:
-        self.pdf.set_font("DejaVu", "B" if bold else "", size)
-        self.pdf.set_text_color(*color)
+        self.pdf.set_font(size, bold, color)
 
     # --- text that fits ------------------------------------------------------------------------
     def lines(self, text: str, width: float) -> list[str]:
-        if not text:
-            return []
-        lines: Any = self.pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
-        return [str(line) for line in lines]
+        return self.pdf.wrap(text, width)
 
     def block(self, x: float, y: float, width: float, bottom: float,
               paragraphs: Sequence[tuple[str, float, bool, tuple[int, int, int], float, float]]) -> float:
@@ -117,13 +105,12 @@ class Board:
             self.font(size, bold, color)
             if len(fit) < len(rows) and i == len(fit) - 1:
                 line = self.ellipsized(line, width - indent)
-            self.pdf.set_xy(x + indent, top)
-            self.pdf.cell(width - indent, height, line)
+            self.pdf.cell(x + indent, top, width - indent, height, line)
         return y if len(fit) == len(rows) else fit[-1][0] + fit[-1][6] if fit else rows[0][0]
 
     def ellipsized(self, line: str, width: float) -> str:
         line = line.rstrip()
-        while line and self.pdf.get_string_width(line + "\u2026") > width:
+        while line and self.pdf.width(line + "\u2026") > width:
             line = line[:-1].rstrip()
         return line + "\u2026"
 
@@ -131,30 +118,27 @@ class Board:
     def header(self) -> None:
         pdf = self.pdf
         self.font(8.5, True)
-        pdf.set_xy(MARGIN, MARGIN)
-        pdf.cell(self.page_w / 2, 5, self.clean(self.title))
+        pdf.cell(MARGIN, MARGIN, self.page_w / 2, 5, self.clean(self.title))
         self.font(8.5, False, GREY)
-        pdf.set_xy(self.page_w / 2, MARGIN)
-        pdf.cell(self.page_w / 2 - MARGIN, 5, "Storyboard", align="R")
-        pdf.set_draw_color(*RULE)
-        pdf.set_line_width(0.2)
-        pdf.line(MARGIN, MARGIN + 6, self.page_w - MARGIN, MARGIN + 6)
+        pdf.cell(self.page_w / 2, MARGIN, self.page_w / 2 - MARGIN, 5, "Storyboard", align="R")
+        pdf.line(MARGIN, MARGIN + 6, self.page_w - MARGIN, MARGIN + 6, RULE, 0.2)
         self.footer()
 
     def footer(self) -> None:
         self.font(7.5, False, GREY)
-        self.pdf.set_xy(MARGIN, self.page_h - MARGIN - 4)
-        self.pdf.cell(self.page_w - 2 * MARGIN, 4, f"{self.pdf.page_no()} / {{nb}}", align="C")
+        self.pdf.cell(MARGIN, self.page_h - MARGIN - 4, self.page_w - 2 * MARGIN, 4,
+                      f"{self.pdf.pages} / {self.total}", align="C")
 
     def title_page(self, title: str, shots: Sequence[Mapping[str, Any]], *, total_frames: int, fps: int,
                    cast: Sequence[Mapping[str, Any]]) -> None:
         pdf = self.pdf
         self.title = title
+        self.total = 1 + math.ceil(len(shots) / self.per_page)
+        pdf.set_info(title, "Storyboard")
         pdf.add_page()
         width = self.page_w - 2 * MARGIN
         self.font(9, True, ACCENT)
-        pdf.set_xy(MARGIN, MARGIN + 14)
-        pdf.cell(width, 5, "STORYBOARD")
+        pdf.cell(MARGIN, MARGIN + 14, width, 5, "STORYBOARD")
         y = self.block(MARGIN, MARGIN + 22, width, self.page_h / 2, [(title, 30, True, INK, 0, 0)])
         scenes: dict[str, tuple[str | None, int]] = {}
         for shot in shots:
@@ -164,15 +148,12 @@ class Board:
         facts = (f"{len(shots)} shot{'s' * (len(shots) != 1)} in {len(scenes)} scene{'s' * (len(scenes) != 1)}"
                  f"  \u00b7  {_seconds(total_frames, fps)} ({total_frames} frames at {fps} fps)")
         y = self.block(MARGIN, y + 2, width, self.page_h, [(facts, 11, False, GREY, 0, 0)])
-        pdf.set_draw_color(*ACCENT)
-        pdf.set_line_width(0.6)
-        pdf.line(MARGIN, y + 4, MARGIN + 40, y + 4)
+        pdf.line(MARGIN, y + 4, MARGIN + 40, y + 4, ACCENT, 0.6)
         top = y + 12
         column = (width - GAP * 2) / 2
         bottom = self.page_h - MARGIN - FOOTER
         self.font(10, True)
-        pdf.set_xy(MARGIN, top)
-        pdf.cell(column, 6, "Scenes")
+        pdf.cell(MARGIN, top, column, 6, "Scenes")
         rows = [(f"{scene}  {heading or ''}".rstrip(), 9, True, INK, 0, 1.5) for scene, (heading, _) in scenes.items()]
         paragraphs = []
         for (text, *rest), (_, count) in zip(rows, scenes.values(), strict=True):
@@ -182,14 +163,12 @@ class Board:
         if cast:
             x = MARGIN + column + GAP * 2
             self.font(10, True)
-            pdf.set_xy(x, top)
-            pdf.cell(column, 6, "Cast")
+            pdf.cell(x, top, column, 6, "Cast")
             y = top + 7
             for person in cast:
                 y += 1.5
                 color = str(person.get("color") or "#9aa0a6")
-                pdf.set_fill_color(int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))
-                pdf.rect(x, y + 0.8, 3, 3, style="F")
+                pdf.fill(x, y + 0.8, 3, 3, (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)))
                 y = self.block(x + 5, y, column - 5, bottom, [(str(person["name"]), 9, True, INK, 0, 0),
                                                                (str(person.get("description") or ""), 8, False,
                                                                 GREY, 0, 0)])
@@ -205,34 +184,29 @@ class Board:
         x = MARGIN + col * (self.cell_w + GAP) + (self.cell_w - self.image_w) / 2  # centred in its cell
         y = MARGIN + HEADER + row * (self.cell_h + GAP)
         bottom = y + self.cell_h
-        pdf.image(io.BytesIO(picture), x=x, y=y, w=self.image_w, h=self.image_h)
-        pdf.set_draw_color(*GREY)
-        pdf.set_line_width(0.2)
-        pdf.rect(x, y, self.image_w, self.image_h)
+        pdf.image(picture, x, y, self.image_w, self.image_h)
+        pdf.rect(x, y, self.image_w, self.image_h, GREY, 0.2)
         size, w = self.size, self.image_w  # text lines up with the picture
         y += self.image_h + 1.5
         # the label: number and id on the left, size and length on the right (or, when both do not
         # fit, the size and length at the head of the grey line: the id is never cut short)
         label = f"{number}"
         self.font(size, True, ACCENT)
-        label_w = pdf.get_string_width(label) + 2.5
-        pdf.set_xy(x, y)
-        pdf.cell(label_w, self.line_h(size), label)
+        label_w = pdf.width(label) + 2.5
+        pdf.cell(x, y, label_w, self.line_h(size), label)
         self.font(size, True)
         shot_id = self.clean(str(shot["id"]), count=True)
-        id_w = pdf.get_string_width(shot_id)
+        id_w = pdf.width(shot_id)
         facts = f"{_words(shot.get('type'))}  \u00b7  {_seconds(frames, fps)}  \u00b7  {frames} fr"
         self.font(size - 1, False, GREY)
-        facts_w = pdf.get_string_width(facts)
+        facts_w = pdf.width(facts)
         inline = label_w + id_w + 3 + facts_w <= w
         if inline:
-            pdf.set_xy(x + w - facts_w, y)
-            pdf.cell(facts_w, self.line_h(size), facts, align="R")
+            pdf.cell(x + w - facts_w, y, facts_w, self.line_h(size), facts, align="R")
         self.font(size, True)
         if label_w + id_w > w:
             shot_id = self.ellipsized(shot_id, w - label_w)
-        pdf.set_xy(x + label_w, y)
-        pdf.cell(w - label_w, self.line_h(size), shot_id)
+        pdf.cell(x + label_w, y, w - label_w, self.line_h(size), shot_id)
         y += self.line_h(size)
         scene = str(shot["id"]).split("/", 1)[0]
         first = scene != self.scene
@@ -276,4 +250,4 @@ class Board:
         return paragraphs
 
     def output(self) -> bytes:
-        return bytes(self.pdf.output())
+        return self.pdf.output()

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import LUCA
 from tests.runtime.helpers import build_json, tiny_copy
 
-EXPORT = ("opentimelineio", "fpdf", "OpenEXR", "PyOpenColorIO")
+EXPORT = ("opentimelineio", "reportlab", "OpenEXR", "PyOpenColorIO")
 
 
 def needs_export() -> None:

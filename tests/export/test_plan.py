@@ -58,7 +58,7 @@ def test_without_the_extra_defaults_are_left_out_with_one_note(tmp_path: Path) -
     assert not {"timeline", "storyboard_pdf"} & set(result.plan.tasks)
     assert result.plan.tasks["panel:cove/peek"].params["print"] is None  # the contact sheet's picture only
     assert render_text(result.diagnostics, result.sources) == (
-        "note[W360]: timeline.otio and storyboard.pdf are not made: opentimelineio and fpdf2 are not installed "
+        "note[W360]: timeline.otio and storyboard.pdf are not made: opentimelineio and reportlab are not installed "
         "(pip install 'studio[export]'; or turn them off in 'output')\n")
     off = compile_project(copy(tmp_path / "off", "  timeline: false\n  storyboard_pdf: {enabled: false}\n"),
                           backends=WITHOUT_EXPORT)
@@ -92,7 +92,8 @@ import io, sys, contextlib
 from runtime.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     code = main(sys.argv[1:])
-print(code, ",".join(sorted(m for m in ("opentimelineio", "fpdf", "OpenEXR", "PyOpenColorIO") if m in sys.modules)))
+libraries = ("opentimelineio", "reportlab", "OpenEXR", "PyOpenColorIO")
+print(code, ",".join(sorted(m for m in libraries if m in sys.modules)))
 """
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ import numpy as np
 import pytest
 
 from backends.base import Artifact, TaskRun
+from tests.conftest import ROOT
 from tests.export.conftest import needs_export, needs_tool
 from tests.export.test_timeline import LINES, SHOTS
 
@@ -58,10 +62,9 @@ def test_the_board_names_every_shot_and_line_and_every_page_renders(built: Path,
     assert rows and all("DejaVuSans" in row[0] and row[-5:-2] == ["yes", "yes", "yes"] for row in rows), fonts
 
 
-def board(task_dir: Path, built: Path, shots: list[dict[str, Any]], **params: Any) -> tuple[Path, dict[str, Any]]:
-    """Run the pdf backend itself on panels the procedural backend made of the built keyframes."""
+def board_task(task_dir: Path, built: Path, shots: list[dict[str, Any]], **params: Any) -> TaskRun:
+    """A ``storyboard_pdf`` task on panels the procedural backend made of the built keyframes."""
     from backends import procedural
-    from backends.export import pdf
     from compiler.boards import print_width
 
     params = {"title": "Board", "fps": 24, "width": 320, "height": 180, "panels_per_page": 6, "paper": "a4",
@@ -77,7 +80,14 @@ def board(task_dir: Path, built: Path, shots: list[dict[str, Any]], **params: An
                                       {"keyframe": Artifact({"image": keyframe})}, {}, workdir), {})
         panels[s["panel"]] = Artifact(made.outputs, made.meta)
     task_dir.mkdir(parents=True, exist_ok=True)
-    result = pdf.run(TaskRun("storyboard_pdf", "storyboard_pdf", params, panels, {}, task_dir))
+    return TaskRun("storyboard_pdf", "storyboard_pdf", params, panels, {}, task_dir)
+
+
+def board(task_dir: Path, built: Path, shots: list[dict[str, Any]], **params: Any) -> tuple[Path, dict[str, Any]]:
+    """Run the pdf backend itself on panels the procedural backend made of the built keyframes."""
+    from backends.export import pdf
+
+    result = pdf.run(board_task(task_dir, built, shots, **params))
     return result.outputs["storyboard.pdf"], result.meta
 
 
@@ -96,16 +106,92 @@ def test_panels_per_page_lays_out_the_pages(built: Path, tmp_path: Path, per_pag
     text = " ".join(pdftotext(out).split())
     assert all(f"cove/shot-{n}" in text for n in range(1, 14))
     assert len(render_pages(out, tmp_path / "png")) == pages
+    assert f"{pages}/{pages}" in "".join(text.split())  # the last page's footer counts every page
 
 
 def test_the_same_board_is_the_same_bytes_and_long_text_stays_in_its_panel(built: Path, tmp_path: Path) -> None:
     needs_export()
     talk = [{"character": "Luca", "text": "word " * 60, "emotion": None}] * 6
-    shots = [shot(1, dialogue=talk), shot(2, action="日本語 and Ελληνικά")]
+    shots = [shot(1, dialogue=talk), shot(2, action="日本語 and Ελλη\u00adνικά\x07\x1b")]
     first, meta = board(tmp_path / "a", built, shots, paper="letter")
     second, _ = board(tmp_path / "b", built, shots, paper="letter")
     assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
     assert meta["missing_glyphs"] == 3  # no CJK in the shipped font: shown as U+FFFD, counted
     text = pdftotext(first)
     assert "\u2026" in text  # too much dialogue for a panel: cut with an ellipsis, not spilled
-    assert "Ελληνικά" in text
+    assert "Ελληνικά" in text and "\ufffd\ufffd\ufffd and" in text
+    assert not any(ord(ch) < 32 and ch not in "\n\f" for ch in text)  # control characters are left out
+
+
+AGAIN = """
+import json, sys
+from pathlib import Path
+from backends.base import Artifact, TaskRun
+from backends.export import pdf
+task = json.loads(Path(sys.argv[1]).read_text())
+panels = {name: Artifact({k: Path(v) for k, v in outputs.items()}) for name, outputs in task["panels"].items()}
+result = pdf.run(TaskRun("storyboard_pdf", "storyboard_pdf", task["params"], panels, {}, Path(sys.argv[2])))
+print(result.outputs["storyboard.pdf"])
+"""
+
+
+def trailer_id(pdf: bytes) -> bytes:
+    found = re.findall(rb"/ID\s*\[<([0-9a-f]+)><([0-9a-f]+)>\]", pdf)
+    assert found and found[-1][0] == found[-1][1], pdf[-300:]
+    return found[-1][0]
+
+
+def test_another_process_makes_the_same_bytes_and_the_id_follows_the_content(built: Path, tmp_path: Path) -> None:
+    """Two processes (another hash seed, ``SOURCE_DATE_EPOCH`` set in the second) write the same bytes;
+    another board has another document id."""
+    needs_export()
+    task = board_task(tmp_path / "a", built, [shot(n, action=f"Scène {n} \u2014 Ελληνικά") for n in range(1, 8)])
+    from backends.export import pdf
+
+    first = pdf.run(task).outputs["storyboard.pdf"].read_bytes()
+    spec = tmp_path / "task.json"
+    spec.write_text(json.dumps({"params": task.params, "panels": {
+        name: {k: str(v) for k, v in artifact.outputs.items()} for name, artifact in task.inputs.items()}}))
+    (tmp_path / "b").mkdir()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED="12345", SOURCE_DATE_EPOCH="1700000000")
+    done = subprocess.run([sys.executable, "-c", AGAIN, str(spec), str(tmp_path / "b")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).read_bytes() == first
+    assert b"/CreationDate (D:20000101000000+00'00')" in first
+    other, _ = board(tmp_path / "c", built, [shot(n, action=f"Scène {n}") for n in range(1, 8)])
+    assert trailer_id(other.read_bytes()) != trailer_id(first)
+
+
+def test_each_panel_picture_is_embedded_as_the_panel_task_made_it(built: Path, tmp_path: Path) -> None:
+    """poppler lists every picture as a JPEG at the panel's pixel size and gives back the very bytes of
+    the panel's ``print`` JPEG: nothing decoded or re-encoded it."""
+    needs_export()
+    shots = [shot(1), shot(2, panel="panel:cove/dare"), shot(3, panel="panel:jump/leap"), shot(4)]
+    task = board_task(tmp_path / "t", built, shots)
+    from backends.export import pdf
+
+    out = pdf.run(task).outputs["storyboard.pdf"]
+    listing = subprocess.run([needs_tool("pdfimages"), "-list", str(out)], capture_output=True, text=True,
+                             check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:]]
+    assert len(rows) == 4 and all(row[2] == "image" and row[8] == "jpeg" for row in rows), listing
+    assert len({row[10] for row in rows}) == 3, listing  # the picture drawn twice is one object
+    subprocess.run([needs_tool("pdfimages"), "-j", str(out), str(tmp_path / "img")], check=True, capture_output=True)
+    extracted = {p.read_bytes() for p in tmp_path.glob("img-*.jpg")}
+    made = {Path(a.outputs["print"]).read_bytes() for a in task.inputs.values()}
+    assert extracted == made and len(made) == 3
+    data = out.read_bytes()
+    assert all(picture in data for picture in made)  # stored as they are (DCTDecode alone, no ASCII85 around it)
+
+
+def test_a_panel_picture_that_is_no_jpeg_fails_the_task_by_name(built: Path, tmp_path: Path) -> None:
+    """reportlab would embed its own placeholder picture for a stream it cannot read: the board refuses."""
+    needs_export()
+    from backends.base import BackendError
+    from backends.export import pdf
+
+    task = board_task(tmp_path / "t", built, [shot(1)])
+    Path(task.inputs["panel:cove/peek"].outputs["print"]).write_bytes(b"\x89PNG\r\n\x1a\n not a jpeg")
+    with pytest.raises(BackendError, match=r"storyboard_pdf: panel:cove/peek: not a JPEG"):
+        pdf.run(task)
