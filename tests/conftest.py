@@ -15,6 +15,16 @@ EXAMPLES = sorted({p.parent for pattern in ("*/*.studio.yaml", "*/*.studio")
 LUCA = ROOT / "examples" / "luca"
 
 
+@pytest.fixture(autouse=True)
+def _no_studio_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose their own caches and servers: a ``STUDIO_CACHE`` (or remote cache, LLM server)
+    exported in the shell that runs them would share one store between tests, and their expectations
+    (what an edit executes) would fail for reasons of the shell. Subprocesses inherit the cleaned
+    environment."""
+    for name in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE", "STUDIO_LLM", "STUDIO_WORKER_CACHE", "STUDIO_WORKER_STORE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def skip_without_ai(example: Path) -> None:
     """Skip a build of an example that uses the AI backends when the AI extra is not installed
     (checking it needs no extra: the compiler never imports an ML library)."""

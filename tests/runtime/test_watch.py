@@ -146,8 +146,8 @@ from runtime.watch import watch
 stop = threading.Event()
 seen = []
 def idle():
-    seen.append(sorted(m for m in ("backends.procedural.motion", "backends.ffmpeg.soundtrack", "reportlab", "torch")
-                       if m in sys.modules))
+    seen.append(sorted(m for m in ("backends.procedural.motion", "backends.ffmpeg.soundtrack", "reportlab", "torch",
+                                   "compiler.pipeline") if m in sys.modules))
     stop.set()
 opts = BuildOptions(path=Path(sys.argv[1]), cache=Path(sys.argv[2]), format="json")
 watch(opts, debounce_ms=100, stop=stop, on_idle=idle)
@@ -157,8 +157,9 @@ print(",".join(seen[0]))
 
 def test_a_fresh_watch_imports_what_its_next_build_needs_while_it_waits(tmp_path: Path) -> None:
     """The first build of a watch over a built project is a no-op and imports no backend; the first
-    edit would pay for numpy, the drawing modules and reportlab. The watch warms the plan's
-    backends while it waits (each backend's ``warm()``), never one the plan does not use (torch)."""
+    edit would pay for numpy, the drawing modules and reportlab, and for the compiler (the plan came
+    from the plan cache). The watch warms the plan's backends while it waits (each backend's
+    ``warm()``), never one the plan does not use (torch), and checks the project once."""
     project = tiny_copy(LUCA, tmp_path / "luca")
     cache = tmp_path / "cache"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -168,4 +169,5 @@ def test_a_fresh_watch_imports_what_its_next_build_needs_while_it_waits(tmp_path
     done = subprocess.run([sys.executable, "-c", WARM_PROBE, str(project), str(cache)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[-1] == "backends.ffmpeg.soundtrack,backends.procedural.motion,reportlab"
+    warmed = "backends.ffmpeg.soundtrack,backends.procedural.motion,compiler.pipeline,reportlab"
+    assert done.stdout.split()[-1] == warmed
