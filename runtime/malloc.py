@@ -17,6 +17,7 @@ once, and only on glibc: elsewhere it does nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 
 __all__ = ["MMAP_THRESHOLD", "TRIM", "tune"]
@@ -29,17 +30,9 @@ TRIM = 256 << 20
 """Free memory the heap keeps at its top before returning it."""
 
 
-_done: list[bool] = []
-
-
+@functools.cache
 def tune() -> bool:
     """Raise glibc's mmap and trim thresholds (once per process); True when they are set."""
-    if not _done:
-        _done.append(_tune())
-    return _done[0]
-
-
-def _tune() -> bool:
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):  # type: ignore[union-attr]
             return False

@@ -184,20 +184,19 @@ def warm(names: AbstractSet[str], load_backend: Callable[[str], ModuleType]) -> 
     return set(names)
 
 
-def warm_compiler(path: Path, allow_paths: Sequence[Path]) -> bool:
+def warm_compiler(path: Path, allow_paths: Sequence[Path]) -> None:
     """Check the project once while the watch waits, when no build of this process has compiled it
     (the first build came from the plan cache): the first edit would otherwise import the compiler
     (its pydantic models alone take 0.1 s) and make its lazy state. Measured on ``bench/render_film.py``'s
     project: the first edit's keyframe started 0.16-0.19 s after the change, the next edits' 0.01 s.
     A check only reads the project (no planning, no hashing); what it finds is not shown (the next
-    build reports it). True when it ran."""
+    build reports it)."""
     if "compiler.pipeline" in sys.modules:  # compiled already: nothing left to warm
-        return False
+        return
     with contextlib.suppress(Exception):
         from compiler import compile_project, plan  # noqa: F401 - the planner is imported for its import
 
         compile_project(path, allowed_paths=allow_paths)
-    return True
 
 
 def _next_changes(changes: queue.Queue[set[str]], stop: threading.Event) -> set[str] | None:

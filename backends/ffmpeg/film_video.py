@@ -88,11 +88,11 @@ def _re_encode(task: TaskRun, source: Path, out: Path, first: int, end: int, crf
 
 
 def _body(
-    task: TaskRun, k: int, p: Placement, config: bytes, scratch: Path, copies: list[tuple[Path, Path]]
+    task: TaskRun, k: int, p: Placement, track: VideoTrack, config: bytes, scratch: Path,
+    copies: list[tuple[Path, Path]],
 ) -> Segment | None:
     """The shot's body; a video-only copy it needs is added to ``copies`` (made later, in one run)."""
     clip = Path(task.inputs[p.shot].outputs["clip"])
-    track = read_video_track(clip, label=f"{p.shot}: clip")
     if track.frames != p.frames:
         raise BackendError(f"{p.shot}: the clip has {track.frames} frames, its metadata says {p.frames}")
     _check_size(task, track, f"{p.shot}: the clip")
@@ -109,10 +109,9 @@ def _body(
     return _re_encode(task, clip, out, first, end, crf, p.shot)
 
 
-def _transition(task: TaskRun, k: int, p: Placement, config: bytes, scratch: Path) -> Segment:
+def _transition(task: TaskRun, k: int, p: Placement, track: VideoTrack, config: bytes, scratch: Path) -> Segment:
     assert p.transition is not None
     path = Path(task.inputs[p.transition].outputs["video"])
-    track = read_video_track(path, label=f"{p.transition}: video")
     if track.frames != p.cut_out:
         raise BackendError(f"{p.transition}: the segment has {track.frames} frames, the timeline needs {p.cut_out}")
     _check_size(task, track, f"{p.transition}: the segment")
@@ -121,39 +120,41 @@ def _transition(task: TaskRun, k: int, p: Placement, config: bytes, scratch: Pat
     return _re_encode(task, path, scratch / f"transition{k}.mp4", 0, track.frames, DEFAULT_CRF, p.transition)
 
 
-def _shared_config(task: TaskRun, placed: list[Placement]) -> bytes | None:
-    """The parameter sets every clip and transition segment has, when they all have the same: then
-    they join by copy as they are, and the studio encoder's own need not be probed (an encode of one
-    frame, 0.05 s of every one-shot edit in a new process). None when they differ (or one cannot be
-    read: its checks below say why)."""
-    configs = set()
-    try:
-        for p in placed:
-            configs.add(read_video_track(Path(task.inputs[p.shot].outputs["clip"])).config)
-            if p.transition is not None:
-                configs.add(read_video_track(Path(task.inputs[p.transition].outputs["video"])).config)
-    except (BackendError, KeyError, OSError):
-        return None
-    return configs.pop() if len(configs) == 1 and b"" not in configs else None
+def _tracks(task: TaskRun, placed: list[Placement]) -> dict[str, VideoTrack]:
+    """Every clip's and transition segment's video track, by input role, each read once."""
+    tracks = {}
+    for p in placed:
+        tracks[p.shot] = read_video_track(Path(task.inputs[p.shot].outputs["clip"]), label=f"{p.shot}: clip")
+        if p.transition is not None:
+            path = Path(task.inputs[p.transition].outputs["video"])
+            tracks[p.transition] = read_video_track(path, label=f"{p.transition}: video")
+    return tracks
 
 
 def concat_list(task: TaskRun, placed: list[Placement], scratch: Path) -> Path:
-    """Write the concat demuxer's list of the film's video segments, in order."""
+    """Write the concat demuxer's list of the film's video segments, in order.
+
+    When every clip and transition segment has the same parameter sets, those are the film's: they
+    join by copy as they are, and the studio encoder's own need not be probed (an encode of one frame,
+    0.05 s of every one-shot edit in a new process)."""
     fps = int(task.params["fps"])
-    first = read_video_track(Path(task.inputs[placed[0].shot].outputs["clip"]), label=f"{placed[0].shot}: clip")
-    config = _shared_config(task, placed)
-    if config is None:
+    tracks = _tracks(task, placed)
+    configs = {t.config for t in tracks.values()}
+    if len(configs) == 1 and b"" not in configs:
+        config = configs.pop()
+    else:
+        first = tracks[placed[0].shot]
         config = studio_config(
             int(task.params.get("width") or first.width), int(task.params.get("height") or first.height), fps
         )
     segments: list[Segment] = []
     copies: list[tuple[Path, Path]] = []
     for k, p in enumerate(placed):
-        body = _body(task, k, p, config, scratch, copies)
+        body = _body(task, k, p, tracks[p.shot], config, scratch, copies)
         if body is not None:
             segments.append(body)
         if p.transition is not None:
-            segments.append(_transition(task, k, p, config, scratch))
+            segments.append(_transition(task, k, p, tracks[p.transition], config, scratch))
         task.report(k + 1, len(placed) + 2)
     _copy_videos(copies, task.id)
     text = "ffconcat version 1.0\nstream\nexact_stream_id 1\n" + "\n".join(s.directives(fps) for s in segments) + "\n"
