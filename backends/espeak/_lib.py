@@ -136,12 +136,30 @@ def _private_copy() -> Path:
     import espeakng_loader
 
     source = Path(espeakng_loader.get_library_path())
-    directory = Path(tempfile.mkdtemp(prefix="studio-espeak-"))
+    _sweep()
+    directory = Path(tempfile.mkdtemp(prefix=f"studio-espeak-{os.getpid()}-"))
     target = directory / ("studio-" + source.name)
     shutil.copyfile(source, target)
     _copy, _copy_owner = target, os.getpid()
     atexit.register(_remove_copy, directory, os.getpid())
     return target
+
+
+def _sweep() -> None:
+    """Remove the copies of processes that ended without removing theirs (killed: atexit never ran)."""
+    for directory in Path(tempfile.gettempdir()).glob("studio-espeak-*-*"):
+        pid = directory.name.split("-")[2]
+        try:
+            if not pid.isdigit() or directory.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(directory, ignore_errors=True)
+        except OSError:
+            pass  # alive, another user's
 
 
 def _remove_copy(directory: Path, owner: int) -> None:

@@ -329,3 +329,28 @@ def test_any_text_gives_audio_or_a_clear_error(speak, text: str) -> None:
         assert "empty" in str(error) or "nothing to speak" in str(error)
     else:
         assert result.meta["samples"] > 0
+
+
+def test_library_copies_of_killed_processes_are_removed(tmp_path: Path) -> None:
+    """Each process loads eSpeak from a private copy that it removes at exit; a killed process cannot, so
+    the next process that loads one removes those of processes that are gone (and no one else's)."""
+    import os
+    import shutil
+    import tempfile
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    tmp = Path(tempfile.gettempdir())
+    dead = tmp / f"studio-espeak-{ended.pid}-test"
+    alive = tmp / f"studio-espeak-{os.getpid()}-test"
+    for directory in (dead, alive):
+        directory.mkdir(exist_ok=True)
+        (directory / "studio-libespeak-ng.so").write_bytes(b"copy")
+    try:
+        subprocess.run([sys.executable, "-c", "from backends.espeak import _lib; _lib._private_copy()"], cwd=REPO,
+                       check=True, timeout=60)
+        assert not dead.exists()
+        assert alive.exists()
+    finally:
+        for directory in (dead, alive):
+            shutil.rmtree(directory, ignore_errors=True)
