@@ -5,10 +5,13 @@ the 2-core development machine, goal 5x), frames per second of keyframes (and th
 backdrops they read), motion and encoding, and the rebuild time after editing one shot's action
 (target: under a tenth of the clean build) with that shot's keyframe's task seconds (its backdrop stays
 cached: the edit repaints nothing).
-The edit is timed as a new ``studio build`` process (its start, imports and compile included) and
-inside a running ``studio watch`` (the writer's loop: from the ``changed`` event, after the watch's
-300 ms debounce, to the next ``watching`` event): three edits of that shot, the first in a fresh
-watch (which imports what the rebuild needs, the PDF library among it) and the fastest of the next two.
+The edit is timed as a new ``studio build`` process (its start and compile included): through the
+build server the clean build started (runtime/server; the script waits until it is ready, as a
+writer's edit takes longer than its start), and with no server (``STUDIO_SERVER=0``: Python's
+imports included); and inside a running ``studio watch`` (the writer's loop: from the ``changed``
+event, after the watch's 300 ms debounce, to the next ``watching`` event): three edits of that shot,
+the first in a fresh watch (which imports what the rebuild needs, the PDF library among it) and the
+fastest of the next two.
 Each build also reports the CPU seconds of its whole process tree (studio, ffmpeg, eSpeak): on a
 machine shared with other work, wall time says little and CPU time stays meaningful.
 ``--repeat N`` runs the pair N times and keeps the fastest of each.
@@ -73,9 +76,18 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def build(path: Path, cache: Path, jobs: int) -> tuple[float, float, dict]:
-    """(wall seconds, CPU seconds of the build's process tree, report)."""
-    env = dict(os.environ, STUDIO_CACHE=str(cache))
+def studio_env(cache: Path, servers: Path | None) -> dict[str, str]:
+    """The environment of a ``studio`` command: this cache, and build servers in ``servers`` (off if None)."""
+    env = dict(os.environ, STUDIO_CACHE=str(cache), STUDIO_SERVER="0" if servers is None else "1")
+    if servers is not None:
+        env["STUDIO_SERVER_DIR"] = str(servers)
+    return env
+
+
+def build(path: Path, cache: Path, jobs: int, servers: Path | None = None) -> tuple[float, float, dict]:
+    """(wall seconds, CPU seconds of the build's process tree, report). Through a build server, the CPU
+    seconds are the client's alone (the worker is the server's child)."""
+    env = studio_env(cache, servers)
     start, cpu = time.perf_counter(), _children_cpu()
     cmd = [sys.executable, "-m", "runtime.cli", "build", str(path), "--format", "json"]
     if jobs:
@@ -95,7 +107,7 @@ def watched_edits(path: Path, cache: Path, jobs: int, old: str) -> list[float]:
     """Seconds from ``studio watch`` hearing each edit of one shot (its ``changed`` event) to its next
     ``watching``: the first edit in a fresh watch, then the writer's steady state (libraries the
     first rebuild imported, the PDF library among them, stay imported)."""
-    env = dict(os.environ, STUDIO_CACHE=str(cache))
+    env = studio_env(cache, None)
     cmd = [sys.executable, "-m", "runtime.cli", "watch", str(path), "--format", "json"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
@@ -132,25 +144,48 @@ def lay_out(tmp: Path, seconds: float) -> tuple[Path, Path]:
     return work, tmp / "cache"
 
 
+def edit(work: Path, old: str, new: str) -> None:
+    text = (work / "film.studio.yaml").read_text()
+    (work / "film.studio.yaml").write_text(text.replace(old, new, 1))
+
+
 def once(seconds: float, jobs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work, cache = lay_out(Path(tmp), seconds)
-        clean, clean_cpu, report = build(work, cache, jobs)
-        film = next(t for t in report["tasks"] if t["id"] == "film")
-        by_kind: dict[str, float] = {}
-        for t in report["tasks"]:
-            by_kind[t["kind"]] = by_kind.get(t["kind"], 0.0) + t["seconds"]
-        text = (work / "film.studio.yaml").read_text().replace("@Cove glitters, @Luca watches the waves",
-                                                                "@Cove glitters at noon, @Luca watches", 1)
-        (work / "film.studio.yaml").write_text(text)
-        again, again_cpu, report = build(work, cache, jobs)
-        ran = [t["id"] for t in report["tasks"] if t["status"] == "executed"]
-        redrawn = sum(t["seconds"] for t in report["tasks"] if t["status"] == "executed" and t["kind"] == "keyframe")
-        warm = watched_edits(work, cache, jobs, "@Cove glitters at noon, @Luca watches")
-        return {"warm": warm, "length": film["meta"]["duration"], "frames": film["meta"]["frames"], "clean": clean,
-                "clean_cpu": clean_cpu, "again": again, "again_cpu": again_cpu, "rebuilt": len(ran), "redrawn": redrawn,
-                "keyframes": sum(1 for t in report["tasks"] if t["kind"] == "keyframe"),
-                "backdrops": sum(1 for t in report["tasks"] if t["kind"] == "backdrop"), **by_kind}
+        servers = Path(tmp) / "servers"  # this run's build servers only
+        servers.mkdir(mode=0o700)
+        try:
+            return _once(work, cache, servers, jobs)
+        finally:
+            subprocess.run([sys.executable, "-m", "runtime.cli", "server", "stop"], env=studio_env(cache, servers),
+                           cwd=ROOT, capture_output=True)
+
+
+def _once(work: Path, cache: Path, servers: Path, jobs: int) -> dict[str, Any]:
+    # The first build finds no server: it runs in its own process and starts one as it ends.
+    clean, clean_cpu, report = build(work, cache, jobs, servers)
+    film = next(t for t in report["tasks"] if t["id"] == "film")
+    by_kind: dict[str, float] = {}
+    for t in report["tasks"]:
+        by_kind[t["kind"]] = by_kind.get(t["kind"], 0.0) + t["seconds"]
+    # A writer's edit takes longer than the server's start (imports, about half a second): wait for it.
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "runtime.cli", "server", "start"], env=studio_env(cache, servers),
+                   cwd=ROOT, check=True, capture_output=True)
+    ready = time.perf_counter() - start
+    edit(work, "@Cove glitters, @Luca watches the waves", "@Cove glitters at noon, @Luca watches")
+    again, _, report = build(work, cache, jobs, servers)
+    ran = [t["id"] for t in report["tasks"] if t["status"] == "executed"]
+    redrawn = sum(t["seconds"] for t in report["tasks"] if t["status"] == "executed" and t["kind"] == "keyframe")
+    edit(work, "@Cove glitters at noon, @Luca watches", "@Cove glitters at midday, @Luca watches")
+    alone, alone_cpu, report = build(work, cache, jobs)
+    assert [t["id"] for t in report["tasks"] if t["status"] == "executed"] == ran
+    warm = watched_edits(work, cache, jobs, "@Cove glitters at midday, @Luca watches")
+    return {"warm": warm, "length": film["meta"]["duration"], "frames": film["meta"]["frames"], "clean": clean,
+            "clean_cpu": clean_cpu, "again": again, "alone": alone, "alone_cpu": alone_cpu, "ready": ready,
+            "rebuilt": len(ran), "redrawn": redrawn,
+            "keyframes": sum(1 for t in report["tasks"] if t["kind"] == "keyframe"),
+            "backdrops": sum(1 for t in report["tasks"] if t["kind"] == "backdrop"), **by_kind}
 
 
 def main() -> None:
@@ -165,7 +200,7 @@ def main() -> None:
     runs = [once(opts.seconds, opts.jobs) for _ in range(opts.repeat)]
     best = min(runs, key=lambda r: r["clean"])
     clean, clean_cpu = best["clean"], min(r["clean_cpu"] for r in runs)
-    again, again_cpu = min(r["again"] for r in runs), min(r["again_cpu"] for r in runs)
+    again, alone, alone_cpu = (min(r[k] for r in runs) for k in ("again", "alone", "alone_cpu"))
     length, frames = best["length"], best["frames"]
     print(f"film: {length:.2f} s, {frames} frames at 1280x720; clean build {clean:.1f} s "
           f"= {length / clean:.2f}x real time (fastest of {len(runs)}); {clean_cpu:.1f} CPU-s "
@@ -177,9 +212,12 @@ def main() -> None:
     print(f"shots, transitions, soundtrack, film assembly: {best.get('shot', 0):.1f} + "
           f"{best.get('transition', 0):.1f} + {best.get('soundtrack', 0):.1f} + {best.get('film', 0):.1f}"
           f" task-s; speech {best.get('speech', 0):.2f} task-s")
-    print(f"one-shot edit: rebuilt {best['rebuilt']} tasks in {again:.1f} s = {again / clean:.2f} of the clean "
-          f"build; {again_cpu:.1f} CPU-s = {again_cpu / clean_cpu:.2f} of its CPU; its keyframe "
-          f"{min(r['redrawn'] for r in runs):.2f} task-s")
+    ready = max(r["ready"] for r in runs)
+    print(f"one-shot edit, a new studio build process (the build server ready {ready:.2f} s after the clean "
+          f"build): rebuilt {best['rebuilt']} tasks in {again:.2f} s = {again / clean:.3f} of the clean build; "
+          f"its keyframe {min(r['redrawn'] for r in runs):.2f} task-s")
+    print(f"the same edit with no build server (STUDIO_SERVER=0): {alone:.2f} s = {alone / clean:.3f} of the clean "
+          f"build; {alone_cpu:.1f} CPU-s = {alone_cpu / clean_cpu:.2f} of its CPU")
     first = min(r["warm"][0] for r in runs)
     steady = min(min(r["warm"][1:]) for r in runs)
     print(f"the same kind of edit in a running studio watch: the first {first:.2f} s = {first / clean:.2f} of the "

@@ -177,6 +177,10 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--max-age", metavar="AGE", help="gc of a remote cache: drop results no build has used for "
                        "AGE (e.g. 30d, 12h)")
     cache.add_argument("--format", choices=("text", "json"), default="text")
+    server = sub.add_parser("server", help="the background servers that run build, check and plan")
+    server.add_argument("action", choices=("start", "status", "stop"),
+                        help="start: start one for this installation now and wait until it is ready")
+    server.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -311,6 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands.edit import edit_command, undo_command
 
             return edit_command(args) if args.command == "edit" else undo_command(args, args.command == "redo")
+        if args.command == "server":
+            from .commands.server import server_command
+
+            return server_command(args.action, args.format)
         if args.command == "cache":
             from .build import cache_root_for
             from .commands.cache import cache_command
@@ -346,7 +354,15 @@ def entry() -> None:
     handlers have run (a local Ray instance is shut down there); only when no other thread is left,
     so nothing unfinished is cut short. Every file studio writes is closed (and renamed into place)
     before ``main`` returns. Tests and programs that call ``main`` keep a normal interpreter."""
-    code = main()
+    from .server.client import forward, start_server
+
+    argv = sys.argv[1:]
+    code = forward(argv)
+    if code is not None:
+        sys.exit(code)
+    code = main(argv)
+    if argv[:1] == ["build"]:
+        start_server()  # for the next command (see runtime/server/README.md)
     if threading.active_count() == 1:
         try:
             atexit._run_exitfuncs()
