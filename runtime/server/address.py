@@ -27,7 +27,7 @@ COMMANDS = frozenset({"build", "check", "plan"})
 """Commands a server runs: the ones a writer or an agent runs again and again. ``watch``, ``lsp`` and
 ``mcp`` stay resident by themselves; the others are rare or talk to a language model."""
 PACKAGES = ("studio_lang", "compiler", "backends", "runtime")
-_ENV_PREFIXES = ("PYTHON", "LANG", "LC_", "LD_", "OMP_", "OPENBLAS_", "MKL_")
+_ENV_PREFIXES = ("PYTHON", "LANG", "LC_", "LD_", "OMP_", "OPENBLAS_", "MKL_", "IMAGEIO_")
 
 
 def enabled() -> bool:

@@ -73,7 +73,7 @@ def forward(argv: Sequence[str]) -> int | None:
     with conn:
         fds = array.array("i", [0, 1, 2])
         try:
-            request = {"key": key, "argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ)}
+            request = {"key": key, "argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ), **_process()}
             sys.stdout.flush()
             sys.stderr.flush()
             conn.sendmsg([json.dumps(request).encode() + b"\n"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
@@ -85,6 +85,20 @@ def forward(argv: Sequence[str]) -> int | None:
         if started is None or not isinstance(started.get("pid"), int):
             return None
         return _wait(conn, buffer, started["pid"])
+
+
+LIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_STACK")
+"""Resource limits a worker takes from its client (``ulimit``), where they are lower than the server's."""
+
+
+def _process() -> dict[str, Any]:
+    """What else a process inherits from its shell: the file-creation mask, resource limits, niceness."""
+    import resource
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    limits = {name: resource.getrlimit(getattr(resource, name)) for name in LIMITS if hasattr(resource, name)}
+    return {"umask": mask, "limits": limits, "nice": os.getpriority(os.PRIO_PROCESS, 0)}
 
 
 def _wait(conn: socket.socket, buffer: bytearray, pid: int) -> int:

@@ -29,6 +29,7 @@ import signal
 import socket
 import struct
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -241,6 +242,8 @@ def _worker(conn: socket.socket, fds: list[int], request: dict[str, Any], listen
         sys.stdin, sys.stdout, sys.stderr = _stdio(0, "r"), _stdio(1, "w"), _stdio(2, "w")
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in dict(request.get("env") or {}).items()})
+        tempfile.tempdir = None  # found again from the client's TMPDIR
+        _inherit(request)
         argv = [str(a) for a in request["argv"]]
         sys.argv = ["studio", *argv]
         try:
@@ -251,17 +254,40 @@ def _worker(conn: socket.socket, fds: list[int], request: dict[str, Any], listen
         else:
             _send(conn, {"pid": os.getpid()})
             code = _run(argv)
-    except BaseException:  # noqa: BLE001 - the worker must report and exit, whatever happened
+    except BaseException as exc:  # noqa: BLE001 - the worker must report and exit, whatever happened
         with contextlib.suppress(BaseException):
-            import traceback
-
-            traceback.print_exc()
+            sys.excepthook(type(exc), exc, exc.__traceback__)  # as an uncaught exception in a process
     finally:
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
             sys.stderr.flush()
         _send(conn, {"exit": code})
         os._exit(code)
+
+
+def _inherit(request: dict[str, Any]) -> None:
+    """The client's file-creation mask, its resource limits where lower than ours, and its niceness
+    where higher (a process may not raise a hard limit or lower its niceness)."""
+    import resource
+
+    with contextlib.suppress(TypeError, ValueError):
+        os.umask(int(request.get("umask", 0o022)) & 0o777)
+    limits = request.get("limits")
+    for name, pair in (limits.items() if isinstance(limits, dict) else ()):
+        with contextlib.suppress(AttributeError, TypeError, ValueError, OSError):
+            which = getattr(resource, str(name))
+            soft, hard = (int(v) for v in pair)
+            ours_soft, ours_hard = resource.getrlimit(which)
+
+            def lower(a: int, b: int) -> int:
+                return b if a == resource.RLIM_INFINITY else a if b == resource.RLIM_INFINITY else min(a, b)
+
+            new_hard = lower(hard, ours_hard)
+            resource.setrlimit(which, (lower(lower(soft, ours_soft), new_hard), new_hard))
+    with contextlib.suppress(TypeError, ValueError, OSError):
+        nice = int(request.get("nice", 0)) - os.getpriority(os.PRIO_PROCESS, 0)
+        if nice > 0:
+            os.nice(nice)
 
 
 def _run(argv: list[str]) -> int:

@@ -28,9 +28,9 @@ def _env(directory: Path, **extra: str) -> dict[str, str]:
     return dict(os.environ, STUDIO_SERVER="1", STUDIO_SERVER_DIR=str(directory), **extra)
 
 
-def _studio(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def _studio(*args: str, env: dict[str, str], cwd: Path = ROOT, umask: int = 0o022) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "runtime.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300)
+                          env=env, timeout=300, preexec_fn=lambda: os.umask(umask))
 
 
 def _servers(env: dict[str, str], cwd: Path = ROOT) -> list[dict]:
@@ -70,8 +70,10 @@ def test_a_build_through_the_server_gives_the_same_bytes(tmp_path: Path, env: di
     by_itself = _studio("build", str(alone), "--format", "json",
                         env=dict(env, STUDIO_SERVER="0", STUDIO_CACHE=str(tmp_path / "c1")))
     before = _served(env)
-    through = _studio("build", str(served), "--format", "json", env=dict(env, STUDIO_CACHE=str(tmp_path / "c2")))
+    through = _studio("build", str(served), "--format", "json", env=dict(env, STUDIO_CACHE=str(tmp_path / "c2")),
+                      umask=0o027)
     assert _served(env) == before + 1
+    assert (served / "build").stat().st_mode & 0o777 == 0o750  # the client's umask, not the server's
     assert (by_itself.returncode, through.returncode) == (0, 0), through.stderr
     assert outputs_bytes(alone / "build") == outputs_bytes(served / "build")
     assert sorted(json.loads(by_itself.stdout)["executed"]) == sorted(json.loads(through.stdout)["executed"])
