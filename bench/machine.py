@@ -6,6 +6,10 @@ later run). It names the date (UTC), the CPU and its core count, the load averag
 (other processes on a shared machine slow every figure), Python, and the versions of the libraries
 the script measures (imported only when the script asks for them: the compile benchmarks import
 no ML library).
+
+Importing it turns build servers off for the commands a benchmark starts (``STUDIO_SERVER=0``,
+unless already set): each figure is of a process of its own, as before servers existed, and no
+benchmark leaves a server running. ``render_film.py`` times an edit through one explicitly.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import importlib
 import os
 import platform
 from pathlib import Path
+
+os.environ.setdefault("STUDIO_SERVER", "0")
 
 
 def cpu() -> str:
