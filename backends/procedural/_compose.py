@@ -161,8 +161,7 @@ def place(frame: np.ndarray, p: Placed) -> None:
     """Lay a sprite at its quarter-pixel place."""
     ix, qx = quantise(p.x)
     iy, qy = quantise(p.y)
-    s = p.sprite.shifted(qx, qy)
-    s.blit(frame, ix + s.dx, iy + s.dy)
+    p.sprite.lay(frame, ix + p.sprite.dx, iy + p.sprite.dy, qx, qy)
 
 
 def fade(under: np.ndarray, drawn: np.ndarray, opacity: float) -> np.ndarray:

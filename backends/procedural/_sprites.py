@@ -1,9 +1,18 @@
 """Sprites: premultiplied uint8 pictures of one figure part, shifted and laid over frames fast.
 
 A figure part is drawn once per pose (``_compose`` caches it) and then only placed: at whole
-pixels by slicing, at quarter pixels through a cached bilinear shift. Laying a sprite over a frame
+pixels by slicing, at quarter pixels through a bilinear shift. Laying a sprite over a frame
 copies its opaque pixels with one masked copy and blends only its edge pixels (a few percent of
 them), so a frame of several figures costs little more than copying the figures.
+
+A shift moves little: the parts are flat-shaded, and bilinear weights summing to one leave a pixel
+as it is wherever the pixels it mixes are equal. So ``lay`` draws a shifted sprite as the sprite
+itself (its own opaque mask and edges, made once) plus a patch: the values of the shifted pixels
+whose neighbourhood is not uniform (their places found once per shift direction, one to two
+percent of a figure, the values once per quarter-pixel phase), laid over what was under them.
+The same numbers as the shifted copy (``shifted``), without making one per phase: close-ups,
+whose figures are larger than the frame, made a new copy of a megapixel sprite for nearly every
+phase of their breathing.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ class Sprite:
     _shifted: dict[tuple[int, int], Sprite] = field(default_factory=dict, repr=False)
     _flat: tuple[int, np.ndarray] | None = field(default=None, repr=False)
     _ycbcr: Sprite | None = field(default=None, repr=False)
+    _seams: dict[tuple[bool, bool], _Seam] = field(default_factory=dict, repr=False)
+    _patches: dict[tuple[int, int], _Patch] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -75,6 +86,43 @@ class Sprite:
             self._ycbcr = Sprite(from_premultiplied(self.rgb, self.alpha), self.alpha, self.dx, self.dy)
         return self._ycbcr
 
+    def lay(self, frame: np.ndarray, x: int, y: int, qx: int, qy: int) -> None:
+        """``shifted(qx, qy).blit(frame, x, y)``, the same bytes, without a shifted copy."""
+        if qx == 0 and qy == 0:
+            self.blit(frame, x, y)
+            return
+        patch = self._patches.get((qx, qy))
+        if patch is None:
+            patch = self._patches[(qx, qy)] = _patch(self._seam(qx != 0, qy != 0), qx, qy)
+        fh, fw = frame.shape[:2]
+        at, colour, inv = patch.clipped(x, y, fw, fh)
+        pixels = frame.reshape(-1, 3)
+        under = np.take(pixels, at, axis=0)  # before the sprite itself covers any of it
+        self.blit(frame, x, y)
+        pixels[at] = _over(under, colour, inv)
+
+    def _seam(self, sx: bool, sy: bool) -> _Seam:
+        """Where a shift right (``sx``) and/or down (``sy``) changes pixels, and their neighbourhoods."""
+        seam = self._seams.get((sx, sy))
+        if seam is None:
+            h, w = self.alpha.shape
+            q = np.zeros((h + 2, w + 2), np.uint32)  # one pixel as one number, zero all round
+            if h and w:
+                q[1:-1, 1:-1] = np.concatenate([self.rgb, self.alpha[..., None]], axis=2).view(np.uint32)[..., 0]
+            here = q[1:, 1:]
+            if sx and sy:  # the four pixels mixed into each (y, x) of the (h + 1, w + 1) shifted sprite
+                across = here != q[1:, :-1]
+                moved = across | (here != q[:-1, 1:])
+                moved[1:] |= across[:-1]
+            elif sx:
+                moved = here[:h] != q[1:-1, :-1]
+            else:
+                moved = here[:, :w] != q[:-1, 1:-1]
+            ys, xs = np.nonzero(moved)
+            taps = np.stack([q[ys + 1, xs + 1], q[ys + 1, xs], q[ys, xs + 1], q[ys, xs]])
+            seam = self._seams[(sx, sy)] = _Seam(ys, xs, taps.view(np.uint8).reshape(4, len(ys), 4).astype(np.uint16))
+        return seam
+
     def blit(self, frame: np.ndarray, x: int, y: int) -> None:
         """Lay the sprite over ``frame`` (uint8 RGB) with its top-left pixel at (x, y)."""
         h, w = self.alpha.shape
@@ -97,13 +145,72 @@ class Sprite:
             flat, colour, inv = flat[keep], colour[keep], inv[keep]
         pixels = frame.reshape(-1, 3)
         at = flat + (y * fw + x)
-        under = np.take(pixels, at, axis=0).astype(np.uint16)
-        under *= inv
-        under += 128
-        under += under >> 8
-        under >>= 8
-        under += colour
-        pixels[at] = under
+        pixels[at] = _over(np.take(pixels, at, axis=0), colour, inv)
+
+
+def _over(under: np.ndarray, colour: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """Premultiplied ``colour`` over ``under`` (uint8 ``(n, 3)``) with 255 - alpha ``inv``, rounded
+    exactly (``(u * inv + 128) * 257 >> 16``); uint16 ``(n, 3)``, each value at most 255."""
+    out = under.astype(np.uint16)
+    out *= inv
+    out += 128
+    out += out >> 8
+    out >>= 8
+    out += colour
+    return out
+
+
+@dataclass
+class _Seam:
+    """The pixels a shift changes, in the shifted sprite's coordinates, and the pixels mixed into each:
+    uint16 ``(4, n, 4)``, at (y, x), (y, x - 1), (y - 1, x), (y - 1, x - 1) of the unshifted sprite
+    (zero outside it), colour and alpha."""
+
+    ys: np.ndarray
+    xs: np.ndarray
+    taps: np.ndarray
+
+
+@dataclass
+class _Patch:
+    """A seam's pixels at one shift, those covered before or after it: where, colour (uint16 ``(n, 3)``),
+    255 - alpha."""
+
+    ys: np.ndarray
+    xs: np.ndarray
+    colour: np.ndarray
+    inv: np.ndarray
+    reach: tuple[int, int]
+    """1 + the largest row and column."""
+    _flat: tuple[int, np.ndarray] | None = None
+
+    def clipped(self, x: int, y: int, fw: int, fh: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(flat pixel indices, colour, 255 - alpha) of the pixels inside a ``fw`` x ``fh`` frame
+        with the sprite's top-left pixel at (x, y)."""
+        if self._flat is None or self._flat[0] != fw:
+            self._flat = (fw, self.ys.astype(np.intp) * fw + self.xs)
+        flat, colour, inv = self._flat[1], self.colour, self.inv
+        if x < 0 or y < 0 or x + self.reach[1] > fw or y + self.reach[0] > fh:
+            keep = (self.ys >= -y) & (self.ys < fh - y) & (self.xs >= -x) & (self.xs < fw - x)
+            flat, colour, inv = flat[keep], colour[keep], inv[keep]
+        return flat + (y * fw + x), colour, inv
+
+
+def _patch(seam: _Seam, qx: int, qy: int) -> _Patch:
+    """The seam's pixels shifted ``qx``/``qy`` quarter pixels: the four-tap sum ``_shift`` makes in
+    two separable passes (same integers, rounded once)."""
+    q = QUANT
+    a, b, c, d = seam.taps
+    mixed = a * np.uint16((q - qx) * (q - qy))
+    mixed += b * np.uint16(qx * (q - qy))
+    mixed += c * np.uint16((q - qx) * qy)
+    mixed += d * np.uint16(qx * qy)
+    mixed += (q * q) // 2
+    mixed >>= 4  # / (q * q)
+    keep = (mixed[:, 3] > 0) | (a[:, 3] > 0)  # and where the unshifted sprite, laid first, covers
+    mixed, ys, xs = mixed[keep], seam.ys[keep], seam.xs[keep]
+    reach = (int(ys.max()) + 1, int(xs.max()) + 1) if len(ys) else (0, 0)
+    return _Patch(ys, xs, np.ascontiguousarray(mixed[:, :3]), 255 - mixed[:, 3:], reach)
 
 
 def _shift(a: np.ndarray, qx: int, qy: int) -> np.ndarray:
