@@ -39,26 +39,25 @@ class Sprite:
     dx: int
     dy: int
     """Top-left pixel relative to the anchor's pixel."""
-    _parts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _parts: tuple[np.ndarray, _Pixels] | None = field(default=None, repr=False)
     _shifted: dict[tuple[int, int], Sprite] = field(default_factory=dict, repr=False)
-    _flat: tuple[int, np.ndarray] | None = field(default=None, repr=False)
     _ycbcr: Sprite | None = field(default=None, repr=False)
     _seams: dict[tuple[bool, bool], _Seam] = field(default_factory=dict, repr=False)
-    _patches: dict[tuple[int, int], _Patch] = field(default_factory=dict, repr=False)
+    _patches: dict[tuple[int, int], _Pixels] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
         return self.alpha.size == 0 or not self.alpha.any()
 
-    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(solid mask repeated per channel (h, w * 3), edge rows, edge columns, edge colour (n, 3)
-        uint16, edge 255-alpha (n, 1)). The mask is as wide as the colour rows: a masked copy with a
-        broadcast channel axis is ten times slower."""
+    def parts(self) -> tuple[np.ndarray, _Pixels]:
+        """(solid mask repeated per channel (h, w * 3), the edge pixels). The mask is as wide as the
+        colour rows: a masked copy with a broadcast channel axis is ten times slower."""
         if self._parts is None:
             solid = self.alpha == 255
             ys, xs = np.nonzero((self.alpha > 0) & ~solid)
-            self._parts = (np.repeat(solid, 3, axis=1), ys, xs, self.rgb[ys, xs].astype(np.uint16),
-                           (255 - self.alpha[ys, xs]).astype(np.uint16)[:, None])
+            self._parts = (np.repeat(solid, 3, axis=1),
+                           _Pixels(ys, xs, self.rgb[ys, xs].astype(np.uint16),
+                                   (255 - self.alpha[ys, xs]).astype(np.uint16)[:, None]))
         return self._parts
 
     def shifted(self, qx: int, qy: int) -> Sprite:
@@ -130,22 +129,15 @@ class Sprite:
         x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
         if x0 >= x1 or y0 >= y1:
             return
-        solid, ys, xs, colour, inv = self.parts()
+        solid, edges = self.parts()
         sx0, sy0, sx1, sy1 = x0 - x, y0 - y, x1 - x, y1 - y
         region = frame[y0:y1].reshape(y1 - y0, fw * 3)[:, x0 * 3 : x1 * 3]
         source = self.rgb.reshape(h, w * 3)[sy0:sy1, sx0 * 3 : sx1 * 3]
         np.copyto(region, source, where=solid[sy0:sy1, sx0 * 3 : sx1 * 3])
-        if len(ys) == 0:
-            return
-        if self._flat is None or self._flat[0] != fw:  # edge pixels as offsets into a frame of this width
-            self._flat = (fw, ys.astype(np.intp) * fw + xs)
-        flat = self._flat[1]
-        if sx0 or sy0 or sx1 < w or sy1 < h:
-            keep = (ys >= sy0) & (ys < sy1) & (xs >= sx0) & (xs < sx1)
-            flat, colour, inv = flat[keep], colour[keep], inv[keep]
-        pixels = frame.reshape(-1, 3)
-        at = flat + (y * fw + x)
-        pixels[at] = _over(np.take(pixels, at, axis=0), colour, inv)
+        if len(edges.ys):
+            at, colour, inv = edges.clipped(x, y, fw, fh)
+            pixels = frame.reshape(-1, 3)
+            pixels[at] = _over(np.take(pixels, at, axis=0), colour, inv)
 
 
 def _over(under: np.ndarray, colour: np.ndarray, inv: np.ndarray) -> np.ndarray:
@@ -172,31 +164,47 @@ class _Seam:
 
 
 @dataclass
-class _Patch:
-    """A seam's pixels at one shift, those covered before or after it: where, colour (uint16 ``(n, 3)``),
-    255 - alpha."""
+class _Pixels:
+    """Pixels blended one by one (a sprite's edges, a shift's patch): rows (ascending), columns,
+    colour (uint16 ``(n, 3)``), 255 - alpha (uint16 ``(n, 1)``)."""
 
     ys: np.ndarray
     xs: np.ndarray
     colour: np.ndarray
     inv: np.ndarray
-    reach: tuple[int, int]
-    """1 + the largest row and column."""
     _flat: tuple[int, np.ndarray] | None = None
+    _by_column: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        self.reach = (int(self.ys[-1]) + 1, int(self.xs.max()) + 1) if len(self.ys) else (0, 0)
 
     def clipped(self, x: int, y: int, fw: int, fh: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(flat pixel indices, colour, 255 - alpha) of the pixels inside a ``fw`` x ``fh`` frame
-        with the sprite's top-left pixel at (x, y)."""
-        if self._flat is None or self._flat[0] != fw:
+        """(flat pixel indices, colour, 255 - alpha) of the pixels inside a ``fw`` x ``fh`` frame with
+        the sprite's top-left pixel at (x, y). A sprite across the top or bottom edge keeps a run of
+        rows, one across the left or right edge only a run of columns (its pixels also kept sorted
+        by column): no mask over every pixel each frame."""
+        if self._flat is None or self._flat[0] != fw:  # offsets into a frame of this width
             self._flat = (fw, self.ys.astype(np.intp) * fw + self.xs)
         flat, colour, inv = self._flat[1], self.colour, self.inv
-        if x < 0 or y < 0 or x + self.reach[1] > fw or y + self.reach[0] > fh:
-            keep = (self.ys >= -y) & (self.ys < fh - y) & (self.xs >= -x) & (self.xs < fw - x)
-            flat, colour, inv = flat[keep], colour[keep], inv[keep]
+        across = x < 0 or x + self.reach[1] > fw
+        if y < 0 or y + self.reach[0] > fh:
+            lo, hi = np.searchsorted(self.ys, (-y, fh - y))
+            flat, colour, inv = flat[lo:hi], colour[lo:hi], inv[lo:hi]
+            if across:
+                xs = self.xs[lo:hi]
+                keep = (xs >= -x) & (xs < fw - x)
+                flat, colour, inv = flat[keep], colour[keep], inv[keep]
+        elif across:
+            if self._by_column is None or self._by_column[0] != fw:
+                order = np.argsort(self.xs, kind="stable")
+                self._by_column = (fw, self.xs[order], flat[order], colour[order], inv[order])
+            _, xs, flat, colour, inv = self._by_column
+            lo, hi = np.searchsorted(xs, (-x, fw - x))
+            flat, colour, inv = flat[lo:hi], colour[lo:hi], inv[lo:hi]
         return flat + (y * fw + x), colour, inv
 
 
-def _patch(seam: _Seam, qx: int, qy: int) -> _Patch:
+def _patch(seam: _Seam, qx: int, qy: int) -> _Pixels:
     """The seam's pixels shifted ``qx``/``qy`` quarter pixels: the four-tap sum ``_shift`` makes in
     two separable passes (same integers, rounded once)."""
     q = QUANT
@@ -208,9 +216,8 @@ def _patch(seam: _Seam, qx: int, qy: int) -> _Patch:
     mixed += (q * q) // 2
     mixed >>= 4  # / (q * q)
     keep = (mixed[:, 3] > 0) | (a[:, 3] > 0)  # and where the unshifted sprite, laid first, covers
-    mixed, ys, xs = mixed[keep], seam.ys[keep], seam.xs[keep]
-    reach = (int(ys.max()) + 1, int(xs.max()) + 1) if len(ys) else (0, 0)
-    return _Patch(ys, xs, np.ascontiguousarray(mixed[:, :3]), 255 - mixed[:, 3:], reach)
+    mixed = mixed[keep]
+    return _Pixels(seam.ys[keep], seam.xs[keep], np.ascontiguousarray(mixed[:, :3]), 255 - mixed[:, 3:])
 
 
 def _shift(a: np.ndarray, qx: int, qy: int) -> np.ndarray:

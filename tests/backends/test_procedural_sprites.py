@@ -39,6 +39,8 @@ def test_a_drawn_figure_lays_as_its_shifted_copy_inside_and_across_the_frame_edg
     box(layer, 10, 30, 40, 58, (0.2, 0.4, 0.8), radius=4, soft=soft)
     ellipse(layer, 20, 18, 3, 2, (0.1, 0.1, 0.1), soft=1.0, opacity=0.6)
     sprite = from_layer(layer.rgb, layer.alpha, 0, 0)
-    frame = np.random.default_rng(3).integers(0, 256, (48, 64, 3), dtype=np.uint8)
-    _same_as_the_shifted_copy(sprite, frame, [(6, 0), (-20, -15), (40, 30), (-49, 10), (0, -59), (63, 47)])
+    frame = np.random.default_rng(3).integers(0, 256, (72, 64, 3), dtype=np.uint8)
+    inside, left, right, top, bottom = (6, 0), (-20, 5), (30, 10), (5, -15), (5, 40)
+    corners = [(-20, -15), (40, 30), (-49, 10), (0, -59), (63, 71)]
+    _same_as_the_shifted_copy(sprite, frame, [inside, left, right, top, bottom, *corners])
     _same_as_the_shifted_copy(sprite.ycbcr(), frame, [(3, -4), (30, 20)])
