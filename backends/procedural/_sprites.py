@@ -99,26 +99,29 @@ class Sprite:
         values[at] = _over(under, colour, inv)
 
     def _seam(self, sx: bool, sy: bool) -> _Seam:
-        """Where a shift right (``sx``) and/or down (``sy``) changes pixels, and their neighbourhoods."""
-        seam = self._seams.get((sx, sy))
-        if seam is None:
+        """Where a shift right (``sx``) and/or down (``sy``) changes pixels, and their neighbourhoods.
+
+        All three directions at once: a diagonal shift's pixels include the other two's, so one
+        scan finds them all (a figure breathes and sways through all three)."""
+        if not self._seams:
             h, w = self.alpha.shape
             q = np.zeros((h + 2, w + 2), np.uint32)  # one pixel as one number, zero all round
-            if h and w:
-                q[1:-1, 1:-1] = np.concatenate([self.rgb, self.alpha[..., None]], axis=2).view(np.uint32)[..., 0]
-            here = q[1:, 1:]
-            if sx and sy:  # the four pixels mixed into each (y, x) of the (h + 1, w + 1) shifted sprite
-                across = here != q[1:, :-1]
-                moved = across | (here != q[:-1, 1:])
-                moved[1:] |= across[:-1]
-            elif sx:
-                moved = here[:h] != q[1:-1, :-1]
-            else:
-                moved = here[:, :w] != q[:-1, 1:-1]
+            bytes_ = q.view(np.uint8).reshape(h + 2, w + 2, 4)
+            bytes_[1:-1, 1:-1, :3] = self.rgb
+            bytes_[1:-1, 1:-1, 3] = self.alpha
+            here = q[1:, 1:]  # (y, x) of the (h + 1, w + 1) shifted sprite: mixes here, left, up, up-left
+            across = here != q[1:, :-1]
+            moved = across | (here != q[:-1, 1:])
+            moved[1:] |= across[:-1]
             ys, xs = np.nonzero(moved)
-            taps = np.stack([q[ys + 1, xs + 1], q[ys + 1, xs], q[ys, xs + 1], q[ys, xs]])
-            seam = self._seams[(sx, sy)] = _Seam(ys, xs, taps.view(np.uint8).reshape(4, len(ys), 4).astype(np.uint16))
-        return seam
+            at = (ys + 1) * (w + 2) + xs + 1
+            flat = q.reshape(-1)
+            taps = np.stack([flat[at], flat[at - 1], flat[at - (w + 2)], flat[at - (w + 3)]])
+            seam = _Seam(ys, xs, taps.view(np.uint8).reshape(4, len(ys), 4).astype(np.uint16))
+            self._seams[(True, True)] = seam
+            self._seams[(True, False)] = seam.where(taps[0] != taps[1])
+            self._seams[(False, True)] = seam.where(taps[0] != taps[2])
+        return self._seams[(sx, sy)]
 
     def blit(self, frame: np.ndarray, x: int, y: int) -> None:
         """Lay the sprite over ``frame`` (uint8 RGB) with its top-left pixel at (x, y)."""
@@ -159,6 +162,9 @@ class _Seam:
     ys: np.ndarray
     xs: np.ndarray
     taps: np.ndarray
+
+    def where(self, keep: np.ndarray) -> _Seam:
+        return _Seam(self.ys[keep], self.xs[keep], self.taps[:, keep])
 
 
 class _Pixels:
