@@ -39,7 +39,7 @@ class Sprite:
     dx: int
     dy: int
     """Top-left pixel relative to the anchor's pixel."""
-    _parts: tuple[np.ndarray, _Pixels] | None = field(default=None, repr=False)
+    _parts: tuple[np.ndarray, np.ndarray, _Pixels] | None = field(default=None, repr=False)
     _shifted: dict[tuple[int, int], Sprite] = field(default_factory=dict, repr=False)
     _ycbcr: Sprite | None = field(default=None, repr=False)
     _seams: dict[tuple[bool, bool], _Seam] = field(default_factory=dict, repr=False)
@@ -49,13 +49,17 @@ class Sprite:
     def empty(self) -> bool:
         return self.alpha.size == 0 or not self.alpha.any()
 
-    def parts(self) -> tuple[np.ndarray, _Pixels]:
-        """(solid mask repeated per channel (h, w * 3), the edge pixels). The mask is as wide as the
-        colour rows: a masked copy with a broadcast channel axis is ten times slower."""
+    def parts(self) -> tuple[np.ndarray, np.ndarray, _Pixels]:
+        """(what a frame keeps under the sprite: uint8 ``(h, w * 3)``, 0 under its opaque pixels and
+        255 elsewhere; the opaque pixels' colour, 0 elsewhere; the edge pixels). Laying the opaque
+        pixels is then ``frame & keep | opaque``: two passes of bytes, twice as fast as a masked copy
+        (and ten times as fast as one with a broadcast channel axis)."""
         if self._parts is None:
             solid = self.alpha == 255
             ys, xs = np.nonzero((self.alpha > 0) & ~solid)
-            self._parts = (np.repeat(solid, 3, axis=1), _Pixels(ys, xs, self.rgb[ys, xs], self.alpha[ys, xs]))
+            keep = np.repeat(np.where(solid, np.uint8(0), np.uint8(255)), 3, axis=1)
+            opaque = self.rgb.reshape(keep.shape) & ~keep
+            self._parts = (keep, opaque, _Pixels(ys, xs, self.rgb[ys, xs], self.alpha[ys, xs]))
         return self._parts
 
     def shifted(self, qx: int, qy: int) -> Sprite:
@@ -130,11 +134,11 @@ class Sprite:
         x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
         if x0 >= x1 or y0 >= y1:
             return
-        solid, edges = self.parts()
+        keep, opaque, edges = self.parts()
         sx0, sy0, sx1, sy1 = x0 - x, y0 - y, x1 - x, y1 - y
         region = frame[y0:y1].reshape(y1 - y0, fw * 3)[:, x0 * 3 : x1 * 3]
-        source = self.rgb.reshape(h, w * 3)[sy0:sy1, sx0 * 3 : sx1 * 3]
-        np.copyto(region, source, where=solid[sy0:sy1, sx0 * 3 : sx1 * 3])
+        np.bitwise_and(region, keep[sy0:sy1, sx0 * 3 : sx1 * 3], out=region)
+        np.bitwise_or(region, opaque[sy0:sy1, sx0 * 3 : sx1 * 3], out=region)
         if len(edges.ys):
             at, colour, inv = edges.clipped(x, y, fw, fh)
             values = frame.reshape(-1)
