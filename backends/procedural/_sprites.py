@@ -2,8 +2,8 @@
 
 A figure part is drawn once per pose (``_compose`` caches it) and then only placed: at whole
 pixels by slicing, at quarter pixels through a bilinear shift. Laying a sprite over a frame
-copies its opaque pixels with one masked copy and blends only its edge pixels (a few percent of
-them), so a frame of several figures costs little more than copying the figures.
+writes its opaque pixels in two passes of bytes (``parts``) and blends only its edge pixels (a few
+percent of them), so a frame of several figures costs little more than copying the figures.
 
 A shift moves little: the parts are flat-shaded, and bilinear weights summing to one leave a pixel
 as it is wherever the pixels it mixes are equal. So ``lay`` draws a shifted sprite as the sprite
@@ -97,7 +97,7 @@ class Sprite:
             patch = self._patches[(qx, qy)] = _patch(self._seam(qx != 0, qy != 0), qx, qy)
         fh, fw = frame.shape[:2]
         at, colour, inv = patch.clipped(x, y, fw, fh)
-        values = frame.reshape(-1)
+        values = _values(frame)
         under = np.take(values, at)  # before the sprite itself covers any of it
         self.blit(frame, x, y)
         values[at] = _over(under, colour, inv)
@@ -135,14 +135,21 @@ class Sprite:
         if x0 >= x1 or y0 >= y1:
             return
         keep, opaque, edges = self.parts()
+        values = _values(frame)
         sx0, sy0, sx1, sy1 = x0 - x, y0 - y, x1 - x, y1 - y
-        region = frame[y0:y1].reshape(y1 - y0, fw * 3)[:, x0 * 3 : x1 * 3]
+        region = values[y0 * fw * 3 : y1 * fw * 3].reshape(y1 - y0, fw * 3)[:, x0 * 3 : x1 * 3]
         np.bitwise_and(region, keep[sy0:sy1, sx0 * 3 : sx1 * 3], out=region)
         np.bitwise_or(region, opaque[sy0:sy1, sx0 * 3 : sx1 * 3], out=region)
         if len(edges.ys):
             at, colour, inv = edges.clipped(x, y, fw, fh)
-            values = frame.reshape(-1)
             values[at] = _over(np.take(values, at), colour, inv)
+
+
+def _values(frame: np.ndarray) -> np.ndarray:
+    """The frame's bytes as one flat view (a reshaped copy would take the writes)."""
+    if not frame.flags.c_contiguous:
+        raise ValueError("sprites are laid on C-contiguous frames")
+    return frame.reshape(-1)
 
 
 def _over(under: np.ndarray, colour: np.ndarray, inv: np.ndarray) -> np.ndarray:
