@@ -90,11 +90,11 @@ def to_yuv420p(frame: np.ndarray) -> np.ndarray:
     out = np.empty(h * w * 3 // 2, np.uint8)
     np.copyto(out[: h * w].reshape(h, w), frame[..., 0])
     pairs = frame.reshape(h // 2, 2, w * 3)
-    rows = np.add(pairs[:, 0], pairs[:, 1], dtype=np.uint16)  # two rows summed: (h/2, w*3)
-    blocks = rows[:, :-3] + rows[:, 3:]  # each pixel plus its right neighbour: the 2x2 sums at every 6th
+    rows = np.add(pairs[:, 0], pairs[:, 1], dtype=np.uint16).reshape(h // 2, w // 2, 6)  # two rows summed
     quarter = h * w // 4
+    sums = np.empty((h // 2, w // 2), np.uint16)
     for c, start in ((1, h * w), (2, h * w + quarter)):
-        sums = blocks[:, c::6]
+        np.add(rows[..., c], rows[..., c + 3], out=sums)  # and two columns: the 2x2 block's sum
         sums += 2
         np.right_shift(sums, 2, out=out[start : start + quarter].reshape(h // 2, w // 2), casting="unsafe")
     return out

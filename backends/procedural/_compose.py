@@ -103,6 +103,9 @@ class Cast:
         else:  # blink
             closed, lid = typing.cast(tuple[bool, tuple[float, float, float]], extra)
             draw_blink(layer, fig, b, look, closed, lid)
+        if self.look == "flat":  # the look is the drawing: only what was painted can show
+            y0_, y1_, x0_, x1_ = layer.drawn or (0, 0, 0, 0)
+            return from_layer(layer.rgb[:, y0_:y1_, x0_:x1_], layer.alpha[y0_:y1_, x0_:x1_], ox + x0_, oy + y0_)
         rgb, alpha = figure_look(self.look, layer.rgb, layer.alpha, self.seed, frame_h, (ox, oy))
         return from_layer(rgb, alpha, ox, oy)  # opaque: a starting picture's strength fades whole figures (``fade``)
 
@@ -161,8 +164,7 @@ def place(frame: np.ndarray, p: Placed) -> None:
     """Lay a sprite at its quarter-pixel place."""
     ix, qx = quantise(p.x)
     iy, qy = quantise(p.y)
-    s = p.sprite.shifted(qx, qy)
-    s.blit(frame, ix + s.dx, iy + s.dy)
+    p.sprite.lay(frame, ix + p.sprite.dx, iy + p.sprite.dy, qx, qy)
 
 
 def fade(under: np.ndarray, drawn: np.ndarray, opacity: float) -> np.ndarray:

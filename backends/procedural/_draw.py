@@ -26,6 +26,8 @@ class Layer:
         self.h, self.w = h, w
         self.rgb = np.zeros((3, h, w), np.float32)
         self.alpha = np.full((h, w), 1.0 if opaque else 0.0, np.float32)
+        self.drawn: tuple[int, int, int, int] | None = None
+        """Rows y0:y1 and columns x0:x1 holding everything painted so far (None: nothing yet)."""
 
     def grid(self, x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice, np.ndarray, np.ndarray] | None:
         """Slices of the box (clipped) and pixel-centre coordinates: ``ys`` column, ``xs`` row."""
@@ -47,6 +49,9 @@ class Layer:
         rgb += (col - rgb) * a
         alpha = self.alpha[sy, sx]
         alpha += a * (1.0 - alpha)
+        box = (sy.start, sy.stop, sx.start, sx.stop)
+        d = self.drawn
+        self.drawn = box if d is None else (min(d[0], box[0]), max(d[1], box[1]), min(d[2], box[2]), max(d[3], box[3]))
 
     def composite_over(self, below: np.ndarray) -> np.ndarray:
         """This layer over an opaque planar float32 ``(3, h, w)`` image."""

@@ -105,10 +105,14 @@ def _lerp(
 
 def _take_cols(src: np.ndarray, idx: np.ndarray, out: np.ndarray, channel: int | None = None) -> np.ndarray:
     """``src[:, idx]`` of a C-contiguous ``(h, w, c)`` array as ``(h, len(idx) * c)``, via one
-    flat ``take`` (faster than fancy indexing on the middle axis); only ``channel`` when given."""
+    flat ``take`` (faster than fancy indexing on the middle axis); only ``channel`` when given.
+
+    Takes into ``out`` use ``mode="clip"``: the indices (``axis``) are in range by construction,
+    and the default mode writes to a buffer first, in case one is not, then copies it (the row
+    takes ran three times as long)."""
     h, w, c = src.shape
     cols = idx * c + channel if channel is not None else (idx[:, None] * c + np.arange(c)).ravel()
-    return np.take(src.reshape(h, w * c), cols, axis=1, out=out)
+    return np.take(src.reshape(h, w * c), cols, axis=1, out=out, mode="clip")
 
 
 def resample(src: np.ndarray, rows: Axis, cols: Axis, scratch: Scratch | None = None,
@@ -135,8 +139,8 @@ def resample(src: np.ndarray, rows: Axis, cols: Axis, scratch: Scratch | None = 
     out_shape = (len(rows.i0), shape[1])
     if not rows.w.any():
         return np.take(a, rows.i0 - lo, axis=0).reshape(len(rows.i0), len(cols.i0), c)
-    top = np.take(a, rows.i0 - lo, axis=0, out=scratch.get(5, out_shape, np.uint8))
-    bottom = np.take(a, rows.i1 - lo, axis=0, out=scratch.get(6, out_shape, np.uint8))
+    top = np.take(a, rows.i0 - lo, axis=0, out=scratch.get(5, out_shape, np.uint8), mode="clip")
+    bottom = np.take(a, rows.i1 - lo, axis=0, out=scratch.get(6, out_shape, np.uint8), mode="clip")
     out = _lerp(top, bottom, rows.inv[:, None], rows.w[:, None], scratch)
     return out.reshape(len(rows.i0), len(cols.i0), c)
 
