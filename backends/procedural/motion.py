@@ -80,6 +80,8 @@ def run_motion(task: TaskRun) -> Result:
             video = toward(video, from_rgb(end_picture) if space == "ycbcr" else end_picture, frames)
         meta["end"] = p["end"].get("input") or p["end"].get("file")
     out = task.workdir / "video.mp4"
+    if space == "ycbcr":  # to planar 4:2:0 on the drawing thread too, not between the pipe's writes
+        video = (f if f.ndim == 2 else to_yuv420p(f).reshape(height * 3 // 2, width) for f in video)
     encode_frames(
         prefetch(video),
         out,

@@ -92,7 +92,8 @@ def preload() -> list[str]:
 
 
 def warm() -> None:
-    """Compile and plan :data:`WARM_PROJECT` (nothing is read or written)."""
+    """Compile and plan :data:`WARM_PROJECT` (nothing is read or written); import numpy's random
+    module and find the ffmpeg binary, which every motion task needs first."""
     from backends import CATALOG
     from compiler.pipeline import compile_text
     from runtime.cli import _parser
@@ -100,6 +101,12 @@ def warm() -> None:
     _parser()
     with contextlib.suppress(Exception):
         compile_text(WARM_PROJECT, Path("/nonexistent/warm.studio.yaml"), backends=CATALOG)
+    with contextlib.suppress(Exception):
+        import numpy.random  # noqa: F401 - numpy imports it on first use: the seeded noise of every shot
+
+        from backends.ffmpeg._bin import ffmpeg_exe
+
+        ffmpeg_exe()  # found once (imageio-ffmpeg runs ``ffmpeg -version`` to check it: 15 ms a process)
 
 
 def _send(conn: socket.socket, message: dict[str, Any]) -> None:
