@@ -82,6 +82,8 @@ def forward(argv: Sequence[str]) -> int | None:
             started = _read_line(conn, buffer)
         except OSError:
             return None
+        except KeyboardInterrupt:  # before the worker took the command: it finds us gone and stops
+            return 130
         if started is None or not isinstance(started.get("pid"), int):
             return None
         return _wait(conn, buffer, started["pid"])

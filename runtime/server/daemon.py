@@ -259,7 +259,10 @@ def _worker(conn: socket.socket, fds: list[int], request: dict[str, Any], listen
             sys.stderr.write(f"studio: cannot work in {request.get('cwd')}: {exc.strerror or exc}\n")
             code = 2
         else:
-            _send(conn, {"pid": os.getpid()})
+            try:
+                conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+            except OSError:  # the client is gone (interrupted while we started): run nothing
+                os._exit(130)
             code = _run(argv)
     except BaseException as exc:  # noqa: BLE001 - the worker must report and exit, whatever happened
         with contextlib.suppress(BaseException):
