@@ -354,14 +354,19 @@ def entry() -> None:
     handlers have run (a local Ray instance is shut down there); only when no other thread is left,
     so nothing unfinished is cut short. Every file studio writes is closed (and renamed into place)
     before ``main`` returns. Tests and programs that call ``main`` keep a normal interpreter."""
-    from .server.client import forward, start_server
+    from .server.address import COMMANDS
 
     argv = sys.argv[1:]
-    code = forward(argv)
-    if code is not None:
-        sys.exit(code)
+    if argv and argv[0] in COMMANDS:
+        from .server.client import forward
+
+        code = forward(argv)
+        if code is not None:
+            sys.exit(code)
     code = main(argv)
     if argv[:1] == ["build"]:
+        from .server.client import start_server
+
         start_server()  # for the next command (see runtime/server/README.md)
     if threading.active_count() == 1:
         try:

@@ -18,8 +18,11 @@ LUCA = ROOT / "examples" / "luca"
 
 def pytest_configure(config: pytest.Config) -> None:
     """No build servers for anything a test starts, module- and session-scoped fixtures included (they
-    run before the function-scoped fixture below): a command would leave one running."""
+    run before any function-scoped fixture): a command would leave one running for the next test.
+    tests/runtime/test_server.py turns them on, in a directory of its own."""
     os.environ["STUDIO_SERVER"] = "0"
+    for name in ("STUDIO_SERVER_DIR", "STUDIO_SERVER_IDLE"):
+        os.environ.pop(name, None)
 
 
 @pytest.fixture(autouse=True)
@@ -27,12 +30,9 @@ def _no_studio_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests choose their own caches and servers: a ``STUDIO_CACHE`` (or remote cache, LLM server)
     exported in the shell that runs them would share one store between tests, and their expectations
     (what an edit executes) would fail for reasons of the shell. Subprocesses inherit the cleaned
-    environment. Build servers are off (a command would otherwise leave one running for the next
-    test): tests/runtime/test_server.py turns them on, in a directory of its own."""
-    for name in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE", "STUDIO_LLM", "STUDIO_WORKER_CACHE", "STUDIO_WORKER_STORE",
-                 "STUDIO_SERVER_DIR", "STUDIO_SERVER_IDLE"):
+    environment (build servers: ``pytest_configure``)."""
+    for name in ("STUDIO_CACHE", "STUDIO_REMOTE_CACHE", "STUDIO_LLM", "STUDIO_WORKER_CACHE", "STUDIO_WORKER_STORE"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STUDIO_SERVER", "0")
 
 
 def skip_without_ai(example: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..server.address import enabled, server_dir, server_key
-from ..server.client import start_server
+from ..server.client import read_message, send_message, start_server
 
 __all__ = ["server_command"]
 
@@ -23,16 +23,9 @@ def _ask(path: Path, request: dict[str, Any], timeout: float) -> dict[str, Any] 
     conn.settimeout(timeout)
     try:
         conn.connect(str(path))
-        conn.sendall(json.dumps(request).encode() + b"\n")
-        data = b""
-        while b"\n" not in data:
-            chunk = conn.recv(4096)
-            if not chunk:
-                return None
-            data += chunk
-        answer = json.loads(data.partition(b"\n")[0])
-        return answer if isinstance(answer, dict) else None
-    except (OSError, ValueError):
+        send_message(conn, request)
+        return read_message(conn, bytearray())
+    except OSError:
         return None
     finally:
         conn.close()

@@ -13,7 +13,6 @@ client start a fresh server; the old one leaves when it has been idle for :data:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import sys
@@ -79,6 +78,8 @@ def _signature(root: Path) -> list[tuple[str, int, int]]:
 
 def server_key() -> str:
     """This process's server name: 16 hex digits (see the module's docstring)."""
+    import hashlib  # here: every ``studio`` command imports this module for COMMANDS
+
     digest = hashlib.sha256()
 
     def add(*parts: object) -> None:

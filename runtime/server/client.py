@@ -16,15 +16,13 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from .address import COMMANDS, enabled, server_dir, server_key, socket_path
 
-__all__ = ["forward", "start_server"]
+__all__ = ["forward", "read_message", "send_message", "start_server"]
 
 STARTUP_SECONDS = 20.0
 """How long a client waits for a server to take its command (a fresh server is still importing)
@@ -32,7 +30,9 @@ before it runs the command itself."""
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def _read_line(conn: socket.socket, buffer: bytearray) -> dict[str, Any] | None:
+def read_message(conn: socket.socket, buffer: bytearray) -> dict[str, Any] | None:
+    """The next message (a JSON object on one line) from ``conn``, reading on from ``buffer`` (what
+    follows it stays there); None when the peer closed first or sent something else."""
     while b"\n" not in buffer:
         chunk = conn.recv(4096)
         if not chunk:
@@ -45,6 +45,10 @@ def _read_line(conn: socket.socket, buffer: bytearray) -> dict[str, Any] | None:
     except ValueError:
         return None
     return message if isinstance(message, dict) else None
+
+
+def send_message(conn: socket.socket, message: dict[str, Any]) -> None:
+    conn.sendall(json.dumps(message).encode() + b"\n")
 
 
 def _connect(key: str) -> socket.socket | None:
@@ -79,7 +83,7 @@ def forward(argv: Sequence[str]) -> int | None:
             conn.sendmsg([json.dumps(request).encode() + b"\n"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
             conn.settimeout(STARTUP_SECONDS)
             buffer = bytearray()
-            started = _read_line(conn, buffer)
+            started = read_message(conn, buffer)
         except OSError:
             return None
         except KeyboardInterrupt:  # before the worker took the command: it finds us gone and stops
@@ -117,7 +121,7 @@ def _wait(conn: socket.socket, buffer: bytearray, pid: int) -> int:
     try:
         while True:
             try:
-                done = _read_line(conn, buffer)
+                done = read_message(conn, buffer)
                 break
             except InterruptedError:
                 continue
@@ -148,6 +152,9 @@ def start_server(wait: float = 0.0) -> bool:
     if probe is not None:
         probe.close()
         return True
+    import subprocess  # here, not at the top: a command handed to a server never needs it
+    import time
+
     # The server's interpreter flags and sys.path are this process's (both are part of the key).
     boot = "import json, sys; sys.path[:] = json.loads(sys.argv[1]); from runtime.server.daemon import main; main()"
     flags = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .address import idle_seconds
+from .client import send_message
 
 __all__ = ["PRELOAD", "main", "preload"]
 
@@ -111,7 +112,7 @@ def warm() -> None:
 
 def _send(conn: socket.socket, message: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):
-        conn.sendall(json.dumps(message).encode() + b"\n")
+        send_message(conn, message)
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
@@ -155,7 +156,6 @@ class Server:
         self.key, self.path = key, path
         self.started = time.time()
         self.served = 0
-        self.listener: socket.socket | None = None
 
     def serve(self) -> int:
         lock = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -171,7 +171,6 @@ class Server:
             os.umask(old)
         bound = os.stat(self.path).st_ino
         listener.listen(64)
-        self.listener = listener
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
         try:
@@ -184,7 +183,7 @@ class Server:
                     return 0
                 conn, _ = listener.accept()
                 with conn:
-                    if not self._handle(conn):
+                    if not self._handle(conn, listener):
                         return 0
         finally:
             listener.close()
@@ -193,7 +192,7 @@ class Server:
                 if os.stat(self.path).st_ino == bound:  # still ours
                     self.path.unlink()
 
-    def _handle(self, conn: socket.socket) -> bool:
+    def _handle(self, conn: socket.socket, listener: socket.socket) -> bool:
         """Serve one connection; False when the server should stop."""
         if not _same_user(conn):
             return True
@@ -216,7 +215,7 @@ class Server:
                 return True  # the client then runs the command itself
             self.served += 1
             if os.fork() == 0:
-                _worker(conn, fds, request, self.listener)
+                _worker(conn, fds, request, listener)
             return True
         finally:
             for fd in fds:
@@ -233,12 +232,11 @@ def _stdio(fd: int, mode: str) -> io.TextIOWrapper:
                             line_buffering=fd == 2 or (fd == 1 and raw.isatty()))
 
 
-def _worker(conn: socket.socket, fds: list[int], request: dict[str, Any], listener: socket.socket | None) -> None:
+def _worker(conn: socket.socket, fds: list[int], request: dict[str, Any], listener: socket.socket) -> None:
     """In the forked child: become the client's process, run its command, report its status, exit."""
     code = 1
     try:
-        if listener is not None:
-            listener.close()
+        listener.close()
         for s in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
             signal.signal(s, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -260,7 +258,7 @@ def _worker(conn: socket.socket, fds: list[int], request: dict[str, Any], listen
             code = 2
         else:
             try:
-                conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+                send_message(conn, {"pid": os.getpid()})
             except OSError:  # the client is gone (interrupted while we started): run nothing
                 os._exit(130)
             code = _run(argv)
@@ -288,16 +286,19 @@ def _inherit(request: dict[str, Any]) -> None:
             which = getattr(resource, str(name))
             soft, hard = (int(v) for v in pair)
             ours_soft, ours_hard = resource.getrlimit(which)
-
-            def lower(a: int, b: int) -> int:
-                return b if a == resource.RLIM_INFINITY else a if b == resource.RLIM_INFINITY else min(a, b)
-
-            new_hard = lower(hard, ours_hard)
-            resource.setrlimit(which, (lower(lower(soft, ours_soft), new_hard), new_hard))
+            new_hard = _lower(hard, ours_hard)
+            resource.setrlimit(which, (_lower(_lower(soft, ours_soft), new_hard), new_hard))
     with contextlib.suppress(TypeError, ValueError, OSError):
         nice = int(request.get("nice", 0)) - os.getpriority(os.PRIO_PROCESS, 0)
         if nice > 0:
             os.nice(nice)
+
+
+def _lower(a: int, b: int) -> int:
+    """The lower of two resource limits (``RLIM_INFINITY`` is the highest)."""
+    import resource
+
+    return b if a == resource.RLIM_INFINITY else a if b == resource.RLIM_INFINITY else min(a, b)
 
 
 def _run(argv: list[str]) -> int:
