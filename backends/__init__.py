@@ -19,7 +19,7 @@ def _bundled(package: str) -> str:
         return f"+{package}-missing"
 
 
-_VERSIONS = {"procedural": "4", "espeak": "1", "ffmpeg": "5", "diffusers": "3", "transformers": "2",
+_VERSIONS = {"procedural": "4", "espeak": "1", "ffmpeg": "6", "diffusers": "3", "transformers": "2",
              "openai": "1", "otio": "1", "pdf": "2", "exr": "1"}
 """Backend name -> the ``VERSION`` its module declares (a test keeps them equal)."""
 

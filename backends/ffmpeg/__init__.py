@@ -21,7 +21,7 @@ from backends.base import BackendError, Result, TaskRun
 __all__ = ["KINDS", "NAME", "VERSION", "load", "run", "unload", "warm"]
 
 NAME = "ffmpeg"
-VERSION = "5"
+VERSION = "6"
 KINDS = frozenset({"shot", "transition", "soundtrack", "film", "subtitles"})
 
 

@@ -43,8 +43,8 @@ def _check_inputs(task: TaskRun) -> tuple[list[Placement], int]:
     for entry in params["timeline"]:
         role = str(entry["shot"])
         shot = task.inputs.get(role)
-        if shot is None or "clip" not in shot.outputs:
-            raise BackendError(f"{task.id}: no shot input '{role}' with a 'clip' output")
+        if shot is None or "video" not in shot.outputs:
+            raise BackendError(f"{task.id}: no shot input '{role}' with a 'video' output")
         lengths[role] = shot_frames(role, shot, fps)
         transition = entry.get("transition")
         if transition is not None and (transition not in task.inputs or "video" not in task.inputs[transition].outputs):

@@ -1,12 +1,13 @@
 """The film's picture: shot bodies and transition segments, joined by stream copy.
 
-Each shot's body (the frames between its transitions) is cut out of its clip by stream copy:
-the motion backend put key frames at the cut points, the encoder uses no B-frames, so cutting at
-a key frame start and at any end is exact to the frame. The concat demuxer then joins bodies
-and transition segments without decoding anything. It reads a body straight from the clip
-(only its video stream is listed) unless the body ends before the clip does: the demuxer stops
-a file at the first packet of *any* stream past the out point, and the clip's audio would stop
-it a frame early. Those bodies get a video-only copy first, all in one ffmpeg run.
+Each shot's body (the frames between its transitions) is cut out of the shot's ``video`` (its
+clip's picture as a video-only file) by stream copy: the motion backend put key frames at the cut
+points, the encoder uses no B-frames, so cutting at a key frame start and at any end is exact to
+the frame. The concat demuxer then joins bodies and transition segments without decoding anything,
+reading each body straight from its file with an in and out point. The file must hold nothing but
+the picture: the demuxer stops a file at the first packet of *any* stream past the out point, and
+a clip's audio would stop it a frame early (cutting the clip itself needed a video-only copy of it
+first, an ffmpeg run of 35 ms in every film).
 
 Stream copy needs two things of a segment: its first frame is a key frame, and its parameter
 sets (SPS/PPS) equal those of the others. When every clip and transition has the same parameter
@@ -26,8 +27,7 @@ import numpy as np
 
 from backends.base import BackendError, TaskRun
 
-from ._bin import run_ffmpeg
-from .encode import encode_frames, encode_graph, muxer_args
+from .encode import encode_frames, encode_graph
 from .mp4 import VideoTrack, read_video_track
 from .timeline import Placement
 
@@ -73,40 +73,26 @@ def _check_size(task: TaskRun, track: VideoTrack, label: str) -> None:
         raise BackendError(f"{label} is {track.width}x{track.height}, the film is {want[0]}x{want[1]}")
 
 
-def _copy_videos(copies: list[tuple[Path, Path]], label: str) -> None:
-    """The video streams of ``(source, out)`` pairs copied into video-only files, in one ffmpeg run."""
-    if not copies:
-        return
-    outputs = [ffmpeg.input(str(s)).video.output(str(o), **{"c:v": "copy"}, **muxer_args()) for s, o in copies]
-    run_ffmpeg(["-y", *ffmpeg.merge_outputs(*outputs).get_args()], what=f"{label}: copying the video")
-
-
 def _re_encode(task: TaskRun, source: Path, out: Path, first: int, end: int, crf: int, label: str) -> Segment:
     cut = ffmpeg.input(str(source), threads=str(task.threads)).video.trim(start_frame=first, end_frame=end)
     encode_graph(cut, out, fps=int(task.params["fps"]), crf=crf, threads=task.threads, what=f"{label}: re-encoding")
     return Segment(out, end - first)
 
 
-def _body(
-    task: TaskRun, k: int, p: Placement, track: VideoTrack, config: bytes, scratch: Path,
-    copies: list[tuple[Path, Path]],
-) -> Segment | None:
-    """The shot's body; a video-only copy it needs is added to ``copies`` (made later, in one run)."""
-    clip = Path(task.inputs[p.shot].outputs["clip"])
+def _body(task: TaskRun, k: int, p: Placement, track: VideoTrack, config: bytes, scratch: Path) -> Segment | None:
+    """The shot's body: cut from its ``video`` by the concat list, else re-encoded."""
+    video = Path(task.inputs[p.shot].outputs["video"])
     if track.frames != p.frames:
-        raise BackendError(f"{p.shot}: the clip has {track.frames} frames, its metadata says {p.frames}")
-    _check_size(task, track, f"{p.shot}: the clip")
+        raise BackendError(f"{p.shot}: the video has {track.frames} frames, its metadata says {p.frames}")
+    _check_size(task, track, f"{p.shot}: the video")
     first, end = p.body
     if end <= first:
         return None
-    out = scratch / f"body{k}.mp4"
-    if first in track.keyframes and track.config == config:
-        if end == track.frames and track.track_id == 1:  # the concat list reads track 1 of every file
-            return Segment(clip, end - first, first)
-        copies.append((clip, out))  # video only: the clip's audio would end the cut early
-        return Segment(out, end - first, first, end)
+    # The concat list reads track 1 of every file (a file holding other streams is re-encoded).
+    if first in track.keyframes and track.config == config and track.track_id == 1 and track.tracks == 1:
+        return Segment(video, end - first, first, end if end < track.frames else None)
     crf = int(task.inputs[p.shot].meta.get("crf", DEFAULT_CRF))
-    return _re_encode(task, clip, out, first, end, crf, p.shot)
+    return _re_encode(task, video, scratch / f"body{k}.mp4", first, end, crf, p.shot)
 
 
 def _transition(task: TaskRun, k: int, p: Placement, track: VideoTrack, config: bytes, scratch: Path) -> Segment:
@@ -124,7 +110,7 @@ def _tracks(task: TaskRun, placed: list[Placement]) -> dict[str, VideoTrack]:
     """Every clip's and transition segment's video track, by input role, each read once."""
     tracks = {}
     for p in placed:
-        tracks[p.shot] = read_video_track(Path(task.inputs[p.shot].outputs["clip"]), label=f"{p.shot}: clip")
+        tracks[p.shot] = read_video_track(Path(task.inputs[p.shot].outputs["video"]), label=f"{p.shot}: video")
         if p.transition is not None:
             path = Path(task.inputs[p.transition].outputs["video"])
             tracks[p.transition] = read_video_track(path, label=f"{p.transition}: video")
@@ -148,15 +134,13 @@ def concat_list(task: TaskRun, placed: list[Placement], scratch: Path) -> Path:
             int(task.params.get("width") or first.width), int(task.params.get("height") or first.height), fps
         )
     segments: list[Segment] = []
-    copies: list[tuple[Path, Path]] = []
     for k, p in enumerate(placed):
-        body = _body(task, k, p, tracks[p.shot], config, scratch, copies)
+        body = _body(task, k, p, tracks[p.shot], config, scratch)
         if body is not None:
             segments.append(body)
         if p.transition is not None:
             segments.append(_transition(task, k, p, tracks[p.transition], config, scratch))
         task.report(k + 1, len(placed) + 2)
-    _copy_videos(copies, task.id)
     text = "ffconcat version 1.0\nstream\nexact_stream_id 1\n" + "\n".join(s.directives(fps) for s in segments) + "\n"
     path = scratch / "video.ffconcat"
     path.write_text(text, encoding="utf-8")

@@ -39,6 +39,8 @@ class VideoTrack:
     """The decoder configuration (``avcC``: SPS and PPS); segments join by stream copy only when equal."""
     track_id: int = 0
     """The track's ID (``tkhd``), which the concat demuxer's ``exact_stream_id`` names."""
+    tracks: int = 1
+    """Tracks in the file, of every kind (a video-only file has one)."""
 
 
 def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
@@ -84,9 +86,8 @@ def _find_moov(f: BinaryIO) -> bytes:
 
 
 def _video_track(moov: bytes) -> VideoTrack:
-    for kind, start, end in _boxes(moov, 8, len(moov)):
-        if kind != b"trak":
-            continue
+    traks = [(start, end) for kind, start, end in _boxes(moov, 8, len(moov)) if kind == b"trak"]
+    for start, end in traks:
         tables: dict[bytes, tuple[int, int]] = {}
         handler = b""
         timescale = 0
@@ -118,7 +119,8 @@ def _video_track(moov: bytes) -> VideoTrack:
             keys = tuple(n - 1 for n in struct.unpack_from(f">{count}I", moov, ps + 8))
         else:
             keys = tuple(range(frames))
-        return VideoTrack(frames, keys, timescale, *_sample_entry(moov, *tables.get(b"stsd", (0, 0))), track_id)
+        return VideoTrack(frames, keys, timescale, *_sample_entry(moov, *tables.get(b"stsd", (0, 0))), track_id,
+                          len(traks))
     raise ValueError("no video track")
 
 

@@ -5,9 +5,12 @@ mono WAV of exactly ``round(duration * sample_rate)`` samples; (3) burn the subt
 action caption (``caption``) in when asked, over the finished frames (after the camera move:
 nothing crops or scales them), re-encoding with the studio settings and the motion's own key
 frames so the film can still cut it by stream copy; else keep the motion stream as is; (4) mux
-the clip: video copied, dialogue in AAC (coded up to the speech's band, :mod:`.aac`). A shot that
-burned something also outputs ``picture``, the motion video without it, which transitions blend
-before laying their own captions on top.
+the clip: video copied, dialogue in AAC (coded up to the speech's band, :mod:`.aac`).
+
+Outputs: ``clip`` (the shot to watch, delivered), ``dialogue`` (WAV), ``video`` (the clip's picture
+alone, as a video-only file: what the film cuts and joins, so it never has to strip the audio
+first), and, for a shot that burned something, ``picture``: the motion video without it, which
+transitions blend before laying their own captions on top.
 """
 
 from __future__ import annotations
@@ -142,7 +145,8 @@ def _mux(task: TaskRun, video: Path, dialogue: Path, band: int, out: Path) -> No
 
 
 def run_shot(task: TaskRun) -> Result:
-    """Render the shot's ``clip`` (MP4) and ``dialogue`` (WAV)."""
+    """Render the shot's ``clip`` (MP4), ``video`` (its picture alone), ``dialogue`` (WAV) and, when
+    something was burned in, ``picture``."""
     video, track = _check_inputs(task)
     params = task.params
     sample_rate, duration = int(params["sample_rate"]), float(params["duration"])
@@ -161,9 +165,11 @@ def run_shot(task: TaskRun) -> Result:
             or bool(str(params.get("caption") or "").strip())
         if burn:
             outputs["picture"] = Path(shutil.copyfile(video, task.workdir / "picture.mp4"))
-            burnt = scratch / "burnt.mp4"
-            _burn(task, video, track, placed, burnt, scratch)
-            video = burnt
+            _burn(task, video, track, placed, task.workdir / "video.mp4", scratch)
+            video = task.workdir / "video.mp4"
+        else:
+            video = Path(shutil.copyfile(video, task.workdir / "video.mp4"))
+        outputs["video"] = video
         task.report(2, 3)
         _mux(task, video, dialogue, bandwidth(audio.values(), sample_rate), clip)
     task.report(3, 3)

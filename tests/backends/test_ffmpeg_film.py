@@ -155,18 +155,34 @@ def test_cuts_only_film_is_a_cheap_copy(reel: Reel, tmp_path: Path) -> None:
     assert frame_hashes(film.outputs["film"]) == a + b
 
 
-def test_clip_with_video_as_second_track_still_joins(reel: Reel, tmp_path: Path) -> None:
-    """The concat list names track 1 of each file: a clip that keeps its video elsewhere is copied first."""
-    clip = Path(reel.inputs["shot:b"].outputs["clip"])
-    swapped = tmp_path / "swapped.mp4"
-    args = ["-y", "-i", str(clip), "-map", "0:a", "-map", "0:v", "-c", "copy", "-f", "mp4", str(swapped)]
-    run_ffmpeg(args, what="swapping tracks")
-    assert read_video_track(swapped).track_id == 2 and read_video_track(clip).track_id == 1
+def test_shot_video_holds_the_clip_picture_alone(reel: Reel) -> None:
+    """What the film cuts: the clip's frames, in a file with no other stream."""
+    shot = reel.inputs["shot:b"]
+    video, clip = read_video_track(shot.outputs["video"]), read_video_track(shot.outputs["clip"])
+    assert (video.tracks, video.track_id, clip.tracks) == (1, 1, 2)
+    assert frame_hashes(shot.outputs["video"]) == frame_hashes(shot.outputs["clip"])
+
+
+@pytest.mark.parametrize("layout", ["with audio", "video second"])
+def test_video_holding_other_streams_is_re_encoded_to_the_frame(reel: Reel, tmp_path: Path, layout: str) -> None:
+    """The concat demuxer ends a cut at the first packet of any stream past its out point, and reads
+    track 1: a file with audio beside the picture, or the picture as track 2, is re-encoded, so the
+    body still ends exactly where it should (a copy may end it a frame early, or read the audio)."""
+    clip = Path(reel.inputs["shot:a"].outputs["clip"])
+    video = clip
+    if layout == "video second":
+        video = tmp_path / "swapped.mp4"
+        args = ["-y", "-i", str(clip), "-map", "0:a", "-map", "0:v", "-c", "copy", "-f", "mp4", str(video)]
+        run_ffmpeg(args, what="swapping tracks")
+        assert read_video_track(video).track_id == 2
     inputs = dict(reel.inputs) | {
-        "shot:b": Artifact({**reel.inputs["shot:b"].outputs, "clip": swapped}, reel.inputs["shot:b"].meta)
+        "shot:a": Artifact({**reel.inputs["shot:a"].outputs, "video": video}, reel.inputs["shot:a"].meta)
     }
     film = reel.film(tmp_path, inputs=inputs, subtitles="none")
-    assert frame_hashes(film.outputs["film"])[30:48] == frame_hashes(clip)[6:]
+    hashes = frame_hashes(film.outputs["film"])
+    assert len(hashes) == 66
+    assert hashes[:24] != frame_hashes(clip)[:24], "a was re-encoded"
+    assert hashes[24:] == frame_hashes(reel.film(tmp_path / "plain", subtitles="none").outputs["film"])[24:]
 
 
 def test_body_not_starting_on_a_key_frame_is_re_encoded(reel: Reel, tmp_path: Path) -> None:
@@ -193,12 +209,12 @@ def test_body_not_starting_on_a_key_frame_is_re_encoded(reel: Reel, tmp_path: Pa
 def test_clip_from_another_encoder_is_re_encoded(reel: Reel, tmp_path: Path) -> None:
     """Parameter sets that differ from the studio encoder's would break the stream copy."""
     foreign = tmp_path / "foreign.mp4"
-    source = ffmpeg.input(str(reel.inputs["shot:b"].outputs["clip"]))
-    args = source.output(str(foreign), **{"c:v": "libx264", "preset": "ultrafast", "c:a": "copy"}).get_args()
+    source = ffmpeg.input(str(reel.inputs["shot:b"].outputs["video"]))
+    args = source.output(str(foreign), **{"c:v": "libx264", "preset": "ultrafast"}).get_args()
     run_ffmpeg(["-y", *args], what="foreign encode")
-    assert read_video_track(foreign).config != read_video_track(reel.inputs["shot:b"].outputs["clip"]).config
+    assert read_video_track(foreign).config != read_video_track(reel.inputs["shot:b"].outputs["video"]).config
     inputs = dict(reel.inputs) | {
-        "shot:b": Artifact({**reel.inputs["shot:b"].outputs, "clip": foreign}, reel.inputs["shot:b"].meta)
+        "shot:b": Artifact({**reel.inputs["shot:b"].outputs, "video": foreign}, reel.inputs["shot:b"].meta)
     }
     film = reel.film(tmp_path, inputs=inputs, subtitles="none")
     hashes = frame_hashes(film.outputs["film"])
@@ -224,11 +240,11 @@ def test_segments_that_all_agree_join_without_probing_the_encoder(reel: Reel, tm
 
 def test_a_film_of_one_foreign_clip_is_copied_as_it_is(reel: Reel, tmp_path: Path) -> None:
     foreign = tmp_path / "foreign.mp4"
-    source = ffmpeg.input(str(reel.inputs["shot:b"].outputs["clip"]))
-    args = source.output(str(foreign), **{"c:v": "libx264", "preset": "ultrafast", "c:a": "copy"}).get_args()
+    source = ffmpeg.input(str(reel.inputs["shot:b"].outputs["video"]))
+    args = source.output(str(foreign), **{"c:v": "libx264", "preset": "ultrafast"}).get_args()
     run_ffmpeg(["-y", *args], what="foreign encode")
     timeline = [{"shot": "shot:b", "transition": None, "cut_in": 0.0, "cut_out": 0.0}]
-    inputs = {"shot:b": Artifact({**reel.inputs["shot:b"].outputs, "clip": foreign}, reel.inputs["shot:b"].meta)}
+    inputs = {"shot:b": Artifact({**reel.inputs["shot:b"].outputs, "video": foreign}, reel.inputs["shot:b"].meta)}
     film = reel.film(tmp_path, timeline=timeline, inputs=inputs, subtitles="none")
     assert frame_hashes(film.outputs["film"]) == frame_hashes(foreign)  # not re-encoded: nothing to agree with
 

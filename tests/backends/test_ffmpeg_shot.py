@@ -27,7 +27,7 @@ from tests.backends.test_ffmpeg_support import (
 
 
 def test_module_contract() -> None:
-    assert NAME == "ffmpeg" and VERSION == "5"
+    assert NAME == "ffmpeg" and VERSION == "6"
     assert KINDS == {"shot", "transition", "soundtrack", "film", "subtitles"}
 
 
