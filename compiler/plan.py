@@ -375,10 +375,22 @@ class _Builder:
                                   "width": f.width, "height": f.height, "crf": f.output.crf}
         if f.output.subtitles == "burn" or f.output.caption:  # laid over the blend, never cut by it
             params["overlay"] = {"subtitles": f.output.subtitles == "burn", "caption": f.output.caption}
-        inputs = {"from": shot_task("shot", shot)}  # the shot's picture ('picture' output, text not burned)
+        # With words laid over, the shots (their 'picture' without the words, and their lines and
+        # captions); else the motions' videos: the transition need not wait for the shots' audio.
+        kind = "shot" if "overlay" in params else "motion"
+        inputs = {"from": shot_task(kind, shot)}
         if nxt is not None:
-            inputs["to"] = shot_task("shot", nxt)
+            inputs["to"] = shot_task(kind, nxt)
         return self.add(shot_task("transition", shot), "transition", None, params, inputs)
+
+    def picture(self, shot: ShotR) -> TaskId:
+        """The task whose ``video`` the film joins for ``shot``: the shot's when it burns words into
+        the picture, else the motion's (the same frames), so the film does not wait for the shot to
+        mux its dialogue: the clip is a deliverable beside the film, not a step before it."""
+        f = self.film
+        burns = (f.output.subtitles == "burn" and any(ln.text.strip() for ln in shot.lines)) \
+            or (f.output.caption and bool(shot.action.strip()))
+        return shot_task("shot" if burns else "motion", shot)
 
     def timeline(self) -> list[dict[str, Any]]:
         out = []
@@ -428,14 +440,14 @@ class _Builder:
     def film_task(self, timeline: list[dict[str, Any]], subtitles: TaskId | None, soundtrack: TaskId) -> TaskId:
         f = self.film
         inputs: dict[str, TaskId] = {}
-        for entry in timeline:
-            inputs[entry["shot"]] = entry["shot"]
+        for shot, entry in zip(f.shots, timeline, strict=True):
+            inputs[entry["shot"]] = self.picture(shot)
             if entry["transition"]:
                 inputs[entry["transition"]] = entry["transition"]
         if subtitles is not None:
             inputs["subtitles"] = subtitles
         inputs["soundtrack"] = soundtrack
-        params = {"fps": f.fps, "width": f.width, "height": f.height, "sample_rate": SAMPLE_RATE,
+        params = {"fps": f.fps, "width": f.width, "height": f.height, "sample_rate": SAMPLE_RATE, "crf": f.output.crf,
                   "subtitles": f.output.subtitles, "language": f.language, "title": f.title, "timeline": timeline}
         return self.add(TaskId("film"), "film", None, params, inputs)
 

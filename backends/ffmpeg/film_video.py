@@ -34,7 +34,7 @@ from .timeline import Placement
 __all__ = ["Segment", "concat_list", "studio_config"]
 
 DEFAULT_CRF = 18
-"""Quality of a re-encoded segment when the shot's metadata does not give its own ``crf``."""
+"""Quality of a re-encoded segment when the film's parameters give no ``crf`` (the project's)."""
 
 
 class Segment:
@@ -73,6 +73,10 @@ def _check_size(task: TaskRun, track: VideoTrack, label: str) -> None:
         raise BackendError(f"{label} is {track.width}x{track.height}, the film is {want[0]}x{want[1]}")
 
 
+def _crf(task: TaskRun) -> int:
+    return int(task.params.get("crf", DEFAULT_CRF))
+
+
 def _re_encode(task: TaskRun, source: Path, out: Path, first: int, end: int, crf: int, label: str) -> Segment:
     cut = ffmpeg.input(str(source), threads=str(task.threads)).video.trim(start_frame=first, end_frame=end)
     encode_graph(cut, out, fps=int(task.params["fps"]), crf=crf, threads=task.threads, what=f"{label}: re-encoding")
@@ -91,8 +95,7 @@ def _body(task: TaskRun, k: int, p: Placement, track: VideoTrack, config: bytes,
     # The concat list reads track 1 of every file (a file holding other streams is re-encoded).
     if first in track.keyframes and track.config == config and track.track_id == 1 and track.tracks == 1:
         return Segment(video, end - first, first, end if end < track.frames else None)
-    crf = int(task.inputs[p.shot].meta.get("crf", DEFAULT_CRF))
-    return _re_encode(task, video, scratch / f"body{k}.mp4", first, end, crf, p.shot)
+    return _re_encode(task, video, scratch / f"body{k}.mp4", first, end, _crf(task), p.shot)
 
 
 def _transition(task: TaskRun, k: int, p: Placement, track: VideoTrack, config: bytes, scratch: Path) -> Segment:
@@ -103,7 +106,7 @@ def _transition(task: TaskRun, k: int, p: Placement, track: VideoTrack, config: 
     _check_size(task, track, f"{p.transition}: the segment")
     if track.config == config and 0 in track.keyframes:
         return Segment(path, track.frames)
-    return _re_encode(task, path, scratch / f"transition{k}.mp4", 0, track.frames, DEFAULT_CRF, p.transition)
+    return _re_encode(task, path, scratch / f"transition{k}.mp4", 0, track.frames, _crf(task), p.transition)
 
 
 def _tracks(task: TaskRun, placed: list[Placement]) -> dict[str, VideoTrack]:

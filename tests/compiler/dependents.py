@@ -195,8 +195,9 @@ DEPENDENTS: dict[str, str] = {
     "audio[].fade_out": "soundtrack timeline",
     "output.subtitles": "film subtitles",  # soft -> none; burn would change the shots and transitions too
     "output.loudness": "soundtrack",
-    "output.crf": "motion shot transition",
-    "output.caption": "keyframe shot transition",  # drawn on the keyframe and over the move,
+    "output.crf": "motion shot transition film",  # the film re-encodes a segment that cannot be copied with it
+    "output.caption": "keyframe shot transition film",  # drawn on the keyframe and over the move (the film
+    # then joins the shots' pictures, with the caption, instead of the motions'),
     "output.storyboard": "panel storyboard",  # a panel makes the pictures of the boards that are made
     "output.storyboard_pdf.enabled": "panel storyboard_pdf",
     "output.storyboard_pdf.panels_per_page": "storyboard_pdf",
