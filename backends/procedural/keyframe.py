@@ -18,6 +18,7 @@ middle of the shot, 7 caption, 8 write.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -66,12 +67,16 @@ def run_keyframe(task: TaskRun, look: str) -> Result:
         plate = read_backdrop(Path(path), spec.width, spec.height, f"{task.id}: the backdrop {Path(path).name}")
     frame = render_keyframe(spec, look, plate)
     task.report(1, 1)
-    outputs = {"image": write_png(task.workdir / "image.png", frame.image)}
-    if frame.layout is not None and frame.background is not None:
-        layout = task.workdir / "layout.json"
-        layout.write_text(json.dumps(frame.layout, sort_keys=True, separators=(",", ":")), encoding="utf-8")
-        outputs.update(background=write_png(task.workdir / "background.png", frame.background, level=1),
-                       layout=layout)
+    outputs: dict[str, Path] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:  # zlib releases the GIL: the two PNGs compress at once
+        if frame.layout is not None and frame.background is not None:
+            background = pool.submit(write_png, task.workdir / "background.png", frame.background, level=1)
+            layout = task.workdir / "layout.json"
+            layout.write_text(json.dumps(frame.layout, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+            outputs.update(layout=layout)
+        outputs["image"] = write_png(task.workdir / "image.png", frame.image)
+        if "layout" in outputs:
+            outputs["background"] = background.result()
     return Result(outputs=outputs, meta=frame.meta)
 
 
