@@ -5,8 +5,10 @@ costs a Python start and a few milliseconds). The request is one JSON line (argu
 directory, environment) sent with the client's standard input, output and error as file descriptors
 (``SCM_RIGHTS``), so the server's worker writes to the same terminal or pipe, and ``isatty`` and
 colours behave as in a process of its own. The worker answers with its pid, then its exit status.
-Ctrl-C (and SIGTERM, SIGHUP) are passed on to the worker, which stops the way a build in this process
-would.
+The worker leads a process group of its own (its ffmpeg runs are in it), and this process's signals
+reach it as a terminal's would reach a command run here: Ctrl-C (SIGINT) and SIGHUP go to the whole
+group, SIGTERM to the worker; Ctrl-Z (SIGTSTP) stops the group, then this process, and the group
+continues when this process does (``fg``, ``bg``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ __all__ = ["forward", "read_message", "send_message", "start_server"]
 STARTUP_SECONDS = 20.0
 """How long a client waits for a server to take its command (a fresh server is still importing)
 before it runs the command itself."""
-_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_TO_GROUP = (signal.SIGINT, signal.SIGHUP)
+"""What a terminal sends to a whole foreground process group (the command and its ffmpeg runs)."""
 
 
 def read_message(conn: socket.socket, buffer: bytearray) -> dict[str, Any] | None:
@@ -107,17 +110,37 @@ def _process() -> dict[str, Any]:
     return {"umask": mask, "limits": limits, "nice": os.getpriority(os.PRIO_PROCESS, 0)}
 
 
+def _signal(pid: int, signum: int, group: bool) -> None:
+    try:
+        if group:
+            os.killpg(pid, signum)  # the worker leads its group: its pid is the group's id
+        else:
+            os.kill(pid, signum)
+    except OSError:
+        pass
+
+
 def _wait(conn: socket.socket, buffer: bytearray, pid: int) -> int:
     """The worker's exit status, passing this process's signals on to it meanwhile."""
     conn.settimeout(None)
 
     def pass_on(signum: int, _frame: object) -> None:
-        try:
-            os.kill(pid, signum)
-        except OSError:
-            pass
+        _signal(pid, signum, signum in _TO_GROUP)
 
-    previous = {s: signal.signal(s, pass_on) for s in _FORWARDED}
+    def suspend(_signum: int, _frame: object) -> None:
+        """Ctrl-Z: stop the worker's group (SIGSTOP: it has no terminal to stop it), then this process;
+        once this process continues (``fg``, ``bg``), the group does too. (Where the kernel discards
+        the SIGTSTP, in an orphaned process group, nothing stops, as for a command run here.)"""
+        _signal(pid, signal.SIGSTOP, True)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        try:
+            os.kill(os.getpid(), signal.SIGTSTP)  # this process stops here until SIGCONT
+        finally:
+            signal.signal(signal.SIGTSTP, suspend)
+            _signal(pid, signal.SIGCONT, True)
+
+    handlers = {signal.SIGINT: pass_on, signal.SIGHUP: pass_on, signal.SIGTERM: pass_on, signal.SIGTSTP: suspend}
+    previous = {s: signal.signal(s, h) for s, h in handlers.items()}
     try:
         while True:
             try:

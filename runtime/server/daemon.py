@@ -257,6 +257,8 @@ def _worker(conn: socket.socket, fds: list[int], request: dict[str, Any], listen
             sys.stderr.write(f"studio: cannot work in {request.get('cwd')}: {exc.strerror or exc}\n")
             code = 2
         else:
+            with contextlib.suppress(OSError):
+                os.setpgid(0, 0)  # a group of its own, with its ffmpeg runs: the client signals it whole
             try:
                 send_message(conn, {"pid": os.getpid()})
             except OSError:  # the client is gone (interrupted while we started): run nothing

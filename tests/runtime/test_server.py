@@ -147,6 +147,49 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _state(pid: int) -> str:
+    """The process's state letter (``T``: stopped), or ``gone``."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"
+
+
+def _until(condition, what: str, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def test_ctrl_z_stops_the_worker_with_its_ffmpeg_runs_and_fg_resumes_them(tmp_path: Path, env: dict[str, str]
+                                                                          ) -> None:
+    """Ctrl-Z in the client's terminal stops the command as it would stop one run in that process:
+    the worker and the ffmpeg it runs stop, the client stops, and they all go on when it continues."""
+    project, cache = tiny_copy(LUCA, tmp_path / "luca"), tmp_path / "cache"
+    server = next(s for s in _servers(env) if s["current"])
+    # A process group of its own in this session, as a shell's job (the kernel discards SIGTSTP in
+    # an orphaned group).
+    proc = subprocess.Popen([sys.executable, "-m", "runtime.cli", "build", str(project), "--format", "json"],
+                            cwd=ROOT, env=dict(env, STUDIO_CACHE=str(cache)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, process_group=0)
+    assert proc.stderr is not None
+    events = (json.loads(line) for line in proc.stderr if line.startswith("{"))
+    assert next((e for e in events if e.get("event") == "started" and e.get("kind") == "motion"), None)
+    (worker,) = _children(int(server["pid"]))
+    assert os.getpgid(worker) == worker  # its own group, with its ffmpeg runs
+    os.kill(proc.pid, signal.SIGTSTP)
+    _until(lambda: _state(proc.pid) == "T", "the client did not stop")
+    _until(lambda: _state(worker) == "T", "the worker did not stop")
+    running = [pid for pid in _children(worker) if _state(pid) not in ("T", "gone")]
+    assert not running, f"the worker's ffmpeg runs go on: {running}"
+    os.kill(proc.pid, signal.SIGCONT)
+    _until(lambda: _state(worker) not in ("T",), "the worker did not continue")
+    rest = "".join(line for line in proc.stderr)
+    assert proc.wait(timeout=120) == 0, rest
+    assert (project / "build" / "final.mp4").is_file()
+
+
 def test_a_killed_worker_fails_its_command_and_nothing_else(tmp_path: Path, env: dict[str, str]) -> None:
     project, cache = tiny_copy(LUCA, tmp_path / "luca"), tmp_path / "cache"
     server = next(s for s in _servers(env) if s["current"])
