@@ -1,13 +1,14 @@
 """The film's picture: shot bodies and transition segments, joined by stream copy.
 
-Each shot's body (the frames between its transitions) is cut out of the shot's ``video`` (its
-clip's picture as a video-only file) by stream copy: the motion backend put key frames at the cut
-points, the encoder uses no B-frames, so cutting at a key frame start and at any end is exact to
-the frame. The concat demuxer then joins bodies and transition segments without decoding anything,
-reading each body straight from its file with an in and out point. The file must hold nothing but
-the picture: the demuxer stops a file at the first packet of *any* stream past the out point, and
-a clip's audio would stop it a frame early (cutting the clip itself needed a video-only copy of it
-first, an ffmpeg run of 35 ms in every film).
+Each shot's body (the frames between its transitions) is cut by stream copy out of the ``video``
+of the shot's input (a video-only file: the motion's video, or, when the shot burned words in, the
+shot's own; ``compiler.plan``): the motion backend put key frames at the cut points, the encoder
+uses no B-frames, so cutting at a key frame start and at any end is exact to the frame. The concat
+demuxer then joins bodies and transition segments without decoding anything, reading each body
+straight from its file with an in and out point. The file must hold nothing but the picture: the
+demuxer stops a file at the first packet of *any* stream past the out point, and a clip's audio
+would stop it a frame early (cutting the clips themselves needed a video-only copy of them first,
+an ffmpeg run of 35 ms in every film).
 
 Stream copy needs two things of a segment: its first frame is a key frame, and its parameter
 sets (SPS/PPS) equal those of the others. When every clip and transition has the same parameter
