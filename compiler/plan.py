@@ -23,7 +23,7 @@ from .film import Film, LineR, ModelRef, ShotR
 from .schedule import Schedule, schedule
 
 __all__ = ["BACKDROP_PARAMS", "KEY_VERSION", "LAYOUT_PARAMS", "SAMPLE_RATE", "TASK_KINDS", "Plan", "TaskId",
-           "TaskSpec", "UnknownBackend", "needs_layout", "plan"]
+           "TaskSpec", "UnknownBackend", "burns_words", "needs_layout", "plan"]
 
 TaskId = NewType("TaskId", str)
 KEY_VERSION = 2
@@ -50,6 +50,15 @@ BACKDROP_PARAMS = ("width", "height", "shot_type", "palette", "location", "setti
 """The keyframe parameters its painted backdrop depends on: a backdrop task's parameters
 (``backends/procedural/backdrop.py``: the place, its light, the palette, the framing and depth blur;
 never the action, the figures or the seed)."""
+
+
+def burns_words(shot_params: Mapping[str, Any]) -> bool:
+    """Whether a ``shot`` task lays words over its picture (burned subtitles of lines that say
+    something, or the action as a caption). The plan joins that shot's ``video`` into the film, else
+    the motion's (the same frames); the shot backend burns by this same test, so the two never differ."""
+    lines = shot_params.get("lines") or ()
+    spoken = any(str(line.get("text", "")).strip() for line in lines if isinstance(line, Mapping))
+    return (shot_params.get("subtitles") == "burn" and spoken) or bool(str(shot_params.get("caption") or "").strip())
 
 
 def needs_layout(shot: ShotR) -> bool:
@@ -387,10 +396,8 @@ class _Builder:
         """The task whose ``video`` the film joins for ``shot``: the shot's when it burns words into
         the picture, else the motion's (the same frames), so the film does not wait for the shot to
         mux its dialogue: the clip is a deliverable beside the film, not a step before it."""
-        f = self.film
-        burns = (f.output.subtitles == "burn" and any(ln.text.strip() for ln in shot.lines)) \
-            or (f.output.caption and bool(shot.action.strip()))
-        return shot_task("shot" if burns else "motion", shot)
+        shot_id = shot_task("shot", shot)
+        return shot_id if burns_words(self.tasks[shot_id].params) else shot_task("motion", shot)
 
     def timeline(self) -> list[dict[str, Any]]:
         out = []

@@ -25,6 +25,7 @@ import ffmpeg
 import numpy as np
 
 from backends.base import BackendError, Result, TaskRun
+from compiler.plan import burns_words
 
 from ._bin import decode_audios, run_ffmpeg
 from .aac import aac_args, bandwidth
@@ -161,9 +162,7 @@ def run_shot(task: TaskRun) -> Result:
         dialogue = write_wav(task.workdir / "dialogue.wav", samples, sample_rate)
         task.report(1, 3)
         outputs = {"clip": clip, "dialogue": dialogue}
-        burn = (params.get("subtitles") == "burn" and any(str(line["text"]).strip() for line in placed)) \
-            or bool(str(params.get("caption") or "").strip())
-        if burn:
+        if burns_words(params):  # the plan's own test: it joins this video into the film only then
             outputs["picture"] = Path(shutil.copyfile(video, task.workdir / "picture.mp4"))
             _burn(task, video, track, placed, task.workdir / "video.mp4", scratch)
             video = task.workdir / "video.mp4"

@@ -67,17 +67,15 @@ def run_keyframe(task: TaskRun, look: str) -> Result:
         plate = read_backdrop(Path(path), spec.width, spec.height, f"{task.id}: the backdrop {Path(path).name}")
     frame = render_keyframe(spec, look, plate)
     task.report(1, 1)
-    outputs: dict[str, Path] = {}
+    if frame.layout is None or frame.background is None:
+        return Result(outputs={"image": write_png(task.workdir / "image.png", frame.image)}, meta=frame.meta)
+    layout = task.workdir / "layout.json"
+    layout.write_text(json.dumps(frame.layout, sort_keys=True, separators=(",", ":")), encoding="utf-8")
     with ThreadPoolExecutor(max_workers=1) as pool:  # zlib releases the GIL: the two PNGs compress at once
-        if frame.layout is not None and frame.background is not None:
-            background = pool.submit(write_png, task.workdir / "background.png", frame.background, level=1)
-            layout = task.workdir / "layout.json"
-            layout.write_text(json.dumps(frame.layout, sort_keys=True, separators=(",", ":")), encoding="utf-8")
-            outputs.update(layout=layout)
-        outputs["image"] = write_png(task.workdir / "image.png", frame.image)
-        if "layout" in outputs:
-            outputs["background"] = background.result()
-    return Result(outputs=outputs, meta=frame.meta)
+        background = pool.submit(write_png, task.workdir / "background.png", frame.background, level=1)
+        image = write_png(task.workdir / "image.png", frame.image)
+        return Result(outputs={"image": image, "background": background.result(), "layout": layout},
+                      meta=frame.meta)
 
 
 def staging_for(spec: KeyframeSpec, scene: Scene, colours: dict[str, Any]) -> Staging:
