@@ -17,7 +17,6 @@ paragraph re-keys only the shots it touches.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -470,9 +469,10 @@ class _Importer:
             base = slug(" ".join(words[:5]), 40) or "shot"
             ident = base
             if ident in used:
-                content = json.dumps({k: v for k, v in data.items() if k != "id"}, sort_keys=True,
-                                     ensure_ascii=False)
-                hashed = ident = f"{base}-{hashlib.sha1(content.encode()).hexdigest()[:4]}"
+                # Told apart by what the writer wrote for this shot, never by what coverage derived
+                # from its neighbours (who a line is spoken to): a line inserted before a run of one
+                # speaker's lines would otherwise rename every shot of the run.
+                hashed = ident = f"{base}-{hashlib.sha1(shot.id_text.encode()).hexdigest()[:4]}"
                 while ident in used:  # the same content again: told apart by order (counted, not searched)
                     repeats[hashed] = repeats.get(hashed, 1) + 1
                     ident = f"{hashed}-{repeats[hashed]}"

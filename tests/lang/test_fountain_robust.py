@@ -163,12 +163,13 @@ def paragraph(draw: st.DrawFn, first: str = "", last: str = "") -> str:
     return "\n".join([cue, *([paren] if paren else []), line])
 
 
-_LISTENER = re.compile(r" to @(\w+)$")
+_LISTENER = re.compile(r"(@\w+ speaks) to @\w+")
 
 
 def _unlistened(shots: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """The shots with "speaks to @X" read as "speaks"."""
-    return [(i, {**s, "action": _LISTENER.sub("", s.get("action", ""))}) for i, s in shots]
+    """The shots with "speaks to @X" read as "speaks" (a parenthetical's direction may follow it:
+    "@Mira speaks to @Lena, to @Mira")."""
+    return [(i, {**s, "action": _LISTENER.sub(r"\1", s.get("action", ""))}) for i, s in shots]
 
 
 def changed_window(old: list[tuple[str, Any]], new: list[tuple[str, Any]]) -> tuple[int, int]:
